@@ -1,0 +1,450 @@
+//! The deterministic view: one model run laid out as the plan's Tabel 2, the
+//! headline figures, each against what the plan publishes, and the anomalies
+//! of MODEL.md section 4 computed for the parameters at hand.
+
+use std::fmt;
+
+use crate::config::Scenario;
+use crate::model::{self, year_index, Metric, Model, Outputs, Param, ParamSet};
+use crate::table::{number, signed, Table};
+
+/// The plan's seed file, cited in the view.
+pub const PLAN: &str = "seed 001_a2aad4cae151af76.txt";
+
+/// Years for which Tabel 2 publishes figures.
+pub const PUBLISHED_YEARS: [i32; 3] = [2026, 2030, 2035];
+
+/// One model run of a scenario, ready to be compared with the plan.
+#[derive(Clone, Debug)]
+pub struct Baseline {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The parameters that were run.
+    pub params: ParamSet,
+    /// The model as prepared for the scenario.
+    pub model: Model,
+    /// The yearly outputs.
+    pub outputs: Outputs,
+}
+
+/// A modelled figure next to the figure the plan publishes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Check {
+    /// What the figure is.
+    pub label: String,
+    /// The model's value.
+    pub model: f64,
+    /// The published value.
+    pub published: f64,
+    /// The precision the plan publishes it at (1 for whole millions, 0.01, 100, ...).
+    pub precision: f64,
+    /// Decimals to print.
+    pub decimals: usize,
+    /// The anomaly of MODEL.md section 4 that explains a miss, if any.
+    pub anomaly: Option<char>,
+}
+
+impl Check {
+    /// True when the model, rounded to the published precision, equals the published figure.
+    pub fn reproduces(&self) -> bool {
+        ((self.model / self.precision).round() - self.published / self.precision).abs() < 1e-9
+    }
+}
+
+/// A row of Tabel 2: how to compute it, and what the plan prints for 2026, 2030, 2035.
+struct Row {
+    label: &'static str,
+    decimals: usize,
+    precision: f64,
+    published: [Option<f64>; 3],
+    anomaly: Option<char>,
+    value: fn(&Baseline, usize) -> Option<f64>,
+}
+
+/// Tabel 2 "Kasstromen overheid", seed 001 lines 293-324 ("-" read as 0).
+const TABEL2: [Row; 13] = [
+    Row {
+        label: "enabling conditions R",
+        decimals: 0,
+        precision: 1.0,
+        published: [Some(-75.0), Some(-200.0), Some(-200.0)],
+        anomaly: None,
+        value: |b, t| Some(-b.outputs[Metric::EnablingConditions][t]),
+    },
+    Row {
+        label: "GDP contribution G+S",
+        decimals: 0,
+        precision: 1.0,
+        published: [Some(2460.0), Some(6862.0), Some(11322.0)],
+        anomaly: None,
+        value: |b, t| Some(b.gs(t)),
+    },
+    Row {
+        label: "growth of G+S (%)",
+        decimals: 0,
+        precision: 1.0,
+        published: [None, Some(11.0), Some(10.0)],
+        anomaly: None,
+        value: |b, t| (t > 0).then(|| 100.0 * (b.gs(t) / b.gs(t - 1) - 1.0)),
+    },
+    Row {
+        label: "  of which public P",
+        decimals: 0,
+        precision: 1.0,
+        published: [Some(300.0), Some(600.0), Some(600.0)],
+        anomaly: None,
+        value: |b, t| Some(b.outputs[Metric::PublicInvestment][t]),
+    },
+    Row {
+        label: "  of which \"private\" (G-P)",
+        decimals: 0,
+        precision: 1.0,
+        published: [Some(1766.0), Some(3531.0), Some(3531.0)],
+        anomaly: Some('D'),
+        value: |b, t| {
+            Some(b.outputs[Metric::GdpInvestment][t] - b.outputs[Metric::PublicInvestment][t])
+        },
+    },
+    Row {
+        label: "  of which lasting growth S",
+        decimals: 0,
+        precision: 1.0,
+        published: [Some(394.0), Some(2730.0), Some(7191.0)],
+        anomaly: Some('A'),
+        value: |b, t| Some(b.outputs[Metric::GdpLasting][t]),
+    },
+    Row {
+        label: "tax on G+S",
+        decimals: 0,
+        precision: 1.0,
+        published: [Some(315.0), Some(878.0), Some(1448.0)],
+        anomaly: Some('B'),
+        value: |b, t| Some(model::tax_rates(&b.params).0 * b.gs(t)),
+    },
+    Row {
+        label: "drug production and sales D",
+        decimals: 0,
+        precision: 1.0,
+        published: [Some(0.0), Some(255.0), Some(1270.0)],
+        anomaly: Some('C'),
+        value: |b, t| Some(b.outputs[Metric::GdpDrugs][t]),
+    },
+    Row {
+        label: "tax on D",
+        decimals: 0,
+        precision: 1.0,
+        published: [Some(0.0), Some(7.0), Some(33.0)],
+        anomaly: Some('C'),
+        value: |b, t| Some(model::tax_rates(&b.params).1 * b.outputs[Metric::GdpDrugs][t]),
+    },
+    Row {
+        label: "cash flow CF",
+        decimals: 0,
+        precision: 1.0,
+        published: [Some(-60.0), Some(84.0), Some(681.0)],
+        anomaly: None,
+        value: |b, t| Some(b.outputs[Metric::CashFlow][t]),
+    },
+    Row {
+        label: "discount factor",
+        decimals: 2,
+        precision: 0.01,
+        published: [Some(0.95), Some(0.85), Some(0.74)],
+        anomaly: None,
+        value: |b, t| Some(b.outputs[Metric::DiscountFactor][t]),
+    },
+    Row {
+        label: "discounted CF",
+        decimals: 0,
+        precision: 1.0,
+        published: [Some(-57.0), Some(71.0), Some(503.0)],
+        anomaly: None,
+        value: |b, t| Some(b.outputs[Metric::DiscountedCashFlow][t]),
+    },
+    Row {
+        label: "NPV from 2026 (cumulative)",
+        decimals: 0,
+        precision: 1.0,
+        published: [None, None, Some(1478.0)],
+        anomaly: Some('C'),
+        value: |b, t| Some(b.outputs[Metric::NpvCum][t]),
+    },
+];
+
+/// A published headline figure (its seed line is in the label) and how to
+/// compute it.
+struct Headline {
+    label: &'static str,
+    published: f64,
+    precision: f64,
+    decimals: usize,
+    anomaly: Option<char>,
+    value: fn(&Baseline) -> f64,
+}
+
+const HEADLINES: [Headline; 6] = [
+    Headline {
+        label: "GDP contribution Y 2035 (\"12.6 bn\", line 257)",
+        published: 12600.0,
+        precision: 100.0,
+        decimals: 0,
+        anomaly: Some('F'),
+        value: |b| b.outputs.at(Metric::GdpTotal, 2035),
+    },
+    Headline {
+        label: "share of GDP 2035, % (\"1.2 %\", line 258)",
+        published: 1.2,
+        precision: 0.1,
+        decimals: 2,
+        anomaly: Some('F'),
+        value: |b| b.outputs.at(Metric::GdpSharePct, 2035),
+    },
+    Headline {
+        label: "jobs 2035 (\"21.000\", line 118)",
+        published: 21000.0,
+        precision: 1000.0,
+        decimals: 0,
+        anomaly: Some('G'),
+        value: |b| b.outputs.at(Metric::Jobs, 2035),
+    },
+    Headline {
+        label: "private leverage (\"2,5\", line 4032)",
+        published: 2.5,
+        precision: 0.1,
+        decimals: 4,
+        anomaly: Some('E'),
+        value: |b| b.model.leverage(&b.params),
+    },
+    Headline {
+        label: "government NPV 2026-2035 (line 324)",
+        published: 1478.0,
+        precision: 1.0,
+        decimals: 0,
+        anomaly: Some('C'),
+        value: |b| b.outputs.at(Metric::NpvCum, 2035),
+    },
+    Headline {
+        label: "NPV, alternative tax method (line 4315)",
+        published: 10300.0,
+        precision: 100.0,
+        decimals: 0,
+        anomaly: None,
+        value: |b| b.rerun(Param::TaxMethod, 1.0).at(Metric::NpvCum, 2035),
+    },
+];
+
+/// Dutch GDP in 2024, EUR m (MODEL.md anomaly F), for the share the plan would show today.
+pub const GDP_2024: f64 = 1_130_000.0;
+
+impl Baseline {
+    /// Runs the model once for `params` on the scenario's schedules.
+    pub fn new(scenario: &Scenario, params: ParamSet) -> Baseline {
+        let model = Model::new(&scenario.schedules);
+        let mut outputs = Outputs::default();
+        model.evaluate(&params, &mut outputs);
+        Baseline {
+            scenario: scenario.name.clone(),
+            params,
+            model,
+            outputs,
+        }
+    }
+
+    fn gs(&self, t: usize) -> f64 {
+        self.outputs[Metric::GdpInvestment][t] + self.outputs[Metric::GdpLasting][t]
+    }
+
+    /// The outputs with one parameter changed.
+    pub fn rerun(&self, param: Param, value: f64) -> Outputs {
+        let mut out = Outputs::default();
+        self.model
+            .evaluate(&self.params.with(param, value), &mut out);
+        out
+    }
+
+    /// Every published cell of Tabel 2 next to the model's value.
+    pub fn tabel2_checks(&self) -> Vec<Check> {
+        let mut checks = Vec::new();
+        for row in &TABEL2 {
+            for (year, published) in PUBLISHED_YEARS.iter().zip(row.published) {
+                let (Some(published), Some(model)) =
+                    (published, (row.value)(self, year_index(*year)))
+                else {
+                    continue;
+                };
+                checks.push(Check {
+                    label: format!("{} {year}", row.label.trim()),
+                    model,
+                    published,
+                    precision: row.precision,
+                    decimals: row.decimals,
+                    anomaly: row.anomaly,
+                });
+            }
+        }
+        checks
+    }
+
+    /// The headline figures next to the published ones.
+    pub fn headline_checks(&self) -> Vec<Check> {
+        HEADLINES
+            .iter()
+            .map(|h| Check {
+                label: h.label.to_string(),
+                model: (h.value)(self),
+                published: h.published,
+                precision: h.precision,
+                decimals: h.decimals,
+                anomaly: h.anomaly,
+            })
+            .collect()
+    }
+
+    /// The anomalies of MODEL.md section 4, with figures for these parameters.
+    pub fn anomalies(&self) -> Vec<(char, String)> {
+        let npv = self.outputs.at(Metric::NpvCum, 2035);
+        let p = &self.params;
+        let t26 = year_index(2026);
+        let mut list = Vec::new();
+
+        let (other, other_name) = match p.lasting_seed() {
+            model::LastingSeed::Published => (1.0, "rule"),
+            model::LastingSeed::Rule => (0.0, "published"),
+        };
+        let alt = self.rerun(Param::LastingSeed, other);
+        let kept = 1.0 - p[Param::Displacement];
+        let rule_seed = p[Param::LastingShare] * self.outputs[Metric::GdpInvestment][t26];
+        list.push((
+            'A',
+            format!(
+                "S_2026 = {} is published (line 305); the stated rule sigma x G_2026 gives {}. \
+             With lasting_seed = {other_name} the NPV 2026-2035 is {} ({} against this run).",
+                number(kept * p[Param::LastingSeed2026], 0),
+                number(rule_seed, 0),
+                number(alt.at(Metric::NpvCum, 2035), 0),
+                signed(alt.at(Metric::NpvCum, 2035) - npv, 0),
+            ),
+        ));
+
+        let at46 = self.rerun(Param::TaxBurden, 0.46).at(Metric::NpvCum, 2035);
+        list.push((
+            'B',
+            format!(
+            "The plan states a tax burden of 46 % (lines 309, 4171) but only 45.68 % reproduces \
+             Tabel 2; this run uses {} %. At 46 % the NPV is {} ({}).",
+            number(100.0 * p[Param::TaxBurden], 2), number(at46, 0), signed(at46 - npv, 0),
+        ),
+        ));
+
+        let d30 = self.outputs.at(Metric::GdpDrugs, 2030);
+        let d35 = self.outputs.at(Metric::GdpDrugs, 2035);
+        list.push(('C', format!(
+            "Drug line: the plan does not document how it gets 255 (2030) and 1,270 (2035) (line 312). \
+             The construction used here gives {} ({:+.1} %) and {} ({:+.1} %). With BIO phase \
+             success rates it would be about 65 and 780.",
+            number(d30, 0), 100.0 * (d30 / 255.0 - 1.0), number(d35, 0), 100.0 * (d35 / 1270.0 - 1.0),
+        )));
+
+        let public = |year| self.outputs.at(Metric::PublicInvestment, year);
+        let leverage = self.model.leverage(p);
+        list.push(('D', format!(
+            "The \"private investment\" row is G - P ({} in 2026, line 303) and so contains the \
+             multiplier; the induced private investment is P x L = {} in 2026 and {} a year from 2028.",
+            number(self.outputs.at(Metric::GdpInvestment, 2026) - public(2026), 0),
+            number(public(2026) * leverage, 0), number(public(2028) * leverage, 0),
+        )));
+
+        list.push((
+            'E',
+            format!(
+            "Leverage {:.2} (\"2,5\", line 4032) counts every induced private euro as additional \
+             at additionality 1 (this run: {}); the plan never discusses additionality, \
+             displacement (this run: {}) or deadweight.",
+            leverage, p[Param::Additionality], p[Param::Displacement],
+        ),
+        ));
+
+        let y35 = self.outputs.at(Metric::GdpTotal, 2035);
+        list.push((
+            'F',
+            format!(
+            "The 2035 GDP gain appears as 12.6 bn (line 257), 13 bn (lines 2202, 2344) and 10 bn \
+             (lines 2217, 4003). Against GDP of {} bn the share is {:.2} %; against 2024 GDP of \
+             about {} bn it is {:.2} %.",
+            number(p[Param::GdpBase] / 1000.0, 0), self.outputs.at(Metric::GdpSharePct, 2035),
+            number(GDP_2024 / 1000.0, 0), 100.0 * y35 / GDP_2024,
+        ),
+        ));
+
+        list.push((
+            'G',
+            format!(
+            "Jobs: {} in 2035 here; the plan calls 21,000 both \"in 2035\" (line 2204) and \"in \
+             the period 2026-2035\" (lines 118-119, 506), and its 38,000 \"including 16,000 from \
+             endogenous growth\" (lines 2033, 2294) adds up to 37,000.",
+            number(self.outputs.at(Metric::Jobs, 2035), 0),
+        ),
+        ));
+        list
+    }
+}
+
+fn check_table(title: &str, checks: &[Check]) -> String {
+    let mut t = Table::new([title, "model", "plan", "diff", "reproduced"]);
+    for c in checks {
+        let verdict = match (c.reproduces(), c.anomaly) {
+            (true, _) => "yes".to_string(),
+            (false, Some(a)) => format!("no, see {a}"),
+            (false, None) => "NO".to_string(),
+        };
+        t.row([
+            c.label.clone(),
+            number(c.model, c.decimals),
+            number(c.published, c.decimals.min(2)),
+            signed(c.model - c.published, c.decimals),
+            verdict,
+        ]);
+    }
+    t.render()
+}
+
+impl fmt::Display for Baseline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Biotech Nexus baseline: scenario {}", self.scenario)?;
+        writeln!(
+            f,
+            "EUR million at 2024 prices; the plan's Tabel 2 is {PLAN} lines 293-324.\n"
+        )?;
+
+        let years = 2026..=2035;
+        let mut t = Table::new(
+            std::iter::once("Tabel 2, as modelled".to_string())
+                .chain(years.clone().map(|y| y.to_string())),
+        );
+        for row in &TABEL2 {
+            let cells = years
+                .clone()
+                .map(|y| match (row.value)(self, year_index(y)) {
+                    Some(x) => number(x, row.decimals),
+                    None => String::new(),
+                });
+            t.row(std::iter::once(row.label.to_string()).chain(cells));
+        }
+        writeln!(f, "{}", t.render())?;
+        writeln!(
+            f,
+            "{}",
+            check_table("Against the published Tabel 2", &self.tabel2_checks())
+        )?;
+        writeln!(
+            f,
+            "{}",
+            check_table("Headline figures", &self.headline_checks())
+        )?;
+        writeln!(f, "Anomalies (MODEL.md section 4; lines are {PLAN}):")?;
+        for (letter, text) in self.anomalies() {
+            writeln!(f, "  {letter}  {text}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,24 @@
+//! nexus-mc: a Monte Carlo sensitivity engine for public investment claims,
+//! built on the Biotech Nexus impact model (MODEL.md).
+//!
+//! The crate is a library with a thin binary on top. Read it in this order:
+//!
+//! | module | what it does |
+//! |---|---|
+//! | [`model`] | the impact model: parameters, schedules, the allocation-free core |
+//! | [`config`] | scenario files: loading, validation, the shipped scenarios |
+//! | [`baseline`] | one deterministic run laid out against the plan's Tabel 2 |
+//! | [`output`] | CSV files written whole or not at all |
+//! | [`table`] | plain-text tables and number formatting |
+//! | [`cli`] | the command line |
+//! | [`error`] | the error type and exit codes |
+
+pub mod baseline;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod model;
+pub mod output;
+pub mod table;
+
+pub use error::{Error, Result};

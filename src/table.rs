@@ -1,0 +1,110 @@
+//! Plain-text tables and number formatting for the terminal.
+
+/// A text table: first column left-aligned, the others right-aligned.
+#[derive(Debug, Default)]
+pub struct Table {
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// A table with a header row.
+    pub fn new<S: Into<String>>(header: impl IntoIterator<Item = S>) -> Table {
+        Table {
+            rows: vec![header.into_iter().map(Into::into).collect()],
+        }
+    }
+
+    /// Appends a row.
+    pub fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) {
+        self.rows.push(cells.into_iter().map(Into::into).collect());
+    }
+
+    /// Renders the table, every line indented by two spaces.
+    pub fn render(&self) -> String {
+        let cols = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+        let width: Vec<usize> = (0..cols)
+            .map(|c| {
+                let cells = self.rows.iter().filter_map(|r| r.get(c));
+                cells.map(|s| s.chars().count()).max().unwrap_or(0)
+            })
+            .collect();
+        let mut out = String::new();
+        for row in &self.rows {
+            let mut line = String::from(" ");
+            for (c, w) in width.iter().enumerate() {
+                let cell = row.get(c).map(String::as_str).unwrap_or("");
+                if c == 0 {
+                    line.push_str(&format!(" {cell:<w$}"));
+                } else {
+                    line.push_str(&format!("  {cell:>w$}"));
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// A number with thousands separators and a fixed number of decimals.
+///
+/// ```
+/// use nexus_mc::table::number;
+/// assert_eq!(number(12600.4, 0), "12,600");
+/// assert_eq!(number(-1234.567, 1), "-1,234.6");
+/// assert_eq!(number(0.854, 2), "0.85");
+/// ```
+pub fn number(x: f64, decimals: usize) -> String {
+    let text = format!("{:.*}", decimals, x.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let mut grouped = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let negative = x < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0');
+    let sign = if negative { "-" } else { "" };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{frac}")
+    }
+}
+
+/// A difference with an explicit sign, `0` for none at this precision.
+///
+/// ```
+/// use nexus_mc::table::signed;
+/// assert_eq!(signed(9.0, 0), "+9");
+/// assert_eq!(signed(-0.2, 0), "0");
+/// ```
+pub fn signed(x: f64, decimals: usize) -> String {
+    let text = number(x, decimals);
+    if text.chars().all(|c| !c.is_ascii_digit() || c == '0') {
+        "0".into()
+    } else if x > 0.0 {
+        format!("+{text}")
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligns_columns() {
+        let mut t = Table::new(["a", "bb"]);
+        t.row(["long label", "1"]);
+        assert_eq!(t.render(), "  a           bb\n  long label   1\n");
+    }
+
+    #[test]
+    fn negative_zero_has_no_sign() {
+        assert_eq!(number(-0.3, 0), "0");
+        assert_eq!(number(-1_000_000.0, 0), "-1,000,000");
+    }
+}
