@@ -7,6 +7,8 @@
 //! |---|---|
 //! | [`model`] | the impact model: parameters, schedules, the allocation-free core |
 //! | [`config`] | scenario files: loading, validation, the shipped scenarios |
+//! | [`distribution`] | probability distributions in the user's terms |
+//! | [`sampler`] | sample blocks: Monte Carlo, Latin hypercube, Sobol, correlations |
 //! | [`baseline`] | one deterministic run laid out against the plan's Tabel 2 |
 //! | [`output`] | CSV files written whole or not at all |
 //! | [`table`] | plain-text tables and number formatting |
@@ -16,9 +18,11 @@
 pub mod baseline;
 pub mod cli;
 pub mod config;
+pub mod distribution;
 pub mod error;
 pub mod model;
 pub mod output;
+pub mod sampler;
 pub mod table;
 
 pub use error::{Error, Result};

@@ -44,7 +44,7 @@ fn unknown_field_names_file_line_key_and_suggests_the_right_one() {
     );
     assert!(msg.contains("did you mean `value`?"), "{msg}");
     assert!(
-        msg.contains("parameters.multiplier: missing `value`"),
+        msg.contains("parameters.multiplier: missing `dist`"),
         "{msg}"
     );
 }
@@ -145,7 +145,12 @@ fn negative_phase_lag_from_the_shift_is_rejected() {
         "[parameters.phase_lag_shift]\nvalue = 0",
         "[parameters.phase_lag_shift]\nvalue = -2",
     ));
-    assert!(msg.contains("parameters.phase_lag_shift.value: -2 would make the shortest phase lag (1 years) negative"), "{msg}");
+    assert!(
+        msg.contains(
+            "parameters.phase_lag_shift: -2 would make the shortest phase lag (1 years) negative"
+        ),
+        "{msg}"
+    );
 }
 
 #[test]

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 /// One problem in a scenario file: where, which key, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
+    /// The file the problem is in (a scenario's parent, for inherited entries).
+    pub file: String,
     /// 1-based line in the file, where known.
     pub line: Option<usize>,
     /// Dotted key path, e.g. `parameters.multiplier.value`.
@@ -51,7 +53,7 @@ pub enum ConfigError {
     Invalid {
         /// The file.
         file: String,
-        /// Every problem found, in file order.
+        /// Every problem found, by file and line.
         problems: Vec<Problem>,
     },
 }
@@ -71,7 +73,7 @@ impl fmt::Display for Invalid<'_> {
             if n == 1 { "" } else { "s" }
         )?;
         for p in self.problems {
-            write!(f, "\n  {}", self.file)?;
+            write!(f, "\n  {}", p.file)?;
             if let Some(line) = p.line {
                 write!(f, ":{line}")?;
             }

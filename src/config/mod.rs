@@ -1,19 +1,30 @@
 //! Scenario files (`distributions/*.toml`): loading, validation and the
 //! shipped scenarios.
 //!
-//! A scenario names a value, unit and `source` for every canonical parameter
-//! and every schedule. Loading checks the whole file and reports every
-//! problem with file, line, key and reason, never only the first.
+//! A scenario gives every canonical parameter a distribution (or a fixed
+//! value), its unit and a `source`, and every schedule its values. A file may
+//! `extends` another and redefine only what differs. Loading checks the whole
+//! chain and reports every problem with file, line, key and reason.
 //!
 //! ```toml
 //! [scenario]
-//! name = "kpmg-point"
-//! description = "Every parameter at the published value."
+//! name = "my-stress-test"
+//! extends = "central"            # a shipped name, or a path relative to this file
 //!
-//! [parameters.multiplier]
-//! value = 1.97
+//! [parameters.multiplier]        # replaces the inherited entry whole
+//! dist = "pert"
+//! min = 1.2
+//! mode = 1.6
+//! max = 1.97
 //! unit = "ratio"
 //! source = "seed 001_a2aad4cae151af76.txt line 4077"
+//! rationale = "Why this range."
+//!
+//! [[correlation]]
+//! between = ["multiplier", "lasting_share"]
+//! rank = 0.3
+//! source = "..."
+//! rationale = "..."
 //!
 //! [schedules.public_investment]
 //! values = [300, 450, 600, 600, 600, 600, 600, 600, 600, 600]
@@ -29,10 +40,14 @@ use std::path::Path;
 
 pub use error::{ConfigError, Problem};
 
+use ndarray::Array2;
+
+use crate::distribution::Distribution;
 use crate::model::{Param, ParamSet, Schedules};
+use crate::sampler::RankCorrelation;
 
 /// A validated scenario: every parameter and schedule with its source.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Scenario {
     /// Short name (`[scenario] name`, or the file stem).
     pub name: String,
@@ -46,15 +61,30 @@ pub struct Scenario {
     pub schedules: Schedules,
     /// Unit and source of each schedule, in [`Schedule::ALL`] order.
     pub schedule_specs: Vec<ScheduleSpec>,
+    /// Rank correlations between uncertain parameters.
+    pub correlations: Vec<CorrelationSpec>,
+}
+
+/// A rank (Spearman) correlation between two uncertain parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CorrelationSpec {
+    /// The two parameters, in registry order.
+    pub between: (Param, Param),
+    /// Target Spearman correlation in [-1, 1].
+    pub rank: f64,
+    /// Where the correlation comes from.
+    pub source: String,
+    /// Why.
+    pub rationale: String,
 }
 
 /// One parameter of a scenario.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct ParameterSpec {
     /// Which parameter.
     pub param: Param,
-    /// Its value (a choice index for switches).
-    pub value: f64,
+    /// Its distribution (switch values are choice indices).
+    pub distribution: Distribution,
     /// The unit as written (checked against [`Param::unit`]).
     pub unit: String,
     /// Seed file and line, or the outside reference the value comes from.
@@ -151,8 +181,54 @@ impl Scenario {
         &self.parameters[param as usize]
     }
 
-    /// The scenario's point values as one parameter set.
+    /// Every parameter at its median (its value, where fixed): the run
+    /// `baseline` shows and the centre of one-at-a-time sensitivity.
     pub fn point(&self) -> ParamSet {
-        ParamSet::from_array(std::array::from_fn(|i| self.parameters[i].value))
+        ParamSet::from_array(std::array::from_fn(|i| {
+            self.parameters[i].distribution.quantile(0.5)
+        }))
     }
+
+    /// The Iman-Conover target over the given sample columns, if the
+    /// scenario declares correlations between them.
+    pub fn rank_correlation(&self, columns: &[Param]) -> Result<Option<RankCorrelation>, String> {
+        let involved: Vec<Param> = columns
+            .iter()
+            .copied()
+            .filter(|p| {
+                self.correlations
+                    .iter()
+                    .any(|c| c.between.0 == *p || c.between.1 == *p)
+            })
+            .collect();
+        if involved.is_empty() {
+            return Ok(None);
+        }
+        let matrix = correlation_matrix(&involved, &self.correlations);
+        let at: Vec<usize> = involved
+            .iter()
+            .map(|p| {
+                columns
+                    .iter()
+                    .position(|c| c == p)
+                    .expect("involved is a subset")
+            })
+            .collect();
+        RankCorrelation::new(at, &matrix).map(Some)
+    }
+}
+
+/// The correlation matrix over `params` (unit diagonal, 0 where no pair is given).
+fn correlation_matrix(params: &[Param], pairs: &[CorrelationSpec]) -> Array2<f64> {
+    let k = params.len();
+    let mut m = Array2::<f64>::eye(k);
+    for c in pairs {
+        let i = params.iter().position(|p| *p == c.between.0);
+        let j = params.iter().position(|p| *p == c.between.1);
+        if let (Some(i), Some(j)) = (i, j) {
+            m[[i, j]] = c.rank;
+            m[[j, i]] = c.rank;
+        }
+    }
+    m
 }

@@ -1,24 +1,321 @@
 //! From TOML text to a validated [`Scenario`], collecting every problem.
+//!
+//! Each file is read into a [`Layer`] of the entries it defines; layers merge
+//! from the root of the `extends` chain to the file asked for, and the merged
+//! scenario is checked as a whole.
 
+use std::borrow::Cow;
 use std::ops::Range;
+use std::path::Path;
 
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use super::{ConfigError, ParameterSpec, Problem, Scenario, Schedule, ScheduleSpec};
-use crate::model::{Param, Schedules, PHASES, YEARS};
+use super::{
+    shipped, ConfigError, CorrelationSpec, ParameterSpec, Problem, Scenario, Schedule, ScheduleSpec,
+};
+use crate::distribution::{Distribution, PERT_LAMBDA};
+use crate::model::{Domain, Param, Schedules, PHASES, YEARS};
+use crate::sampler::{check_matrix, MatrixProblem, RankCorrelation};
 
-const TOP_KEYS: &[&str] = &["scenario", "parameters", "schedules"];
-const SCENARIO_KEYS: &[&str] = &["name", "description"];
-const PARAMETER_KEYS: &[&str] = &["value", "unit", "source", "rationale"];
+const TOP_KEYS: &[&str] = &["scenario", "parameters", "schedules", "correlation"];
+const SCENARIO_KEYS: &[&str] = &["name", "description", "extends"];
 const SCHEDULE_KEYS: &[&str] = &["values", "unit", "source"];
+const CORRELATION_KEYS: &[&str] = &["between", "rank", "source", "rationale"];
+const TEXT_KEYS: &[&str] = &["dist", "unit", "source", "rationale"];
+const FAMILIES: &[&str] = &[
+    "fixed",
+    "uniform",
+    "triangular",
+    "pert",
+    "normal",
+    "truncnormal",
+    "lognormal",
+    "beta",
+    "choice",
+    "empirical",
+];
+/// How deep `extends` may nest before it is surely a mistake.
+const MAX_EXTENDS_DEPTH: usize = 16;
 
-/// Tolerance on "phase weights sum to 1".
-const WEIGHT_SUM_TOLERANCE: f64 = 1e-9;
-
+type Key<'i> = Spanned<Cow<'i, str>>;
 type Value<'i> = Spanned<DeValue<'i>>;
 
+/// Where an entry was written: file and line.
+#[derive(Clone, Debug, Default)]
+struct At {
+    file: String,
+    line: Option<usize>,
+}
+
+/// What one file defines.
+#[derive(Default)]
+struct Layer {
+    /// Problems found so far in this file and those it extends.
+    problems: Vec<Problem>,
+    /// Entries written, valid or not (so an invalid one is not also "missing").
+    seen_params: Vec<bool>,
+    seen_schedules: [bool; 5],
+    name: Option<String>,
+    description: Option<String>,
+    params: Vec<Option<(ParameterSpec, At)>>,
+    schedules: [Option<(Vec<f64>, ScheduleSpec)>; 5],
+    correlations: Option<Vec<(CorrelationSpec, At)>>,
+}
+
+/// Loads `text` (named `origin`) and everything it extends.
 pub(super) fn scenario(text: &str, origin: &str) -> Result<Scenario, ConfigError> {
+    let mut chain = vec![origin.to_string()];
+    let layer = load_chain(text, origin, &mut chain)?;
+    finish(layer, origin)
+}
+
+/// Reads one file, then its parent (recursively), and merges them.
+fn load_chain(text: &str, origin: &str, chain: &mut Vec<String>) -> Result<Layer, ConfigError> {
+    let (layer, extends) = read_layer(text, origin)?;
+    let Some((parent, at)) = extends else {
+        return Ok(layer);
+    };
+    let fail = |reason: String| ConfigError::Invalid {
+        file: origin.to_string(),
+        problems: vec![Problem {
+            file: at.file.clone(),
+            line: at.line,
+            key: "scenario.extends".into(),
+            reason,
+        }],
+    };
+    let (parent_origin, parent_text) = resolve(&parent, origin).map_err(fail)?;
+    if chain.contains(&parent_origin) || chain.len() > MAX_EXTENDS_DEPTH {
+        chain.push(parent_origin);
+        return Err(fail(format!("extends cycle: {}", chain.join(" -> "))));
+    }
+    chain.push(parent_origin.clone());
+    let base = load_chain(&parent_text, &parent_origin, chain)?;
+    Ok(merge(base, layer))
+}
+
+/// Finds the file an `extends` names: a path relative to the extending file,
+/// or a shipped scenario.
+fn resolve(name: &str, from: &str) -> Result<(String, String), String> {
+    if let Some(dir) = Path::new(from)
+        .parent()
+        .filter(|_| !from.starts_with("shipped:"))
+    {
+        let path = dir.join(name);
+        if path.is_file() {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            return Ok((path.display().to_string(), text));
+        }
+    }
+    match shipped::find(name) {
+        Some(text) => Ok((
+            format!("shipped:{}", name.trim_end_matches(".toml")),
+            text.to_string(),
+        )),
+        None => Err(format!(
+            "`{name}` is neither a file next to this one nor a shipped scenario ({})",
+            shipped::names()
+        )),
+    }
+}
+
+fn merge(mut base: Layer, top: Layer) -> Layer {
+    base.problems.extend(top.problems);
+    for (b, t) in base.seen_params.iter_mut().zip(top.seen_params) {
+        *b |= t;
+    }
+    for (b, t) in base.seen_schedules.iter_mut().zip(top.seen_schedules) {
+        *b |= t;
+    }
+    base.name = top.name.or(base.name);
+    base.description = top.description.or(base.description);
+    for (b, t) in base.params.iter_mut().zip(top.params) {
+        if t.is_some() {
+            *b = t;
+        }
+    }
+    for (b, t) in base.schedules.iter_mut().zip(top.schedules) {
+        if t.is_some() {
+            *b = t;
+        }
+    }
+    if top.correlations.is_some() {
+        base.correlations = top.correlations;
+    }
+    base
+}
+
+/// Checks the merged chain as a whole and builds the scenario.
+fn finish(mut layer: Layer, origin: &str) -> Result<Scenario, ConfigError> {
+    let mut problems = std::mem::take(&mut layer.problems);
+    let mut missing = |key: String, what: &str| {
+        problems.push(Problem {
+            file: origin.to_string(),
+            line: None,
+            key,
+            reason: format!("missing: {what}"),
+        })
+    };
+    for (p, seen) in Param::ALL.iter().zip(&layer.seen_params) {
+        if !seen {
+            missing(format!("parameters.{p}"), "every parameter needs a distribution, unit and source (or inherit it with extends)");
+        }
+    }
+    for (s, seen) in Schedule::ALL.iter().zip(layer.seen_schedules) {
+        if !seen {
+            missing(
+                format!("schedules.{}", s.name()),
+                "every schedule needs values, unit and source (or inherit it with extends)",
+            );
+        }
+    }
+    if !problems.is_empty()
+        || layer.params.iter().any(Option::is_none)
+        || layer.schedules.iter().any(Option::is_none)
+    {
+        return Err(ConfigError::Invalid {
+            file: origin.to_string(),
+            problems,
+        });
+    }
+
+    let (parameters, param_at): (Vec<ParameterSpec>, Vec<At>) =
+        layer.params.into_iter().flatten().unzip();
+    let [pi, ec, pw, ps, pl] = layer.schedules.map(|s| s.expect("checked above"));
+    let schedules = Schedules {
+        public_investment: std::array::from_fn(|t| pi.0.get(t).copied().unwrap_or(0.0)),
+        enabling_conditions: std::array::from_fn(|t| ec.0.get(t).copied().unwrap_or(0.0)),
+        phase_weights: std::array::from_fn(|k| pw.0[k]),
+        public_share: std::array::from_fn(|k| ps.0[k]),
+        phase_lag: std::array::from_fn(|k| pl.0[k] as u32),
+    };
+    let problem = |at: &At, key: &str, reason: String| Problem {
+        file: at.file.clone(),
+        line: at.line,
+        key: key.into(),
+        reason,
+    };
+
+    let shift = Param::PhaseLagShift as usize;
+    let lowest_shift = parameters[shift].distribution.support().0;
+    if let Err(why) = schedules.check_lag_shift(lowest_shift) {
+        problems.push(problem(&param_at[shift], "parameters.phase_lag_shift", why));
+    }
+
+    let correlations = layer.correlations.unwrap_or_default();
+    for (c, at) in &correlations {
+        for p in [c.between.0, c.between.1] {
+            if parameters[p as usize].distribution.is_fixed() {
+                problems.push(problem(at, "correlation.between", format!("`{p}` is fixed in this scenario; only uncertain parameters can be correlated")));
+            }
+        }
+    }
+    for (i, (c, at)) in correlations.iter().enumerate() {
+        if correlations[..i]
+            .iter()
+            .any(|(d, _)| d.between == c.between)
+        {
+            problems.push(problem(
+                at,
+                "correlation.between",
+                format!("the pair {}, {} is given twice", c.between.0, c.between.1),
+            ));
+        }
+    }
+    if problems.is_empty() && !correlations.is_empty() {
+        problems.extend(check_correlations(&correlations));
+    }
+    if !problems.is_empty() {
+        return Err(ConfigError::Invalid {
+            file: origin.to_string(),
+            problems,
+        });
+    }
+
+    Ok(Scenario {
+        name: layer.name.unwrap_or_else(|| file_stem(origin)),
+        description: layer.description.unwrap_or_default(),
+        origin: origin.to_string(),
+        parameters,
+        schedules,
+        schedule_specs: vec![pi.1, ec.1, pw.1, ps.1, pl.1],
+        correlations: correlations.into_iter().map(|(c, _)| c).collect(),
+    })
+}
+
+/// The declared pairs must form a possible (positive semi-definite) matrix.
+fn check_correlations(pairs: &[(CorrelationSpec, At)]) -> Vec<Problem> {
+    let mut params: Vec<Param> = pairs
+        .iter()
+        .flat_map(|(c, _)| [c.between.0, c.between.1])
+        .collect();
+    params.sort();
+    params.dedup();
+    let specs: Vec<CorrelationSpec> = pairs.iter().map(|(c, _)| c.clone()).collect();
+    let matrix = super::correlation_matrix(&params, &specs);
+    let at = &pairs[0].1;
+    let mut problems = Vec::new();
+    for p in check_matrix(&matrix) {
+        let reason = match p {
+            MatrixProblem::NotPsd {
+                min_eigenvalue,
+                triples,
+            } if !triples.is_empty() => {
+                let names: Vec<String> = triples
+                    .iter()
+                    .map(|t| format!("({}, {}, {})", params[t[0]], params[t[1]], params[t[2]]))
+                    .collect();
+                format!(
+                    "the correlations cannot hold together (the matrix is not positive semi-definite, \
+                     smallest eigenvalue {min_eigenvalue:.4}); the pairs among {} contradict each other",
+                    names.join(", ")
+                )
+            }
+            MatrixProblem::NotPsd { min_eigenvalue, .. } => format!(
+                "the correlations cannot hold together (the matrix over {} is not positive \
+                 semi-definite, smallest eigenvalue {min_eigenvalue:.4}); weaken some pairs",
+                params
+                    .iter()
+                    .map(|p| p.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            // Entries are range-checked when read, and the matrix is built symmetric.
+            MatrixProblem::NotSymmetric(..) | MatrixProblem::OutOfRange(..) => continue,
+        };
+        problems.push(Problem {
+            file: at.file.clone(),
+            line: None,
+            key: "correlation".into(),
+            reason,
+        });
+    }
+    if problems.is_empty() {
+        if let Err(why) = RankCorrelation::new((0..params.len()).collect(), &matrix) {
+            problems.push(Problem {
+                file: at.file.clone(),
+                line: None,
+                key: "correlation".into(),
+                reason: why,
+            });
+        }
+    }
+    problems
+}
+
+fn file_stem(origin: &str) -> String {
+    let base = origin.strip_prefix("shipped:").unwrap_or(origin);
+    Path::new(base)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| base.to_string())
+}
+
+/// Reads one file into a layer (with the problems found in it) and the
+/// `extends` it names.
+fn read_layer(text: &str, origin: &str) -> Result<(Layer, Option<(String, At)>), ConfigError> {
     let lines = LineIndex::new(text);
     let doc = DeTable::parse(text).map_err(|e| ConfigError::Syntax {
         file: origin.to_string(),
@@ -26,27 +323,28 @@ pub(super) fn scenario(text: &str, origin: &str) -> Result<Scenario, ConfigError
         message: e.message().trim().to_string(),
     })?;
     let mut cx = Checker {
+        file: origin.to_string(),
         lines,
         problems: Vec::new(),
     };
-
-    let mut name = None;
-    let mut description = String::new();
-    let mut parameters: Vec<Option<ParameterSpec>> = vec![None; Param::COUNT];
-    let mut schedules: [Option<(Vec<f64>, ScheduleSpec)>; 5] = Default::default();
-    // Where each parameter and schedule was written, invalid or not.
-    let mut param_at: [Option<Range<usize>>; Param::COUNT] = std::array::from_fn(|_| None);
-    let mut schedule_at = [false; 5];
+    let mut layer = Layer {
+        params: vec![None; Param::COUNT],
+        seen_params: vec![false; Param::COUNT],
+        ..Layer::default()
+    };
+    let mut extends = None;
 
     for (key, value) in doc.get_ref().iter() {
-        let key_name = key.get_ref().as_ref();
-        match key_name {
+        match key.get_ref().as_ref() {
             "scenario" => {
                 for (k, v) in cx.entries(value, "scenario") {
                     match k.get_ref().as_ref() {
-                        "name" => name = cx.string(v, "scenario.name"),
-                        "description" => {
-                            description = cx.string(v, "scenario.description").unwrap_or_default()
+                        "name" => layer.name = cx.string(v, "scenario.name"),
+                        "description" => layer.description = cx.string(v, "scenario.description"),
+                        "extends" => {
+                            extends = cx
+                                .string(v, "scenario.extends")
+                                .map(|s| (s, cx.at(v.span())))
                         }
                         other => cx.unknown(k.span(), "scenario.", other, SCENARIO_KEYS),
                     }
@@ -54,16 +352,17 @@ pub(super) fn scenario(text: &str, origin: &str) -> Result<Scenario, ConfigError
             }
             "parameters" => {
                 for (k, v) in cx.entries(value, "parameters") {
-                    let pname = k.get_ref().as_ref();
-                    match Param::from_name(pname) {
+                    let name = k.get_ref().as_ref();
+                    match Param::from_name(name) {
                         Some(p) => {
-                            param_at[p as usize] = Some(v.span());
-                            parameters[p as usize] = cx.parameter(p, v);
+                            layer.seen_params[p as usize] = true;
+                            layer.params[p as usize] =
+                                cx.parameter(p, v).map(|spec| (spec, cx.at(v.span())));
                         }
                         None => cx.unknown(
                             k.span(),
                             "parameters.",
-                            pname,
+                            name,
                             &Param::ALL.iter().map(|p| p.name()).collect::<Vec<_>>(),
                         ),
                     }
@@ -71,89 +370,28 @@ pub(super) fn scenario(text: &str, origin: &str) -> Result<Scenario, ConfigError
             }
             "schedules" => {
                 for (k, v) in cx.entries(value, "schedules") {
-                    let sname = k.get_ref().as_ref();
-                    match Schedule::ALL.iter().position(|s| s.name() == sname) {
+                    let name = k.get_ref().as_ref();
+                    match Schedule::ALL.iter().position(|s| s.name() == name) {
                         Some(i) => {
-                            schedule_at[i] = true;
-                            schedules[i] = cx.schedule(Schedule::ALL[i], v);
+                            layer.seen_schedules[i] = true;
+                            layer.schedules[i] = cx.schedule(Schedule::ALL[i], v);
                         }
                         None => cx.unknown(
                             k.span(),
                             "schedules.",
-                            sname,
+                            name,
                             &Schedule::ALL.map(|s| s.name()),
                         ),
                     }
                 }
             }
+            "correlation" => layer.correlations = Some(cx.correlations(value)),
             other => cx.unknown(key.span(), "", other, TOP_KEYS),
         }
     }
-
-    for (p, at) in Param::ALL.iter().zip(&param_at) {
-        if at.is_none() {
-            cx.missing(
-                &format!("parameters.{p}"),
-                "every parameter needs a value, unit and source",
-            );
-        }
-    }
-    for (s, seen) in Schedule::ALL.iter().zip(schedule_at) {
-        if !seen {
-            cx.missing(
-                &format!("schedules.{}", s.name()),
-                "every schedule needs values, unit and source",
-            );
-        }
-    }
-    if !cx.problems.is_empty() {
-        return Err(cx.into_error(origin));
-    }
-
-    let parameters: Vec<ParameterSpec> = parameters.into_iter().flatten().collect();
-    let [pi, ec, pw, ps, pl] = schedules.map(|s| s.expect("checked above"));
-    let schedules = Schedules {
-        public_investment: yearly(&pi.0),
-        enabling_conditions: yearly(&ec.0),
-        phase_weights: by_phase(&pw.0),
-        public_share: by_phase(&ps.0),
-        phase_lag: by_phase(&pl.0).map(|x| x as u32),
-    };
-    let shift = parameters[Param::PhaseLagShift as usize].value;
-    if let Err(why) = schedules.check_lag_shift(shift) {
-        let at = param_at[Param::PhaseLagShift as usize].clone();
-        cx.problem(
-            at.unwrap_or_default(),
-            "parameters.phase_lag_shift.value",
-            why,
-        );
-        return Err(cx.into_error(origin));
-    }
-
-    Ok(Scenario {
-        name: name.unwrap_or_else(|| file_stem(origin)),
-        description,
-        origin: origin.to_string(),
-        parameters,
-        schedules,
-        schedule_specs: vec![pi.1, ec.1, pw.1, ps.1, pl.1],
-    })
-}
-
-fn yearly(values: &[f64]) -> [f64; YEARS] {
-    std::array::from_fn(|t| values.get(t).copied().unwrap_or(0.0))
-}
-
-fn by_phase(values: &[f64]) -> [f64; PHASES] {
-    std::array::from_fn(|k| values[k])
-}
-
-fn file_stem(origin: &str) -> String {
-    let base = origin.strip_prefix("shipped:").unwrap_or(origin);
-    std::path::Path::new(base)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| base.to_string())
+    cx.problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
+    layer.problems = cx.problems;
+    Ok((layer, extends))
 }
 
 /// Byte offset to 1-based line number.
@@ -174,33 +412,45 @@ impl LineIndex {
     }
 }
 
+/// The keys of one table, for lookups by name.
+struct Fields<'a, 'i> {
+    entries: Vec<(&'a Key<'i>, &'a Value<'i>)>,
+}
+
+impl<'a, 'i> Fields<'a, 'i> {
+    fn get(&self, name: &str) -> Option<&'a Value<'i>> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.get_ref() == name)
+            .map(|(_, v)| *v)
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+}
+
 struct Checker {
+    file: String,
     lines: LineIndex,
     problems: Vec<Problem>,
 }
 
 impl Checker {
-    fn into_error(mut self, origin: &str) -> ConfigError {
-        self.problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
-        ConfigError::Invalid {
-            file: origin.to_string(),
-            problems: self.problems,
+    fn at(&self, span: Range<usize>) -> At {
+        At {
+            file: self.file.clone(),
+            line: Some(self.lines.line(span.start)),
         }
     }
 
     fn problem(&mut self, span: Range<usize>, key: &str, reason: impl Into<String>) {
+        let line = Some(self.lines.line(span.start));
         self.problems.push(Problem {
-            line: Some(self.lines.line(span.start)),
+            file: self.file.clone(),
+            line,
             key: key.to_string(),
             reason: reason.into(),
-        });
-    }
-
-    fn missing(&mut self, key: &str, reason: &str) {
-        self.problems.push(Problem {
-            line: None,
-            key: key.to_string(),
-            reason: format!("missing: {reason}"),
         });
     }
 
@@ -216,12 +466,11 @@ impl Checker {
         );
     }
 
-    /// The entries of a table, or a problem if `value` is not a table.
     fn entries<'a, 'i>(
         &mut self,
         value: &'a Value<'i>,
         key: &str,
-    ) -> Vec<(&'a Spanned<std::borrow::Cow<'i, str>>, &'a Value<'i>)> {
+    ) -> Vec<(&'a Key<'i>, &'a Value<'i>)> {
         match value.get_ref() {
             DeValue::Table(t) => t.iter().collect(),
             other => {
@@ -249,21 +498,35 @@ impl Checker {
         }
     }
 
-    /// A non-empty `source` or `unit` string equal to `expected` when given.
-    fn text_field(
+    fn number(&mut self, value: &Value<'_>, key: &str) -> Option<f64> {
+        let x = number(value.get_ref());
+        if x.is_none() {
+            self.problem(
+                value.span(),
+                key,
+                format!("must be a number, found {}", value.get_ref().type_str()),
+            );
+        }
+        x
+    }
+
+    /// A required non-empty text field; for `unit`, equal to the canonical unit.
+    fn text(
         &mut self,
-        fields: &[(&Spanned<std::borrow::Cow<'_, str>>, &Value<'_>)],
+        fields: &Fields<'_, '_>,
         at: Range<usize>,
         key: &str,
         field: &str,
-        expected: Option<&str>,
+        unit: Option<&str>,
     ) -> Option<String> {
-        let Some((_, v)) = fields.iter().find(|(k, _)| k.get_ref() == field) else {
-            let why = match expected {
-                Some(unit) => format!("missing `{field}` (it must be \"{unit}\")"),
-                None => format!(
-                    "missing `{field}`: cite the seed file and line, or the outside reference"
-                ),
+        let Some(v) = fields.get(field) else {
+            let why = match (field, unit) {
+                ("unit", Some(unit)) => format!("missing `unit` (it must be \"{unit}\")"),
+                ("source", _) => {
+                    "missing `source`: cite the seed file and line, or the outside reference"
+                        .to_string()
+                }
+                _ => format!("missing `{field}`"),
             };
             self.problem(at, key, why);
             return None;
@@ -274,87 +537,281 @@ impl Checker {
             self.problem(v.span(), &full, "must not be empty");
             return None;
         }
-        if let Some(unit) = expected {
-            if text != unit {
-                self.problem(
-                    v.span(),
-                    &full,
-                    format!(
-                        "\"{text}\" is not this parameter's unit; the model works in \"{unit}\""
-                    ),
-                );
-                return None;
-            }
+        if let Some(unit) = unit.filter(|u| *u != text) {
+            self.problem(
+                v.span(),
+                &full,
+                format!("\"{text}\" is not this parameter's unit; the model works in \"{unit}\""),
+            );
+            return None;
         }
         Some(text)
     }
 
     fn parameter(&mut self, param: Param, value: &Value<'_>) -> Option<ParameterSpec> {
         let key = format!("parameters.{param}");
-        let fields = self.entries(value, &key);
-        for (k, _) in &fields {
-            if !PARAMETER_KEYS.contains(&k.get_ref().as_ref()) {
-                self.unknown(k.span(), &format!("{key}."), k.get_ref(), PARAMETER_KEYS);
+        let fields = Fields {
+            entries: self.entries(value, &key),
+        };
+        let all_keys: Vec<&str> = FAMILIES
+            .iter()
+            .flat_map(|f| {
+                family_keys(f)
+                    .unwrap_or_default()
+                    .iter()
+                    .flat_map(|s| s.iter().copied())
+            })
+            .chain(TEXT_KEYS.iter().copied())
+            .collect();
+        let mut unknown = false;
+        for (k, _) in &fields.entries {
+            if !all_keys.contains(&k.get_ref().as_ref()) {
+                self.unknown(k.span(), &format!("{key}."), k.get_ref(), &all_keys);
+                unknown = true;
             }
         }
-        let unit = self.text_field(&fields, value.span(), &key, "unit", Some(param.unit()));
-        let source = self.text_field(&fields, value.span(), &key, "source", None);
-        let rationale = match fields.iter().find(|(k, _)| k.get_ref() == "rationale") {
-            Some((_, v)) => self.string(v, &format!("{key}.rationale")),
-            None => None,
-        };
-        let number = match fields.iter().find(|(k, _)| k.get_ref() == "value") {
-            Some((_, v)) => self.param_value(param, v, &format!("{key}.value")),
+        let family = match fields.get("dist") {
+            Some(v) => self.string(v, &format!("{key}.dist"))?,
+            None if fields.has("value") => "fixed".to_string(),
             None => {
-                self.problem(value.span(), &key, "missing `value`");
-                None
+                self.problem(
+                    value.span(),
+                    &key,
+                    format!("missing `dist` (one of {}) or `value`", FAMILIES.join(", ")),
+                );
+                return None;
             }
         };
+        let Some(keys) = family_keys(&family) else {
+            let v = fields
+                .get("dist")
+                .expect("a non-fixed family comes from `dist`");
+            let hint = closest(&family, FAMILIES)
+                .map(|b| format!("did you mean `{b}`? "))
+                .unwrap_or_default();
+            self.problem(
+                v.span(),
+                &format!("{key}.dist"),
+                format!(
+                    "unknown family `{family}`; {hint}families are {}",
+                    FAMILIES.join(", ")
+                ),
+            );
+            return None;
+        };
+        for (k, _) in &fields.entries {
+            let name = k.get_ref().as_ref();
+            if all_keys.contains(&name)
+                && !TEXT_KEYS.contains(&name)
+                && !keys.iter().any(|set| set.contains(&name))
+            {
+                let takes: Vec<&str> = keys.iter().flat_map(|s| s.iter().copied()).collect();
+                let why = match closest(name, &takes) {
+                    Some(b) => format!(
+                        "not a key of `{family}`; did you mean `{b}`? ({family} takes {})",
+                        takes.join(", ")
+                    ),
+                    None => format!("not a key of `{family}`, which takes {}", takes.join(", ")),
+                };
+                self.problem(k.span(), &format!("{key}.{name}"), why);
+            }
+        }
+        let unit = self.text(&fields, value.span(), &key, "unit", Some(param.unit()));
+        let source = self.text(&fields, value.span(), &key, "source", None);
+        let rationale = match fields.get("rationale") {
+            Some(v) => self.string(v, &format!("{key}.rationale")),
+            None if family != "fixed" => {
+                self.problem(
+                    value.span(),
+                    &key,
+                    "missing `rationale`: a range needs one sentence on why it is this range",
+                );
+                None
+            }
+            None => None,
+        };
+        let distribution = self.distribution(param, &family, &fields, value.span(), &key)?;
+        if unknown {
+            return None;
+        }
         Some(ParameterSpec {
             param,
-            value: number?,
+            distribution,
             unit: unit?,
             source: source?,
             rationale,
         })
     }
 
-    fn param_value(&mut self, param: Param, v: &Value<'_>, key: &str) -> Option<f64> {
-        let x = match (v.get_ref(), param.domain()) {
-            (DeValue::String(s), crate::model::Domain::Choice(_)) => match param.parse_value(s) {
-                Ok(x) => return Some(x),
+    /// Builds and domain-checks the distribution of one parameter entry.
+    fn distribution(
+        &mut self,
+        param: Param,
+        family: &str,
+        f: &Fields<'_, '_>,
+        at: Range<usize>,
+        key: &str,
+    ) -> Option<Distribution> {
+        let domain = param.domain();
+        if domain.is_discrete() && !matches!(family, "fixed" | "choice" | "empirical") {
+            self.problem(
+                at,
+                key,
+                format!(
+                    "`{param}` is {domain}: use dist = \"choice\" or \"empirical\", not {family}"
+                ),
+            );
+            return None;
+        }
+        let built = if matches!(family, "fixed" | "choice" | "empirical") {
+            self.discrete(param, family, f, key)?
+        } else {
+            let mut num = |name: &str| -> Option<f64> {
+                let v = f.get(name)?;
+                self.number(v, &format!("{key}.{name}"))
+            };
+            let has = |name: &str| f.has(name);
+            let need = |names: &[&str]| names.iter().all(|n| has(n));
+            let result = match family {
+                "uniform" if need(&["min", "max"]) => {
+                    Distribution::uniform(num("min")?, num("max")?)
+                }
+                "triangular" if need(&["min", "mode", "max"]) => {
+                    Distribution::triangular(num("min")?, num("mode")?, num("max")?)
+                }
+                "pert" if need(&["min", "mode", "max"]) => {
+                    let lambda = if has("lambda") {
+                        num("lambda")?
+                    } else {
+                        PERT_LAMBDA
+                    };
+                    Distribution::pert(num("min")?, num("mode")?, num("max")?, lambda)
+                }
+                "normal" if need(&["mean", "sd"]) => Distribution::normal(num("mean")?, num("sd")?),
+                "truncnormal" if need(&["mean", "sd", "min", "max"]) => {
+                    Distribution::trunc_normal(num("mean")?, num("sd")?, num("min")?, num("max")?)
+                }
+                "lognormal" if need(&["median", "p90"]) && !has("mean") && !has("sd") => {
+                    Distribution::lognormal_median_p90(num("median")?, num("p90")?)
+                }
+                "lognormal" if need(&["mean", "sd"]) && !has("median") && !has("p90") => {
+                    Distribution::lognormal_mean_sd(num("mean")?, num("sd")?)
+                }
+                "beta" if has("min") != has("max") => {
+                    Err("give both `min` and `max`, or neither (for [0, 1])".to_string())
+                }
+                "beta" => {
+                    let (min, max) = if has("min") {
+                        (num("min")?, num("max")?)
+                    } else {
+                        (0.0, 1.0)
+                    };
+                    if need(&["mean", "sd"]) && !has("alpha") && !has("beta") {
+                        Distribution::beta_mean_sd(num("mean")?, num("sd")?, min, max)
+                    } else if need(&["alpha", "beta"]) && !has("mean") && !has("sd") {
+                        Distribution::beta(num("alpha")?, num("beta")?, min, max)
+                    } else {
+                        Err("beta takes `mean` and `sd`, or `alpha` and `beta` (not both), with optional `min` and `max`".to_string())
+                    }
+                }
+                _ => {
+                    let sets: Vec<String> = family_keys(family)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|s| s.join(", "))
+                        .collect();
+                    Err(format!("{family} needs {}", sets.join(" or ")))
+                }
+            };
+            match result {
+                Ok(d) => d,
                 Err(why) => {
-                    self.problem(v.span(), key, why);
+                    self.problem(at, key, why);
                     return None;
                 }
-            },
-            (_, crate::model::Domain::Choice(names)) => {
+            }
+        };
+        if let Err(why) = within_domain(&built, domain) {
+            self.problem(at, key, format!("{built} {why}"));
+            return None;
+        }
+        Some(built)
+    }
+
+    /// `fixed`, `choice` and `empirical`: values may be numbers or switch names.
+    fn discrete(
+        &mut self,
+        param: Param,
+        family: &str,
+        f: &Fields<'_, '_>,
+        key: &str,
+    ) -> Option<Distribution> {
+        let mut read = |v: &Value<'_>, at: &str| -> Option<f64> {
+            let result = match (v.get_ref(), param.domain()) {
+                (DeValue::String(s), Domain::Choice(_)) => param.parse_value(s),
+                (_, Domain::Choice(names)) => {
+                    Err(format!("must be a string, one of {}", names.join(", ")))
+                }
+                (other, domain) => match number(other) {
+                    Some(x) => domain
+                        .check(x)
+                        .map(|()| x)
+                        .map_err(|why| format!("{x} {why}")),
+                    None => Err(format!("must be a number, found {}", other.type_str())),
+                },
+            };
+            result.map_err(|why| self.problem(v.span(), at, why)).ok()
+        };
+        if family == "fixed" {
+            let Some(v) = f.get("value") else {
+                self.problem(0..0, key, "missing `value`");
+                return None;
+            };
+            return Distribution::fixed(read(v, &format!("{key}.value"))?).ok();
+        }
+        let list = |name: &str| -> Option<&Value<'_>> { f.get(name) };
+        let Some(v) = list("values") else {
+            self.problem(0..0, key, format!("{family} needs `values`"));
+            return None;
+        };
+        let DeValue::Array(items) = v.get_ref() else {
+            self.problem(v.span(), &format!("{key}.values"), "must be an array");
+            return None;
+        };
+        let values: Vec<Option<f64>> = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| read(item, &format!("{key}.values[{i}]")))
+            .collect();
+        let values: Vec<f64> = values.into_iter().collect::<Option<_>>()?;
+        let result = if family == "choice" {
+            let Some(w) = list("weights") else {
                 self.problem(
                     v.span(),
                     key,
-                    format!("must be a string, one of {}", names.join(", ")),
+                    "choice needs `weights`, one probability per value, summing to 1",
                 );
                 return None;
-            }
-            (other, _) => match number(other) {
-                Some(x) => x,
-                None => {
-                    self.problem(
-                        v.span(),
-                        key,
-                        format!("must be a number, found {}", other.type_str()),
-                    );
-                    return None;
-                }
-            },
+            };
+            let DeValue::Array(ws) = w.get_ref() else {
+                self.problem(
+                    w.span(),
+                    &format!("{key}.weights"),
+                    "must be an array of numbers",
+                );
+                return None;
+            };
+            let weights: Vec<f64> = ws
+                .iter()
+                .map(|x| number(x.get_ref()).unwrap_or(f64::NAN))
+                .collect();
+            Distribution::choice(values, &weights).map_err(|why| (w.span(), why))
+        } else {
+            Distribution::empirical(values).map_err(|why| (v.span(), why))
         };
-        match param.domain().check(x) {
-            Ok(()) => Some(x),
-            Err(why) => {
-                self.problem(v.span(), key, format!("{x} {why}"));
-                None
-            }
-        }
+        result
+            .map_err(|(span, why)| self.problem(span, key, why))
+            .ok()
     }
 
     fn schedule(
@@ -363,16 +820,18 @@ impl Checker {
         value: &Value<'_>,
     ) -> Option<(Vec<f64>, ScheduleSpec)> {
         let key = format!("schedules.{}", schedule.name());
-        let fields = self.entries(value, &key);
-        for (k, _) in &fields {
+        let fields = Fields {
+            entries: self.entries(value, &key),
+        };
+        for (k, _) in &fields.entries {
             if !SCHEDULE_KEYS.contains(&k.get_ref().as_ref()) {
                 self.unknown(k.span(), &format!("{key}."), k.get_ref(), SCHEDULE_KEYS);
             }
         }
-        let unit = self.text_field(&fields, value.span(), &key, "unit", Some(schedule.unit()));
-        let source = self.text_field(&fields, value.span(), &key, "source", None);
-        let values = match fields.iter().find(|(k, _)| k.get_ref() == "values") {
-            Some((_, v)) => self.schedule_values(schedule, v, &format!("{key}.values")),
+        let unit = self.text(&fields, value.span(), &key, "unit", Some(schedule.unit()));
+        let source = self.text(&fields, value.span(), &key, "source", None);
+        let values = match fields.get("values") {
+            Some(v) => self.schedule_values(schedule, v, &format!("{key}.values")),
             None => {
                 self.problem(value.span(), &key, "missing `values`");
                 None
@@ -405,26 +864,21 @@ impl Checker {
             );
             return None;
         };
-        let (min_len, max_len, what) = match schedule {
-            Schedule::PublicInvestment | Schedule::EnablingConditions => {
-                (1, YEARS, "one value per year from 2026 (later years are 0)")
-            }
-            _ => (
-                PHASES,
-                PHASES,
-                "one value per phase: discovery, preclinical, phase1, phase2, phase3, production",
-            ),
-        };
+        let yearly = matches!(
+            schedule,
+            Schedule::PublicInvestment | Schedule::EnablingConditions
+        );
+        let (min_len, max_len) = if yearly { (1, YEARS) } else { (PHASES, PHASES) };
         if items.len() < min_len || items.len() > max_len {
-            let want = if min_len == max_len {
-                format!("{min_len}")
+            let want = if yearly {
+                format!("1 to {YEARS}, one per year from 2026 (later years are 0)")
             } else {
-                format!("{min_len} to {max_len}")
+                format!("{PHASES}, one per phase: discovery, preclinical, phase1, phase2, phase3, production")
             };
             self.problem(
                 v.span(),
                 key,
-                format!("has {} values, needs {want}: {what}", items.len()),
+                format!("has {} values, needs {want}", items.len()),
             );
             return None;
         }
@@ -432,29 +886,18 @@ impl Checker {
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
             let at = format!("{key}[{i}]");
-            let Some(x) = number(item.get_ref()) else {
-                self.problem(
-                    item.span(),
-                    &at,
-                    format!("must be a number, found {}", item.get_ref().type_str()),
-                );
+            let Some(x) = self.number(item, &at) else {
                 ok = false;
                 continue;
             };
             let why = match schedule {
                 _ if !x.is_finite() => Some("must be a finite number".to_string()),
-                Schedule::PublicInvestment | Schedule::EnablingConditions if x < 0.0 => {
-                    Some(format!("{x} is negative; public money cannot be"))
-                }
-                Schedule::PhaseWeights if !(0.0..=1.0).contains(&x) => {
-                    Some(format!("{x} must be a share in [0, 1]"))
-                }
+                Schedule::PublicInvestment | Schedule::EnablingConditions if x < 0.0 => Some(format!("{x} is negative; public money cannot be")),
+                Schedule::PhaseWeights if !(0.0..=1.0).contains(&x) => Some(format!("{x} must be a share in [0, 1]")),
                 Schedule::PublicShare if !(x > 0.0 && x <= 1.0) => {
                     Some(format!("{x} must be a share in (0, 1]: a phase with no public money has no leverage defined"))
                 }
-                Schedule::PhaseLag if x.fract() != 0.0 || !(0.0..=30.0).contains(&x) => {
-                    Some(format!("{x} must be a whole number of years in [0, 30]"))
-                }
+                Schedule::PhaseLag if x.fract() != 0.0 || !(0.0..=30.0).contains(&x) => Some(format!("{x} must be a whole number of years in [0, 30]")),
                 _ => None,
             };
             if let Some(why) = why {
@@ -465,7 +908,7 @@ impl Checker {
         }
         if ok && schedule == Schedule::PhaseWeights {
             let sum: f64 = values.iter().sum();
-            if (sum - 1.0).abs() > WEIGHT_SUM_TOLERANCE {
+            if (sum - 1.0).abs() > crate::distribution::WEIGHT_TOLERANCE {
                 self.problem(
                     v.span(),
                     key,
@@ -478,6 +921,162 @@ impl Checker {
             }
         }
         ok.then_some(values)
+    }
+
+    fn correlations(&mut self, value: &Value<'_>) -> Vec<(CorrelationSpec, At)> {
+        let DeValue::Array(items) = value.get_ref() else {
+            self.problem(
+                value.span(),
+                "correlation",
+                "must be an array of tables: write each pair as [[correlation]]",
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let key = format!("correlation[{i}]");
+            let fields = Fields {
+                entries: self.entries(item, &key),
+            };
+            for (k, _) in &fields.entries {
+                if !CORRELATION_KEYS.contains(&k.get_ref().as_ref()) {
+                    self.unknown(k.span(), &format!("{key}."), k.get_ref(), CORRELATION_KEYS);
+                }
+            }
+            let source = self.text(&fields, item.span(), &key, "source", None);
+            let rationale = self.text(&fields, item.span(), &key, "rationale", None);
+            let rank = match fields.get("rank") {
+                Some(v) => self.number(v, &format!("{key}.rank")).and_then(|r| {
+                    let ok = r.is_finite() && (-1.0..=1.0).contains(&r);
+                    if !ok {
+                        self.problem(
+                            v.span(),
+                            &format!("{key}.rank"),
+                            format!("{r} must be a correlation in [-1, 1]"),
+                        );
+                    }
+                    ok.then_some(r)
+                }),
+                None => {
+                    self.problem(item.span(), &key, "missing `rank`");
+                    None
+                }
+            };
+            let between = self.pair(&fields, item.span(), &key);
+            if let (Some(between), Some(rank), Some(source), Some(rationale)) =
+                (between, rank, source, rationale)
+            {
+                out.push((
+                    CorrelationSpec {
+                        between,
+                        rank,
+                        source,
+                        rationale,
+                    },
+                    self.at(item.span()),
+                ));
+            }
+        }
+        out
+    }
+
+    fn pair(
+        &mut self,
+        fields: &Fields<'_, '_>,
+        at: Range<usize>,
+        key: &str,
+    ) -> Option<(Param, Param)> {
+        let key = format!("{key}.between");
+        let Some(v) = fields.get("between") else {
+            self.problem(
+                at,
+                &key,
+                "missing: name two parameters, e.g. between = [\"multiplier\", \"lasting_share\"]",
+            );
+            return None;
+        };
+        let names: Vec<String> = match v.get_ref() {
+            DeValue::Array(items) => items
+                .iter()
+                .filter_map(|x| x.get_ref().as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        };
+        if names.len() != 2 {
+            self.problem(
+                v.span(),
+                &key,
+                "must name exactly two parameters, e.g. [\"multiplier\", \"lasting_share\"]",
+            );
+            return None;
+        }
+        let valid: Vec<&str> = Param::ALL.iter().map(|p| p.name()).collect();
+        let mut params = Vec::new();
+        for name in &names {
+            match Param::from_name(name) {
+                Some(p) => params.push(p),
+                None => {
+                    let hint = closest(name, &valid)
+                        .map(|b| format!("; did you mean `{b}`?"))
+                        .unwrap_or_default();
+                    self.problem(v.span(), &key, format!("unknown parameter `{name}`{hint}"));
+                }
+            }
+        }
+        let [a, b] = params[..] else { return None };
+        if a == b {
+            self.problem(
+                v.span(),
+                &key,
+                format!("`{a}` is correlated with itself; name two different parameters"),
+            );
+            return None;
+        }
+        Some((a.min(b), a.max(b)))
+    }
+}
+
+/// The keys each family takes; alternatives are separate sets.
+fn family_keys(family: &str) -> Option<&'static [&'static [&'static str]]> {
+    Some(match family {
+        "fixed" => &[&["value"]],
+        "uniform" => &[&["min", "max"]],
+        "triangular" => &[&["min", "mode", "max"]],
+        "pert" => &[&["min", "mode", "max", "lambda"]],
+        "normal" => &[&["mean", "sd"]],
+        "truncnormal" => &[&["mean", "sd", "min", "max"]],
+        "lognormal" => &[&["median", "p90"], &["mean", "sd"]],
+        "beta" => &[&["mean", "sd", "min", "max"], &["alpha", "beta"]],
+        "choice" => &[&["values", "weights"]],
+        "empirical" => &[&["values"]],
+        _ => return None,
+    })
+}
+
+/// Whether every value the distribution can take lies in the domain.
+fn within_domain(d: &Distribution, domain: Domain) -> Result<(), String> {
+    if let Some(values) = d.discrete_values() {
+        return values.iter().try_for_each(|&x| {
+            domain
+                .check(x)
+                .map_err(|why| format!("can take {x}, which {why}"))
+        });
+    }
+    let (lo, hi) = d.support();
+    let open_at_zero = matches!(d, Distribution::LogNormal { .. });
+    let ok = match domain {
+        Domain::Share => lo >= 0.0 && hi <= 1.0,
+        Domain::Positive => lo > 0.0 || (lo == 0.0 && open_at_zero),
+        Domain::NonNegative => lo >= 0.0,
+        Domain::Rate => lo > -1.0,
+        Domain::Integer { .. } | Domain::Choice(_) => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "ranges over [{lo}, {hi}], but this parameter must be {domain}: bound it (truncnormal, pert, beta, triangular, uniform) inside that"
+        ))
     }
 }
 
@@ -509,17 +1108,13 @@ mod tests {
     #[test]
     fn line_index_counts_from_one() {
         let idx = LineIndex::new("a\nbb\n\nc");
-        assert_eq!(idx.line(0), 1);
-        assert_eq!(idx.line(2), 2);
-        assert_eq!(idx.line(5), 3);
-        assert_eq!(idx.line(6), 4);
+        assert_eq!([0, 2, 5, 6].map(|o| idx.line(o)), [1, 2, 3, 4]);
     }
 
     #[test]
     fn closest_suggests_typos_only() {
         let valid = ["multiplier", "drug_sales", "drug_cost"];
         assert_eq!(closest("multiplyer", &valid), Some("multiplier"));
-        assert_eq!(closest("drug_sale", &valid), Some("drug_sales"));
         assert_eq!(closest("completely_else", &valid), None);
     }
 }

@@ -1,0 +1,545 @@
+//! Probability distributions in the user's terms: validated constructors, an
+//! inverse CDF for stratified and quasi-random samplers, and direct sampling
+//! (through `rand_distr` where it has the family) for plain Monte Carlo.
+
+use std::fmt;
+
+use rand::Rng;
+use rand_distr::Distribution as _;
+use statrs::function::{beta, erf};
+
+/// A distribution of one scalar parameter.
+///
+/// ```
+/// use nexus_mc::distribution::Distribution;
+/// let d = Distribution::triangular(0.0, 1.0, 2.0).unwrap();
+/// assert_eq!(d.quantile(0.5), 1.0);
+/// assert!(Distribution::triangular(0.0, 3.0, 2.0).is_err());
+/// ```
+#[derive(Clone, Debug)]
+pub enum Distribution {
+    /// Always this value.
+    Fixed(f64),
+    /// Uniform on `[min, max]`.
+    Uniform {
+        /// Lower bound.
+        min: f64,
+        /// Upper bound.
+        max: f64,
+    },
+    /// Triangular on `[min, max]` with peak at `mode`.
+    Triangular {
+        /// Lower bound.
+        min: f64,
+        /// Most likely value.
+        mode: f64,
+        /// Upper bound.
+        max: f64,
+    },
+    /// `min + (max - min) * Beta(alpha, beta)`; a PERT is one of these.
+    ScaledBeta {
+        /// First shape.
+        alpha: f64,
+        /// Second shape.
+        beta: f64,
+        /// Lower bound.
+        min: f64,
+        /// Upper bound.
+        max: f64,
+        /// Whether the user gave it as a PERT (for display).
+        pert: bool,
+        /// The `rand_distr` sampler for the unit beta.
+        sampler: rand_distr::Beta<f64>,
+    },
+    /// Normal with `mean` and standard deviation `sd`.
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation.
+        sd: f64,
+    },
+    /// Normal(`mean`, `sd`) conditioned on `[min, max]`.
+    TruncNormal {
+        /// Mean of the untruncated normal.
+        mean: f64,
+        /// Standard deviation of the untruncated normal.
+        sd: f64,
+        /// Lower bound.
+        min: f64,
+        /// Upper bound.
+        max: f64,
+    },
+    /// `exp(Normal(mu, sigma))`, given by median and P90 or by mean and sd.
+    LogNormal {
+        /// Mean of the log.
+        mu: f64,
+        /// Standard deviation of the log.
+        sigma: f64,
+    },
+    /// One of `values` with the given probabilities.
+    Choice {
+        /// The values (choice indices for switches).
+        values: Vec<f64>,
+        /// Cumulative probabilities, the last one exactly 1.
+        cumulative: Vec<f64>,
+    },
+    /// One of `values`, each equally likely.
+    Empirical {
+        /// The values, sorted.
+        sorted: Vec<f64>,
+    },
+}
+
+/// Tolerance on "probabilities sum to 1".
+pub const WEIGHT_TOLERANCE: f64 = 1e-9;
+/// Default PERT shape.
+pub const PERT_LAMBDA: f64 = 4.0;
+/// The standard normal's 90th percentile.
+const Z90: f64 = 1.281_551_565_544_600_4;
+
+fn finite(name: &str, x: f64) -> Result<f64, String> {
+    if x.is_finite() {
+        Ok(x)
+    } else {
+        Err(format!("{name} = {x} is not a finite number"))
+    }
+}
+
+fn ordered(min: f64, max: f64) -> Result<(), String> {
+    finite("min", min)?;
+    finite("max", max)?;
+    if min < max {
+        Ok(())
+    } else {
+        Err(format!("min = {min} must be below max = {max}"))
+    }
+}
+
+fn positive_sd(sd: f64) -> Result<(), String> {
+    finite("sd", sd)?;
+    if sd > 0.0 {
+        Ok(())
+    } else {
+        Err(format!("sd = {sd} must be > 0"))
+    }
+}
+
+impl Distribution {
+    /// A fixed value.
+    pub fn fixed(value: f64) -> Result<Self, String> {
+        Ok(Distribution::Fixed(finite("value", value)?))
+    }
+
+    /// Uniform on `[min, max]`, `min < max`.
+    pub fn uniform(min: f64, max: f64) -> Result<Self, String> {
+        ordered(min, max)?;
+        Ok(Distribution::Uniform { min, max })
+    }
+
+    /// Triangular on `[min, max]` with `min <= mode <= max`.
+    pub fn triangular(min: f64, mode: f64, max: f64) -> Result<Self, String> {
+        ordered(min, max)?;
+        finite("mode", mode)?;
+        if !(min..=max).contains(&mode) {
+            return Err(format!(
+                "mode = {mode} must lie in [min, max] = [{min}, {max}]"
+            ));
+        }
+        Ok(Distribution::Triangular { min, mode, max })
+    }
+
+    /// PERT on `[min, max]` with most likely value `mode` and shape `lambda`
+    /// (4 in the classic PERT): a beta with
+    /// alpha = 1 + lambda (mode - min) / (max - min), beta = 1 + lambda (max - mode) / (max - min).
+    pub fn pert(min: f64, mode: f64, max: f64, lambda: f64) -> Result<Self, String> {
+        Self::triangular(min, mode, max)?;
+        finite("lambda", lambda)?;
+        if lambda <= 0.0 {
+            return Err(format!("lambda = {lambda} must be > 0"));
+        }
+        let range = max - min;
+        let alpha = 1.0 + lambda * (mode - min) / range;
+        let beta = 1.0 + lambda * (max - mode) / range;
+        Self::scaled_beta(alpha, beta, min, max, true)
+    }
+
+    /// Beta with shapes `alpha`, `beta`, rescaled to `[min, max]`.
+    pub fn beta(alpha: f64, beta: f64, min: f64, max: f64) -> Result<Self, String> {
+        Self::scaled_beta(alpha, beta, min, max, false)
+    }
+
+    /// Beta on `[min, max]` with the given mean and standard deviation.
+    pub fn beta_mean_sd(mean: f64, sd: f64, min: f64, max: f64) -> Result<Self, String> {
+        ordered(min, max)?;
+        positive_sd(sd)?;
+        finite("mean", mean)?;
+        let m = (mean - min) / (max - min);
+        let v = (sd / (max - min)).powi(2);
+        if !(m > 0.0 && m < 1.0) {
+            return Err(format!(
+                "mean = {mean} must lie strictly inside [min, max] = [{min}, {max}]"
+            ));
+        }
+        if v >= m * (1.0 - m) {
+            let most = (max - min) * (m * (1.0 - m)).sqrt();
+            return Err(format!("sd = {sd} is too large for a beta with mean {mean} on [{min}, {max}]: it must be below {most:.6}"));
+        }
+        let k = m * (1.0 - m) / v - 1.0;
+        Self::scaled_beta(m * k, (1.0 - m) * k, min, max, false)
+    }
+
+    fn scaled_beta(alpha: f64, beta: f64, min: f64, max: f64, pert: bool) -> Result<Self, String> {
+        ordered(min, max)?;
+        for (name, x) in [("alpha", alpha), ("beta", beta)] {
+            finite(name, x)?;
+            if x <= 0.0 {
+                return Err(format!("{name} = {x} must be > 0"));
+            }
+        }
+        let sampler = rand_distr::Beta::new(alpha, beta).map_err(|e| e.to_string())?;
+        Ok(Distribution::ScaledBeta {
+            alpha,
+            beta,
+            min,
+            max,
+            pert,
+            sampler,
+        })
+    }
+
+    /// Normal with `sd > 0`.
+    pub fn normal(mean: f64, sd: f64) -> Result<Self, String> {
+        finite("mean", mean)?;
+        positive_sd(sd)?;
+        Ok(Distribution::Normal { mean, sd })
+    }
+
+    /// Normal(`mean`, `sd`) truncated to `[min, max]`.
+    pub fn trunc_normal(mean: f64, sd: f64, min: f64, max: f64) -> Result<Self, String> {
+        finite("mean", mean)?;
+        positive_sd(sd)?;
+        ordered(min, max)?;
+        let mass = phi((max - mean) / sd) - phi((min - mean) / sd);
+        if mass < 1e-12 {
+            return Err(format!("[min, max] = [{min}, {max}] holds almost none of Normal({mean}, {sd}): widen it or move the mean"));
+        }
+        Ok(Distribution::TruncNormal { mean, sd, min, max })
+    }
+
+    /// Lognormal given by its median and 90th percentile, `0 < median < p90`.
+    pub fn lognormal_median_p90(median: f64, p90: f64) -> Result<Self, String> {
+        finite("median", median)?;
+        finite("p90", p90)?;
+        if !(median > 0.0 && p90 > median) {
+            return Err(format!(
+                "needs 0 < median < p90, got median = {median}, p90 = {p90}"
+            ));
+        }
+        let mu = median.ln();
+        Ok(Distribution::LogNormal {
+            mu,
+            sigma: (p90.ln() - mu) / Z90,
+        })
+    }
+
+    /// Lognormal given by its own mean and standard deviation (not those of its log).
+    pub fn lognormal_mean_sd(mean: f64, sd: f64) -> Result<Self, String> {
+        finite("mean", mean)?;
+        positive_sd(sd)?;
+        if mean <= 0.0 {
+            return Err(format!("mean = {mean} must be > 0 for a lognormal"));
+        }
+        let s2 = (1.0 + (sd / mean).powi(2)).ln();
+        Ok(Distribution::LogNormal {
+            mu: mean.ln() - s2 / 2.0,
+            sigma: s2.sqrt(),
+        })
+    }
+
+    /// One of `values` with probabilities `weights` (summing to 1).
+    pub fn choice(values: Vec<f64>, weights: &[f64]) -> Result<Self, String> {
+        if values.is_empty() {
+            return Err("values must not be empty".into());
+        }
+        if values.len() != weights.len() {
+            return Err(format!(
+                "{} values but {} weights",
+                values.len(),
+                weights.len()
+            ));
+        }
+        for (i, &w) in weights.iter().enumerate() {
+            if !(w.is_finite() && w >= 0.0) {
+                return Err(format!("weights[{i}] = {w} must be a probability >= 0"));
+            }
+        }
+        let total: f64 = weights.iter().sum();
+        if (total - 1.0).abs() > WEIGHT_TOLERANCE {
+            return Err(format!(
+                "weights sum to {}, must sum to 1",
+                (total * 1e9).round() / 1e9
+            ));
+        }
+        let mut acc = 0.0;
+        let mut cumulative: Vec<f64> = weights
+            .iter()
+            .map(|w| {
+                acc += w;
+                acc
+            })
+            .collect();
+        *cumulative.last_mut().expect("non-empty") = 1.0;
+        Ok(Distribution::Choice { values, cumulative })
+    }
+
+    /// Each of `values` equally likely.
+    pub fn empirical(mut values: Vec<f64>) -> Result<Self, String> {
+        if values.is_empty() {
+            return Err("values must not be empty".into());
+        }
+        if let Some(x) = values.iter().find(|x| !x.is_finite()) {
+            return Err(format!("value {x} is not a finite number"));
+        }
+        values.sort_by(f64::total_cmp);
+        Ok(Distribution::Empirical { sorted: values })
+    }
+
+    /// True for a fixed value.
+    pub fn is_fixed(&self) -> bool {
+        matches!(self, Distribution::Fixed(_))
+    }
+
+    /// The family's name as written in scenario files.
+    pub fn family(&self) -> &'static str {
+        match self {
+            Distribution::Fixed(_) => "fixed",
+            Distribution::Uniform { .. } => "uniform",
+            Distribution::Triangular { .. } => "triangular",
+            Distribution::ScaledBeta { pert: true, .. } => "pert",
+            Distribution::ScaledBeta { .. } => "beta",
+            Distribution::Normal { .. } => "normal",
+            Distribution::TruncNormal { .. } => "truncnormal",
+            Distribution::LogNormal { .. } => "lognormal",
+            Distribution::Choice { .. } => "choice",
+            Distribution::Empirical { .. } => "empirical",
+        }
+    }
+
+    /// The smallest and largest value the distribution can take.
+    pub fn support(&self) -> (f64, f64) {
+        match self {
+            Distribution::Fixed(x) => (*x, *x),
+            Distribution::Uniform { min, max }
+            | Distribution::Triangular { min, max, .. }
+            | Distribution::ScaledBeta { min, max, .. }
+            | Distribution::TruncNormal { min, max, .. } => (*min, *max),
+            Distribution::Normal { .. } => (f64::NEG_INFINITY, f64::INFINITY),
+            Distribution::LogNormal { .. } => (0.0, f64::INFINITY),
+            Distribution::Choice { values, .. } => values
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                    (lo.min(x), hi.max(x))
+                }),
+            Distribution::Empirical { sorted } => (sorted[0], sorted[sorted.len() - 1]),
+        }
+    }
+
+    /// All values a discrete distribution can take, or `None` if continuous.
+    pub fn discrete_values(&self) -> Option<&[f64]> {
+        match self {
+            Distribution::Fixed(x) => Some(std::slice::from_ref(x)),
+            Distribution::Choice { values, .. } => Some(values),
+            Distribution::Empirical { sorted } => Some(sorted),
+            _ => None,
+        }
+    }
+
+    /// The inverse CDF: the smallest `x` with `P(X <= x) >= u`, for `u` in (0, 1).
+    pub fn quantile(&self, u: f64) -> f64 {
+        match self {
+            Distribution::Fixed(x) => *x,
+            Distribution::Uniform { min, max } => min + u * (max - min),
+            Distribution::Triangular { min, mode, max } => {
+                let split = (mode - min) / (max - min);
+                if u < split {
+                    min + (u * (max - min) * (mode - min)).sqrt()
+                } else {
+                    max - ((1.0 - u) * (max - min) * (max - mode)).sqrt()
+                }
+            }
+            Distribution::ScaledBeta {
+                alpha,
+                beta,
+                min,
+                max,
+                ..
+            } => min + (max - min) * beta::inv_beta_reg(*alpha, *beta, u),
+            Distribution::Normal { mean, sd } => mean + sd * phi_inv(u),
+            Distribution::TruncNormal { mean, sd, min, max } => {
+                let lo = phi((min - mean) / sd);
+                let hi = phi((max - mean) / sd);
+                (mean + sd * phi_inv(lo + u * (hi - lo))).clamp(*min, *max)
+            }
+            Distribution::LogNormal { mu, sigma } => (mu + sigma * phi_inv(u)).exp(),
+            Distribution::Choice { values, cumulative } => {
+                let i = cumulative.partition_point(|&c| c < u).min(values.len() - 1);
+                values[i]
+            }
+            Distribution::Empirical { sorted } => {
+                let i = ((u * sorted.len() as f64) as usize).min(sorted.len() - 1);
+                sorted[i]
+            }
+        }
+    }
+
+    /// One Monte Carlo draw: `rand_distr`'s sampler where it has the family,
+    /// the inverse CDF of an open-interval uniform otherwise.
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Distribution::Fixed(x) => *x,
+            Distribution::ScaledBeta {
+                min, max, sampler, ..
+            } => min + (max - min) * sampler.sample(rng),
+            Distribution::Normal { mean, sd } => {
+                mean + sd * rng.sample::<f64, _>(rand_distr::StandardNormal)
+            }
+            Distribution::LogNormal { mu, sigma } => {
+                (mu + sigma * rng.sample::<f64, _>(rand_distr::StandardNormal)).exp()
+            }
+            _ => self.quantile(rng.sample(rand_distr::Open01)),
+        }
+    }
+}
+
+impl fmt::Display for Distribution {
+    /// The distribution in the user's terms, e.g. `pert(1.2, 1.6, 2)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Distribution::Fixed(x) => write!(f, "fixed({x})"),
+            Distribution::Uniform { min, max } => write!(f, "uniform({min}, {max})"),
+            Distribution::Triangular { min, mode, max } => {
+                write!(f, "triangular({min}, {mode}, {max})")
+            }
+            Distribution::ScaledBeta {
+                alpha,
+                beta,
+                min,
+                max,
+                pert,
+                ..
+            } => {
+                if *pert {
+                    let lambda = alpha + beta - 2.0;
+                    let mode = min + (alpha - 1.0) / lambda * (max - min);
+                    write!(
+                        f,
+                        "pert({min}, {}, {max}, lambda {})",
+                        round6(mode),
+                        round6(lambda)
+                    )
+                } else {
+                    write!(
+                        f,
+                        "beta({}, {}) on [{min}, {max}]",
+                        round6(*alpha),
+                        round6(*beta)
+                    )
+                }
+            }
+            Distribution::Normal { mean, sd } => write!(f, "normal({mean}, sd {sd})"),
+            Distribution::TruncNormal { mean, sd, min, max } => {
+                write!(f, "normal({mean}, sd {sd}) on [{min}, {max}]")
+            }
+            Distribution::LogNormal { mu, sigma } => {
+                write!(
+                    f,
+                    "lognormal(median {}, sigma of log {})",
+                    round6(mu.exp()),
+                    round6(*sigma)
+                )
+            }
+            Distribution::Choice { values, .. } => write!(f, "choice of {} values", values.len()),
+            Distribution::Empirical { sorted } => write!(f, "empirical, {} values", sorted.len()),
+        }
+    }
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+/// The standard normal CDF.
+pub fn phi(x: f64) -> f64 {
+    0.5 * erf::erfc(-x / std::f64::consts::SQRT_2)
+}
+
+/// The standard normal quantile.
+pub fn phi_inv(u: f64) -> f64 {
+    -std::f64::consts::SQRT_2 * erf::erfc_inv(2.0 * u)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_quantile_inverts_the_cdf() {
+        for x in [-5.0, -1.0, 0.0, 0.3, 2.5] {
+            assert!((phi_inv(phi(x)) - x).abs() < 1e-9, "{x}");
+        }
+        assert!((phi_inv(0.975) - 1.959_963_984_540_054).abs() < 1e-12);
+    }
+
+    #[test]
+    fn user_terms_become_the_right_shapes() {
+        let d = Distribution::lognormal_median_p90(100.0, 200.0).unwrap();
+        assert!((d.quantile(0.5) - 100.0).abs() < 1e-9);
+        assert!((d.quantile(0.9) - 200.0).abs() < 1e-9);
+        let Distribution::ScaledBeta { alpha, beta, .. } =
+            Distribution::pert(0.0, 1.0, 4.0, 4.0).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((alpha, beta), (2.0, 4.0));
+        let Distribution::ScaledBeta { alpha, beta, .. } =
+            Distribution::beta_mean_sd(0.5, 0.1, 0.0, 1.0).unwrap()
+        else {
+            panic!()
+        };
+        assert!((alpha - 12.0).abs() < 1e-9 && (beta - 12.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn discrete_quantiles_step_at_the_cumulative_weights() {
+        let d = Distribution::choice(vec![10.0, 20.0, 30.0], &[0.2, 0.5, 0.3]).unwrap();
+        assert_eq!(d.quantile(0.1), 10.0);
+        assert_eq!(d.quantile(0.2), 10.0);
+        assert_eq!(d.quantile(0.2000001), 20.0);
+        assert_eq!(d.quantile(0.95), 30.0);
+        let e = Distribution::empirical(vec![3.0, 1.0, 2.0, 4.0]).unwrap();
+        assert_eq!(
+            [0.1, 0.3, 0.6, 0.99].map(|u| e.quantile(u)),
+            [1.0, 2.0, 3.0, 4.0]
+        );
+    }
+
+    #[test]
+    fn invalid_parameters_are_explained() {
+        assert!(Distribution::uniform(2.0, 1.0)
+            .unwrap_err()
+            .contains("min = 2 must be below max = 1"));
+        assert!(Distribution::normal(0.0, 0.0)
+            .unwrap_err()
+            .contains("sd = 0 must be > 0"));
+        assert!(Distribution::normal(f64::NAN, 1.0)
+            .unwrap_err()
+            .contains("not a finite number"));
+        assert!(Distribution::choice(vec![1.0, 2.0], &[0.5, 0.6])
+            .unwrap_err()
+            .contains("sum to 1.1"));
+        assert!(Distribution::beta_mean_sd(0.5, 0.6, 0.0, 1.0)
+            .unwrap_err()
+            .contains("too large"));
+        assert!(Distribution::lognormal_median_p90(2.0, 1.0).is_err());
+    }
+}

@@ -1,0 +1,239 @@
+//! Rank correlation between inputs by the Iman-Conover method: the sampled
+//! columns are reordered so their ranks follow correlated normal scores, so
+//! every marginal keeps exactly the values it had.
+
+use ndarray::{Array2, ArrayViewMut2};
+
+use super::hash;
+use crate::distribution::phi_inv;
+
+/// A target rank-correlation matrix over some columns of a sample block.
+#[derive(Clone, Debug)]
+pub struct RankCorrelation {
+    /// Which block columns take part, in matrix order.
+    pub columns: Vec<usize>,
+    /// Cholesky factor (lower) of the normal-score correlation that gives the
+    /// target Spearman correlation.
+    target_factor: Array2<f64>,
+}
+
+/// Why a correlation matrix cannot be used.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MatrixProblem {
+    /// Entry (i, j) differs from (j, i).
+    NotSymmetric(usize, usize),
+    /// Entry (i, j) is outside [-1, 1] or not finite.
+    OutOfRange(usize, usize),
+    /// Not positive semi-definite; the triples of indices whose 3x3 block
+    /// alone is impossible (empty when only the whole matrix is).
+    NotPsd {
+        /// Smallest eigenvalue.
+        min_eigenvalue: f64,
+        /// Impossible triples.
+        triples: Vec<[usize; 3]>,
+    },
+}
+
+/// Checks a correlation matrix (unit diagonal assumed): symmetric, entries in
+/// [-1, 1], positive semi-definite.
+pub fn check_matrix(m: &Array2<f64>) -> Vec<MatrixProblem> {
+    let k = m.nrows();
+    let mut problems = Vec::new();
+    for i in 0..k {
+        for j in i + 1..k {
+            if !(m[[i, j]].is_finite() && m[[i, j]].abs() <= 1.0) {
+                problems.push(MatrixProblem::OutOfRange(i, j));
+            } else if m[[i, j]] != m[[j, i]] {
+                problems.push(MatrixProblem::NotSymmetric(i, j));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return problems;
+    }
+    let min_eigenvalue = symmetric_eigenvalues(m)
+        .into_iter()
+        .fold(f64::INFINITY, f64::min);
+    if min_eigenvalue < -1e-10 {
+        let mut triples = Vec::new();
+        for a in 0..k {
+            for b in a + 1..k {
+                for c in b + 1..k {
+                    let (x, y, z) = (m[[a, b]], m[[a, c]], m[[b, c]]);
+                    if 1.0 + 2.0 * x * y * z - x * x - y * y - z * z < -1e-12 {
+                        triples.push([a, b, c]);
+                    }
+                }
+            }
+        }
+        problems.push(MatrixProblem::NotPsd {
+            min_eigenvalue,
+            triples,
+        });
+    }
+    problems
+}
+
+/// Eigenvalues of a small symmetric matrix (cyclic Jacobi).
+fn symmetric_eigenvalues(m: &Array2<f64>) -> Vec<f64> {
+    let k = m.nrows();
+    let mut a = m.clone();
+    for _sweep in 0..100 {
+        let off: f64 = (0..k)
+            .flat_map(|i| (0..k).filter(move |&j| j != i).map(move |j| (i, j)))
+            .map(|(i, j)| a[[i, j]].powi(2))
+            .sum();
+        if off < 1e-22 {
+            break;
+        }
+        for p in 0..k {
+            for q in p + 1..k {
+                if a[[p, q]].abs() < 1e-300 {
+                    continue;
+                }
+                let theta = (a[[q, q]] - a[[p, p]]) / (2.0 * a[[p, q]]);
+                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
+                let t = if theta == 0.0 { 1.0 } else { t };
+                let c = 1.0 / (t * t + 1.0).sqrt();
+                let s = t * c;
+                for r in 0..k {
+                    let (arp, arq) = (a[[r, p]], a[[r, q]]);
+                    a[[r, p]] = c * arp - s * arq;
+                    a[[r, q]] = s * arp + c * arq;
+                }
+                for r in 0..k {
+                    let (apr, aqr) = (a[[p, r]], a[[q, r]]);
+                    a[[p, r]] = c * apr - s * aqr;
+                    a[[q, r]] = s * apr + c * aqr;
+                }
+            }
+        }
+    }
+    (0..k).map(|i| a[[i, i]]).collect()
+}
+
+/// Lower Cholesky factor, or `None` if the matrix is not positive definite.
+fn cholesky(m: &Array2<f64>) -> Option<Array2<f64>> {
+    let k = m.nrows();
+    let mut l = Array2::<f64>::zeros((k, k));
+    for i in 0..k {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|p| l[[i, p]] * l[[j, p]]).sum();
+            if i == j {
+                let d = m[[i, i]] - s;
+                if d <= 1e-12 {
+                    return None;
+                }
+                l[[i, i]] = d.sqrt();
+            } else {
+                l[[i, j]] = (m[[i, j]] - s) / l[[j, j]];
+            }
+        }
+    }
+    Some(l)
+}
+
+impl RankCorrelation {
+    /// Prepares a target Spearman matrix over `columns`. The matrix must have
+    /// passed [`check_matrix`]; fails if its normal-score equivalent is
+    /// singular (perfect correlations).
+    pub fn new(columns: Vec<usize>, spearman: &Array2<f64>) -> Result<Self, String> {
+        // Normal scores with Pearson r have Spearman (6/pi) asin(r/2).
+        let pearson = spearman.mapv(|s| 2.0 * (std::f64::consts::PI * s / 6.0).sin());
+        let target_factor = cholesky(&pearson).ok_or_else(|| {
+            "the matrix is singular (a correlation of +-1, or a combination that forces one); \
+             Iman-Conover needs it positive definite: move such entries off +-1"
+                .to_string()
+        })?;
+        Ok(RankCorrelation {
+            columns,
+            target_factor,
+        })
+    }
+
+    /// Reorders the correlated columns of `block` (runs x parameters) in place.
+    /// `key` makes the reordering reproducible.
+    pub fn apply(&self, mut block: ArrayViewMut2<f64>, key: u64) {
+        let n = block.nrows();
+        let k = self.columns.len();
+        if n < 2 || k < 2 {
+            return;
+        }
+        // van der Waerden scores, independently permuted per column.
+        let scores: Vec<f64> = (0..n)
+            .map(|i| phi_inv((i + 1) as f64 / (n + 1) as f64))
+            .collect();
+        let mut s = Array2::<f64>::zeros((n, k));
+        for c in 0..k {
+            let perm = hash::Permutation::new(n as u64, hash::derive(key, c as u64));
+            for r in 0..n {
+                s[[r, c]] = scores[perm.apply(r as u64) as usize];
+            }
+        }
+        // Whiten the scores' own sample correlation, then impose the target.
+        let e = s.t().dot(&s) / n as f64;
+        let norm: Vec<f64> = (0..k).map(|i| e[[i, i]].sqrt()).collect();
+        let e = Array2::from_shape_fn((k, k), |(i, j)| e[[i, j]] / (norm[i] * norm[j]));
+        let t = match cholesky(&e).and_then(|q| lower_inverse(&q)) {
+            Some(q_inv) => s.dot(&q_inv.t()).dot(&self.target_factor.t()),
+            None => s.dot(&self.target_factor.t()),
+        };
+        for (c, &col) in self.columns.iter().enumerate() {
+            let mut values: Vec<f64> = block.column(col).to_vec();
+            values.sort_by(f64::total_cmp);
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_by(|&a, &b| t[[a, c]].total_cmp(&t[[b, c]]).then(a.cmp(&b)));
+            let mut column = block.column_mut(col);
+            for (rank, &row) in order.iter().enumerate() {
+                column[row] = values[rank];
+            }
+        }
+    }
+}
+
+fn lower_inverse(l: &Array2<f64>) -> Option<Array2<f64>> {
+    let k = l.nrows();
+    let mut inv = Array2::<f64>::zeros((k, k));
+    for j in 0..k {
+        inv[[j, j]] = 1.0 / l[[j, j]];
+        for i in j + 1..k {
+            let s: f64 = (j..i).map(|p| l[[i, p]] * inv[[p, j]]).sum();
+            inv[[i, j]] = -s / l[[i, i]];
+        }
+    }
+    inv.iter().all(|x| x.is_finite()).then_some(inv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn eigenvalues_of_a_known_matrix() {
+        let mut e = symmetric_eigenvalues(&array![[2.0, 1.0], [1.0, 2.0]]);
+        e.sort_by(f64::total_cmp);
+        assert!(
+            (e[0] - 1.0).abs() < 1e-12 && (e[1] - 3.0).abs() < 1e-12,
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn impossible_triple_is_named() {
+        let m = array![[1.0, 0.9, 0.9], [0.9, 1.0, -0.9], [0.9, -0.9, 1.0]];
+        let problems = check_matrix(&m);
+        assert!(
+            matches!(&problems[..], [MatrixProblem::NotPsd { triples, .. }] if triples == &vec![[0, 1, 2]]),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn asymmetric_and_out_of_range_entries_are_found() {
+        let m = array![[1.0, 0.5, 1.5], [0.4, 1.0, 0.0], [1.5, 0.0, 1.0]];
+        let problems = check_matrix(&m);
+        assert!(problems.contains(&MatrixProblem::NotSymmetric(0, 1)));
+        assert!(problems.contains(&MatrixProblem::OutOfRange(0, 2)));
+    }
+}

@@ -1,0 +1,195 @@
+//! Sample blocks: one row per run, one column per uncertain parameter, drawn
+//! by plain Monte Carlo, Latin hypercube or scrambled Sobol points, with rank
+//! correlations imposed by Iman-Conover.
+//!
+//! Every value depends only on (seed, sampler, total runs, run index) and,
+//! for Monte Carlo and correlations, on the chunk: never on threads.
+
+mod correlation;
+pub mod hash;
+mod sobol;
+
+use std::fmt;
+use std::str::FromStr;
+
+use ndarray::Array2;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+pub use correlation::{check_matrix, MatrixProblem, RankCorrelation};
+pub use sobol::ScrambledSobol;
+
+use crate::config::Scenario;
+use crate::distribution::Distribution;
+use crate::model::Param;
+
+/// How the unit hypercube is filled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SamplerKind {
+    /// Independent draws: ChaCha8, one stream per chunk.
+    Mc,
+    /// Latin hypercube over the whole run: each of the N equal-probability
+    /// strata of every parameter holds exactly one run.
+    Lhs,
+    /// Owen-scrambled Sobol points (best with N a power of two).
+    Sobol,
+}
+
+impl SamplerKind {
+    /// The name used on the command line and in manifests.
+    pub fn name(self) -> &'static str {
+        match self {
+            SamplerKind::Mc => "mc",
+            SamplerKind::Lhs => "lhs",
+            SamplerKind::Sobol => "sobol",
+        }
+    }
+}
+
+impl fmt::Display for SamplerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for SamplerKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "mc" => Ok(SamplerKind::Mc),
+            "lhs" => Ok(SamplerKind::Lhs),
+            "sobol" => Ok(SamplerKind::Sobol),
+            _ => Err(format!("unknown sampler `{s}`: use mc, lhs or sobol")),
+        }
+    }
+}
+
+/// Draws sample blocks for the uncertain parameters of a scenario.
+#[derive(Clone, Debug)]
+pub struct Sampler {
+    kind: SamplerKind,
+    seed: u64,
+    params: Vec<Param>,
+    dists: Vec<Distribution>,
+    lhs: Vec<hash::Permutation>,
+    sobol: Option<ScrambledSobol>,
+    correlation: Option<RankCorrelation>,
+}
+
+const MC_LABEL: u64 = 1;
+const LHS_LABEL: u64 = 2;
+const SOBOL_LABEL: u64 = 3;
+const CORRELATION_LABEL: u64 = 4;
+
+impl Sampler {
+    /// A sampler for the scenario's non-fixed parameters over `runs` runs.
+    pub fn new(
+        scenario: &Scenario,
+        kind: SamplerKind,
+        seed: u64,
+        runs: u64,
+    ) -> Result<Sampler, String> {
+        let uncertain: Vec<_> = scenario
+            .parameters
+            .iter()
+            .filter(|p| !p.distribution.is_fixed())
+            .collect();
+        let params: Vec<Param> = uncertain.iter().map(|p| p.param).collect();
+        let dims = params.len();
+        if runs == 0 {
+            return Err("the number of runs must be at least 1".into());
+        }
+        if kind == SamplerKind::Sobol {
+            if runs > u64::from(u32::MAX) {
+                return Err(format!(
+                    "sobol supports at most {} runs, asked for {runs}",
+                    u32::MAX
+                ));
+            }
+            if dims > sobol::max_dims() {
+                return Err(format!(
+                    "sobol supports at most {} parameters, the scenario has {dims}",
+                    sobol::max_dims()
+                ));
+            }
+        }
+        let lhs = match kind {
+            SamplerKind::Lhs => (0..dims)
+                .map(|d| {
+                    hash::Permutation::new(
+                        runs,
+                        hash::derive(hash::derive(seed, LHS_LABEL), d as u64),
+                    )
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let sobol = (kind == SamplerKind::Sobol)
+            .then(|| ScrambledSobol::new(dims, hash::derive(seed, SOBOL_LABEL)));
+        let correlation = scenario.rank_correlation(&params)?;
+        Ok(Sampler {
+            kind,
+            seed,
+            params,
+            dists: uncertain.iter().map(|p| p.distribution.clone()).collect(),
+            lhs,
+            sobol,
+            correlation,
+        })
+    }
+
+    /// The uncertain parameters, in column order.
+    pub fn params(&self) -> &[Param] {
+        &self.params
+    }
+
+    /// The sampler kind.
+    pub fn kind(&self) -> SamplerKind {
+        self.kind
+    }
+
+    /// Runs `start .. start + len` (chunk number `chunk`) as a block of
+    /// `len` rows and one column per uncertain parameter.
+    pub fn block(&self, chunk: u64, start: u64, len: usize) -> Array2<f64> {
+        let dims = self.params.len();
+        let mut block = Array2::<f64>::zeros((len, dims));
+        match self.kind {
+            SamplerKind::Mc => {
+                let mut rng = ChaCha8Rng::seed_from_u64(hash::derive(self.seed, MC_LABEL));
+                rng.set_stream(chunk);
+                for mut row in block.rows_mut() {
+                    for (x, dist) in row.iter_mut().zip(&self.dists) {
+                        *x = dist.sample(&mut rng);
+                    }
+                }
+            }
+            SamplerKind::Lhs => {
+                let strata = self.lhs.first().map_or(1, hash::Permutation::len) as f64;
+                for (r, mut row) in block.rows_mut().into_iter().enumerate() {
+                    let i = start + r as u64;
+                    for (d, x) in row.iter_mut().enumerate() {
+                        let key = hash::derive(self.seed, (LHS_LABEL << 32) | d as u64);
+                        let u =
+                            (self.lhs[d].apply(i) as f64 + hash::unit(key, i).max(1e-300)) / strata;
+                        *x = self.dists[d].quantile(u);
+                    }
+                }
+            }
+            SamplerKind::Sobol => {
+                let sobol = self.sobol.as_ref().expect("built for sobol");
+                for (r, mut row) in block.rows_mut().into_iter().enumerate() {
+                    for (d, x) in row.iter_mut().enumerate() {
+                        *x = self.dists[d].quantile(sobol.coordinate(start + r as u64, d));
+                    }
+                }
+            }
+        }
+        if let Some(c) = &self.correlation {
+            c.apply(
+                block.view_mut(),
+                hash::derive(hash::derive(self.seed, CORRELATION_LABEL), chunk),
+            );
+        }
+        block
+    }
+}
