@@ -94,6 +94,9 @@ pub enum Distribution {
 pub const WEIGHT_TOLERANCE: f64 = 1e-9;
 /// Default PERT shape.
 pub const PERT_LAMBDA: f64 = 4.0;
+/// The smallest probability a sampler's uniform can carry (2^-53): unbounded
+/// families never draw beyond their quantiles at `TAIL` and `1 - TAIL`.
+pub const TAIL: f64 = 1.0 / 9_007_199_254_740_992.0;
 /// The standard normal's 90th percentile.
 const Z90: f64 = 1.281_551_565_544_600_4;
 
@@ -325,7 +328,9 @@ impl Distribution {
         }
     }
 
-    /// The smallest and largest value the distribution can take.
+    /// The smallest and largest value a draw can take. For the normal and
+    /// lognormal these are the quantiles at `TAIL` and `1 - TAIL` (about 8.2
+    /// standard deviations), the farthest any sampler here reaches.
     pub fn support(&self) -> (f64, f64) {
         match self {
             Distribution::Fixed(x) => (*x, *x),
@@ -333,8 +338,9 @@ impl Distribution {
             | Distribution::Triangular { min, max, .. }
             | Distribution::ScaledBeta { min, max, .. }
             | Distribution::TruncNormal { min, max, .. } => (*min, *max),
-            Distribution::Normal { .. } => (f64::NEG_INFINITY, f64::INFINITY),
-            Distribution::LogNormal { .. } => (0.0, f64::INFINITY),
+            Distribution::Normal { .. } | Distribution::LogNormal { .. } => {
+                (self.quantile(TAIL), self.quantile(1.0 - TAIL))
+            }
             Distribution::Choice { values, .. } => values
                 .iter()
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
@@ -392,20 +398,15 @@ impl Distribution {
         }
     }
 
-    /// One Monte Carlo draw: `rand_distr`'s sampler where it has the family,
-    /// the inverse CDF of an open-interval uniform otherwise.
+    /// One Monte Carlo draw: `rand_distr`'s sampler for the beta family
+    /// (and so PERT), the inverse CDF of an open-interval uniform otherwise,
+    /// so a draw never leaves [`support`](Self::support).
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Distribution::Fixed(x) => *x,
             Distribution::ScaledBeta {
                 min, max, sampler, ..
             } => min + (max - min) * sampler.sample(rng),
-            Distribution::Normal { mean, sd } => {
-                mean + sd * rng.sample::<f64, _>(rand_distr::StandardNormal)
-            }
-            Distribution::LogNormal { mu, sigma } => {
-                (mu + sigma * rng.sample::<f64, _>(rand_distr::StandardNormal)).exp()
-            }
             _ => self.quantile(rng.sample(rand_distr::Open01)),
         }
     }

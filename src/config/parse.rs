@@ -1063,10 +1063,9 @@ fn within_domain(d: &Distribution, domain: Domain) -> Result<(), String> {
         });
     }
     let (lo, hi) = d.support();
-    let open_at_zero = matches!(d, Distribution::LogNormal { .. });
     let ok = match domain {
         Domain::Share => lo >= 0.0 && hi <= 1.0,
-        Domain::Positive => lo > 0.0 || (lo == 0.0 && open_at_zero),
+        Domain::Positive => lo > 0.0,
         Domain::NonNegative => lo >= 0.0,
         Domain::Rate => lo > -1.0,
         Domain::Integer { .. } | Domain::Choice(_) => false,
@@ -1075,7 +1074,7 @@ fn within_domain(d: &Distribution, domain: Domain) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "ranges over [{lo}, {hi}], but this parameter must be {domain}: bound it (truncnormal, pert, beta, triangular, uniform) inside that"
+            "reaches [{lo:.6}, {hi:.6}], but this parameter must be {domain}: bound it (truncnormal, pert, beta, triangular, uniform) inside that"
         ))
     }
 }
