@@ -8,8 +8,9 @@ use clap::{Args, Parser, Subcommand};
 use crate::baseline::Baseline;
 use crate::config::Scenario;
 use crate::error::{Error, Result};
-use crate::model::{Param, ParamSet};
+use crate::model::{Domain, Param, ParamSet};
 use crate::output;
+use crate::table::{significant, Table};
 
 /// Monte Carlo sensitivity engine for the Biotech Nexus investment claims.
 #[derive(Debug, Parser)]
@@ -26,6 +27,18 @@ pub enum Command {
     /// Deterministic run: prints the plan's Tabel 2 as modelled, next to the
     /// published figures, with the anomalies; writes baseline.csv (2026..2050).
     Baseline(BaselineArgs),
+    /// Checks scenario files and reports every problem in each (file, line,
+    /// key, reason); for a valid file, prints each parameter's family and the
+    /// P5 / P50 / P95 of its distribution. Exit 0 only if all are valid.
+    Validate(ValidateArgs),
+}
+
+/// Flags of `nexus-mc validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Scenario files (paths, or names of shipped scenarios).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
 }
 
 /// Flags of `nexus-mc baseline`.
@@ -84,7 +97,68 @@ fn parse_assignment(text: &str) -> Result<(Param, f64), String> {
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Baseline(args) => baseline(args),
+        Command::Validate(args) => validate(args),
     }
+}
+
+fn validate(args: ValidateArgs) -> Result<()> {
+    let mut invalid = 0;
+    for file in &args.files {
+        match Scenario::load(file) {
+            Ok(scenario) => println!("{}", summary(&scenario)),
+            Err(e) => {
+                invalid += 1;
+                eprintln!("{e}\n");
+            }
+        }
+    }
+    if invalid > 0 {
+        return Err(Error::Usage(format!(
+            "{invalid} of {} scenario files are invalid",
+            args.files.len()
+        )));
+    }
+    Ok(())
+}
+
+/// One line per parameter: family and the P5 / P50 / P95 of its marginal.
+fn summary(s: &Scenario) -> String {
+    let uncertain = s
+        .parameters
+        .iter()
+        .filter(|p| !p.distribution.is_fixed())
+        .count();
+    let mut t = Table::new(["parameter", "distribution", "P5", "P50", "P95", "unit"]);
+    for spec in &s.parameters {
+        let q = |u| match spec.param.domain() {
+            Domain::Choice(_) => spec.param.format_value(spec.distribution.quantile(u)),
+            _ => significant(spec.distribution.quantile(u), 4),
+        };
+        let (p5, p50, p95) = if spec.distribution.is_fixed() {
+            (String::new(), q(0.5), String::new())
+        } else {
+            (q(0.05), q(0.5), q(0.95))
+        };
+        t.row([
+            spec.param.name().to_string(),
+            spec.distribution.to_string(),
+            p5,
+            p50,
+            p95,
+            spec.unit.clone(),
+        ]);
+    }
+    let correlations = match s.correlations.len() {
+        0 => String::new(),
+        n => format!(", {n} rank correlation{}", if n == 1 { "" } else { "s" }),
+    };
+    format!(
+        "ok: {} (scenario {}: {uncertain} uncertain parameter{}{correlations})\n{}",
+        s.origin,
+        s.name,
+        if uncertain == 1 { "" } else { "s" },
+        t.render()
+    )
 }
 
 fn baseline(args: BaselineArgs) -> Result<()> {

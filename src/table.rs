@@ -73,6 +73,29 @@ pub fn number(x: f64, decimals: usize) -> String {
     }
 }
 
+/// A number to `digits` significant digits, without exponent or trailing zeros.
+///
+/// ```
+/// use nexus_mc::table::significant;
+/// assert_eq!(significant(1.3276348892, 4), "1.328");
+/// assert_eq!(significant(2127.43752, 4), "2127");
+/// assert_eq!(significant(0.0283061, 3), "0.0283");
+/// assert_eq!(significant(0.41000000000000003, 4), "0.41");
+/// ```
+pub fn significant(x: f64, digits: usize) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let magnitude = x.abs().log10().floor() as i64;
+    let decimals = (digits as i64 - 1 - magnitude).max(0) as usize;
+    let text = format!("{x:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 /// A difference with an explicit sign, `0` for none at this precision.
 ///
 /// ```

@@ -102,8 +102,8 @@ fn resolve(name: &str, from: &str) -> Result<(String, String), String> {
         .parent()
         .filter(|_| !from.starts_with("shipped:"))
     {
-        let path = dir.join(name);
-        if path.is_file() {
+        let candidates = [dir.join(name), dir.join(format!("{name}.toml"))];
+        if let Some(path) = candidates.into_iter().find(|p| p.is_file()) {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
             return Ok((path.display().to_string(), text));

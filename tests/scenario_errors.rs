@@ -1,0 +1,179 @@
+//! Scenario-level bad input: each a clear message naming file, key and reason.
+
+use nexus_mc::config::{shipped, Scenario};
+
+/// Loads kpmg-point extended by `extra`, expecting failure; returns the message.
+fn error(extra: &str) -> String {
+    let text = format!("[scenario]\nextends = \"kpmg-point\"\n{extra}");
+    match Scenario::from_toml(&text, "bad.toml") {
+        Ok(_) => panic!("expected an error for:\n{extra}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn param(name: &str, unit: &str, body: &str) -> String {
+    format!("[parameters.{name}]\n{body}\nunit = \"{unit}\"\nsource = \"s\"\nrationale = \"r\"\n")
+}
+
+fn correlation(a: &str, b: &str, rank: f64) -> String {
+    format!("[[correlation]]\nbetween = [\"{a}\", \"{b}\"]\nrank = {rank}\nsource = \"s\"\nrationale = \"r\"\n")
+}
+
+#[test]
+fn every_shipped_scenario_validates() {
+    for (name, _) in shipped::SHIPPED {
+        let s = Scenario::load(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for p in &s.parameters {
+            assert!(
+                !p.source.trim().is_empty(),
+                "{name}: {} has no source",
+                p.param
+            );
+            if !p.distribution.is_fixed() {
+                assert!(
+                    p.rationale.as_deref().is_some_and(|r| !r.trim().is_empty()),
+                    "{name}: {} has a range but no rationale",
+                    p.param
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn impossible_distribution_parameters() {
+    let cases = [
+        (param("multiplier", "ratio", "dist = \"uniform\"\nmin = 2\nmax = 1"), "parameters.multiplier: min = 2 must be below max = 1"),
+        (param("multiplier", "ratio", "dist = \"pert\"\nmin = 1\nmode = 3\nmax = 2"), "mode = 3 must lie in [min, max] = [1, 2]"),
+        (param("sector_growth", "per year", "dist = \"normal\"\nmean = 0.05\nsd = 0"), "sd = 0 must be > 0"),
+        (param("sector_growth", "per year", "dist = \"normal\"\nmean = nan\nsd = 0.1"), "mean = NaN is not a finite number"),
+        (param("multiplier", "ratio", "value = inf"), "parameters.multiplier.value: inf must be a finite number"),
+        (param("drug_sales_years", "years", "dist = \"choice\"\nvalues = [8, 10]\nweights = [0.5, 0.6]"), "weights sum to 1.1, must sum to 1"),
+        (param("drug_sales_years", "years", "dist = \"uniform\"\nmin = 8\nmax = 12"), "`drug_sales_years` is a whole number in [0, 40]: use dist = \"choice\" or \"empirical\""),
+        (param("displacement", "share", "dist = \"uniform\"\nmin = 0.5\nmax = 1.5"), "must be a share in [0, 1]"),
+        (param("drug_cost", "EUR m", "dist = \"uniform\"\nmin = -10\nmax = 100"), "must be a number > 0"),
+        (param("multiplier", "ratio", "dist = \"pertt\"\nmin = 1\nmode = 1.5\nmax = 2"), "unknown family `pertt`; did you mean `pert`?"),
+        (param("multiplier", "ratio", "dist = \"uniform\"\nmin = 1\nmode = 1.5\nmax = 2"), "parameters.multiplier.mode: not a key of `uniform`"),
+        (param("multiplier", "ratio", "dist = \"uniform\"\nmin = 1\nmax = 2").replace("rationale = \"r\"\n", ""), "missing `rationale`"),
+        (param("multiplier", "ratio", "dist = \"uniform\"\nmin = 1\nmax = 2").replace("source = \"s\"\n", ""), "missing `source`"),
+    ];
+    for (body, expected) in cases {
+        let msg = error(&body);
+        assert!(msg.contains(expected), "expected `{expected}` in:\n{msg}");
+        assert!(msg.contains("bad.toml:"), "names the file: {msg}");
+    }
+}
+
+#[test]
+fn bad_correlations() {
+    let two = format!(
+        "{}{}{}",
+        param(
+            "multiplier",
+            "ratio",
+            "dist = \"uniform\"\nmin = 1\nmax = 2"
+        ),
+        param(
+            "lasting_share",
+            "share",
+            "dist = \"uniform\"\nmin = 0\nmax = 0.2"
+        ),
+        param(
+            "sector_growth",
+            "per year",
+            "dist = \"uniform\"\nmin = 0\nmax = 0.1"
+        ),
+    );
+    let msg = error(&format!(
+        "{two}{}",
+        correlation("multiplier", "multiplier", 0.5)
+    ));
+    assert!(
+        msg.contains("`multiplier` is correlated with itself"),
+        "{msg}"
+    );
+    let msg = error(&format!(
+        "{two}{}",
+        correlation("multiplier", "drug_cost", 0.5)
+    ));
+    assert!(
+        msg.contains("`drug_cost` is fixed in this scenario"),
+        "{msg}"
+    );
+    let msg = error(&format!(
+        "{two}{}",
+        correlation("multiplier", "lasting_share", 1.5)
+    ));
+    assert!(
+        msg.contains("1.5 must be a correlation in [-1, 1]"),
+        "{msg}"
+    );
+    let msg = error(&format!(
+        "{two}{}",
+        correlation("multiplyer", "lasting_share", 0.5)
+    ));
+    assert!(
+        msg.contains("unknown parameter `multiplyer`; did you mean `multiplier`?"),
+        "{msg}"
+    );
+    let impossible = [
+        correlation("multiplier", "lasting_share", 0.9),
+        correlation("multiplier", "sector_growth", 0.9),
+        correlation("lasting_share", "sector_growth", -0.9),
+    ]
+    .concat();
+    let msg = error(&format!("{two}{impossible}"));
+    assert!(msg.contains("not positive semi-definite"), "{msg}");
+    assert!(
+        msg.contains("(multiplier, lasting_share, sector_growth)"),
+        "names the contradicting triple: {msg}"
+    );
+}
+
+#[test]
+fn extends_cycles_and_missing_parents() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.toml"),
+        "[scenario]\nextends = \"b.toml\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("b.toml"), "[scenario]\nextends = \"a\"\n").unwrap();
+    let a = dir.path().join("a.toml");
+    let msg = Scenario::load(a.to_str().unwrap()).unwrap_err().to_string();
+    assert!(
+        msg.contains("scenario.extends: extends cycle:")
+            && msg.contains("a.toml -> ")
+            && msg.contains("b.toml"),
+        "{msg}"
+    );
+
+    let missing = "[scenario]\nextends = \"nowhere\"\n";
+    let msg = Scenario::from_toml(missing, "child.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("child.toml:2: scenario.extends: `nowhere` is neither a file next to this one nor a shipped scenario"), "{msg}");
+}
+
+#[test]
+fn a_parents_problems_name_the_parent() {
+    let dir = tempfile::tempdir().unwrap();
+    let parent = shipped::find("kpmg-point")
+        .unwrap()
+        .replacen("value = 1.97", "value = -1", 1);
+    std::fs::write(dir.path().join("parent.toml"), parent).unwrap();
+    std::fs::write(
+        dir.path().join("child.toml"),
+        "[scenario]\nextends = \"parent.toml\"\n",
+    )
+    .unwrap();
+    let child = dir.path().join("child.toml");
+    let msg = Scenario::load(child.to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("parent.toml:")
+            && msg.contains("parameters.multiplier.value: -1 must be a number > 0"),
+        "{msg}"
+    );
+}
