@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::baseline::Baseline;
 use crate::config::Scenario;
+use crate::distribution::Distribution;
 use crate::error::{Error, Result};
 use crate::model::{Domain, Param, ParamSet};
 use crate::output;
@@ -139,9 +140,15 @@ fn summary(s: &Scenario) -> String {
         } else {
             (q(0.05), q(0.5), q(0.95))
         };
+        let shown = match (&spec.distribution, spec.param.domain()) {
+            (Distribution::Fixed(x), Domain::Choice(_)) => {
+                format!("fixed({})", spec.param.format_value(*x))
+            }
+            (d, _) => d.to_string(),
+        };
         t.row([
             spec.param.name().to_string(),
-            spec.distribution.to_string(),
+            shown,
             p5,
             p50,
             p95,
