@@ -1062,14 +1062,10 @@ fn within_domain(d: &Distribution, domain: Domain) -> Result<(), String> {
                 .map_err(|why| format!("can take {x}, which {why}"))
         });
     }
+    // Every continuous family has a finite support (see `Distribution::support`),
+    // so checking both ends is checking every value a draw can take.
     let (lo, hi) = d.support();
-    let ok = match domain {
-        Domain::Share => lo >= 0.0 && hi <= 1.0,
-        Domain::Positive => lo > 0.0,
-        Domain::NonNegative => lo >= 0.0,
-        Domain::Rate => lo > -1.0,
-        Domain::Integer { .. } | Domain::Choice(_) => false,
-    };
+    let ok = !domain.is_discrete() && domain.check(lo).is_ok() && domain.check(hi).is_ok();
     if ok {
         Ok(())
     } else {
