@@ -312,14 +312,16 @@ impl Baseline {
             model::LastingSeed::Rule => (0.0, "published"),
         };
         let alt = self.rerun(Param::LastingSeed, other);
-        let kept = 1.0 - p[Param::Displacement];
-        let rule_seed = p[Param::LastingShare] * self.outputs[Metric::GdpInvestment][t26];
+        // The rule acts on G before displacement.
+        let undisplaced = self.rerun(Param::Displacement, 0.0);
+        let rule_seed = p[Param::LastingShare] * undisplaced[Metric::GdpInvestment][t26];
         list.push((
             'A',
             format!(
-                "S_2026 = {} is published (line 305); the stated rule sigma x G_2026 gives {}. \
-             With lasting_seed = {other_name} the NPV 2026-2035 is {} ({} against this run).",
-                number(kept * p[Param::LastingSeed2026], 0),
+                "S_2026 = {} is published (line 305); the stated rule sigma x G_2026 gives {} \
+             (before displacement). With lasting_seed = {other_name} the NPV 2026-2035 is {} \
+             ({} against this run).",
+                number(p[Param::LastingSeed2026], 0),
                 number(rule_seed, 0),
                 number(alt.at(Metric::NpvCum, 2035), 0),
                 signed(alt.at(Metric::NpvCum, 2035) - npv, 0),
@@ -360,7 +362,9 @@ impl Baseline {
             "Leverage {:.2} (\"2,5\", line 4032) counts every induced private euro as additional \
              at additionality 1 (this run: {}); the plan never discusses additionality, \
              displacement (this run: {}) or deadweight.",
-            leverage, p[Param::Additionality], p[Param::Displacement],
+            leverage,
+            number(p[Param::Additionality], 2),
+            number(p[Param::Displacement], 2),
         ),
         ));
 
@@ -369,9 +373,10 @@ impl Baseline {
             'F',
             format!(
             "The 2035 GDP gain appears as 12.6 bn (line 257), 13 bn (lines 2202, 2344) and 10 bn \
-             (lines 2217, 4003). Against GDP of {} bn the share is {:.2} %; against 2024 GDP of \
-             about {} bn it is {:.2} %.",
-            number(p[Param::GdpBase] / 1000.0, 0), self.outputs.at(Metric::GdpSharePct, 2035),
+             (lines 2217, 4003). Against this run's 2035 GDP of {} bn the share is {:.2} %; against \
+             2024 GDP of about {} bn it is {:.2} %.",
+            number(y35 / self.outputs.at(Metric::GdpSharePct, 2035) / 10.0, 0),
+            self.outputs.at(Metric::GdpSharePct, 2035),
             number(GDP_2024 / 1000.0, 0), 100.0 * y35 / GDP_2024,
         ),
         ));
