@@ -16,13 +16,16 @@
 //! | [`error`] | the error type and exit codes |
 
 pub mod baseline;
+pub mod claims;
 pub mod cli;
 pub mod config;
 pub mod distribution;
+pub mod engine;
 pub mod error;
 pub mod model;
 pub mod output;
 pub mod sampler;
+pub mod stats;
 pub mod table;
 
 pub use error::{Error, Result};

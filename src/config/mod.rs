@@ -1,6 +1,10 @@
 //! Scenario files (`distributions/*.toml`): loading, validation and the
 //! shipped scenarios.
 //!
+//! Tables of `[[correlation]]` or `[[claim]]` written in a file replace those
+//! of the file it extends; every other entry replaces the inherited one of the
+//! same name.
+//!
 //! A scenario gives every canonical parameter a distribution (or a fixed
 //! value), its unit and a `source`, and every schedule its values. A file may
 //! `extends` another and redefine only what differs. Loading checks the whole
@@ -26,6 +30,14 @@
 //! source = "..."
 //! rationale = "..."
 //!
+//! [[claim]]                      # tested on every run, after the default claims
+//! name = "half the 1.2 %"
+//! metric = "gdp_share_pct"
+//! year = 2035
+//! op = ">="                      # >=, >, <= or <
+//! threshold = 0.6
+//! source = "optional: where the claim is made"
+//!
 //! [schedules.public_investment]
 //! values = [300, 450, 600, 600, 600, 600, 600, 600, 600, 600]
 //! unit = "EUR m"
@@ -41,7 +53,9 @@ use std::path::Path;
 pub use error::{ConfigError, Problem};
 
 use ndarray::Array2;
+use serde::{Deserialize, Serialize};
 
+use crate::claims::Claim;
 use crate::distribution::Distribution;
 use crate::model::{Param, ParamSet, Schedules};
 use crate::sampler::RankCorrelation;
@@ -63,6 +77,32 @@ pub struct Scenario {
     pub schedule_specs: Vec<ScheduleSpec>,
     /// Rank correlations between uncertain parameters.
     pub correlations: Vec<CorrelationSpec>,
+    /// Claims the file declares under `[[claim]]`, tested after the default set.
+    pub claims: Vec<Claim>,
+    /// The files it was read from, root of the `extends` chain first (empty
+    /// for a scenario built in code).
+    pub files: Vec<ConfigFile>,
+}
+
+/// One file a scenario was read from, identified by its content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigFile {
+    /// A file path, or `shipped:NAME`.
+    pub origin: String,
+    /// SHA-256 of the file's bytes, in lowercase hex.
+    pub sha256: String,
+}
+
+impl ConfigFile {
+    /// Identifies `text`, read from `origin`.
+    pub fn new(origin: &str, text: &str) -> ConfigFile {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(text.as_bytes());
+        ConfigFile {
+            origin: origin.to_string(),
+            sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+        }
+    }
 }
 
 /// A rank (Spearman) correlation between two uncertain parameters.

@@ -12,16 +12,25 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::{
-    shipped, ConfigError, CorrelationSpec, ParameterSpec, Problem, Scenario, Schedule, ScheduleSpec,
+    shipped, ConfigError, ConfigFile, CorrelationSpec, ParameterSpec, Problem, Scenario, Schedule,
+    ScheduleSpec,
 };
+use crate::claims::{Claim, Op};
 use crate::distribution::{Distribution, PERT_LAMBDA};
-use crate::model::{Domain, Param, Schedules, PHASES, YEARS};
+use crate::model::{Domain, Metric, Param, Schedules, PHASES, YEARS};
 use crate::sampler::{check_matrix, MatrixProblem, RankCorrelation};
 
-const TOP_KEYS: &[&str] = &["scenario", "parameters", "schedules", "correlation"];
+const TOP_KEYS: &[&str] = &[
+    "scenario",
+    "parameters",
+    "schedules",
+    "correlation",
+    "claim",
+];
 const SCENARIO_KEYS: &[&str] = &["name", "description", "extends"];
 const SCHEDULE_KEYS: &[&str] = &["values", "unit", "source"];
 const CORRELATION_KEYS: &[&str] = &["between", "rank", "source", "rationale"];
+const CLAIM_KEYS: &[&str] = &["name", "metric", "year", "op", "threshold", "source"];
 const TEXT_KEYS: &[&str] = &["dist", "unit", "source", "rationale"];
 const FAMILIES: &[&str] = &[
     "fixed",
@@ -61,6 +70,9 @@ struct Layer {
     params: Vec<Option<(ParameterSpec, At)>>,
     schedules: [Option<(Vec<f64>, ScheduleSpec)>; 5],
     correlations: Option<Vec<(CorrelationSpec, At)>>,
+    claims: Option<Vec<(Claim, At)>>,
+    /// The files read, root of the `extends` chain first.
+    files: Vec<ConfigFile>,
 }
 
 /// Loads `text` (named `origin`) and everything it extends.
@@ -72,7 +84,8 @@ pub(super) fn scenario(text: &str, origin: &str) -> Result<Scenario, ConfigError
 
 /// Reads one file, then its parent (recursively), and merges them.
 fn load_chain(text: &str, origin: &str, chain: &mut Vec<String>) -> Result<Layer, ConfigError> {
-    let (layer, extends) = read_layer(text, origin)?;
+    let (mut layer, extends) = read_layer(text, origin)?;
+    layer.files.push(ConfigFile::new(origin, text));
     let Some((parent, at)) = extends else {
         return Ok(layer);
     };
@@ -123,6 +136,7 @@ fn resolve(name: &str, from: &str) -> Result<(String, String), String> {
 
 fn merge(mut base: Layer, top: Layer) -> Layer {
     base.problems.extend(top.problems);
+    base.files.extend(top.files);
     for (b, t) in base.seen_params.iter_mut().zip(top.seen_params) {
         *b |= t;
     }
@@ -143,6 +157,9 @@ fn merge(mut base: Layer, top: Layer) -> Layer {
     }
     if top.correlations.is_some() {
         base.correlations = top.correlations;
+    }
+    if top.claims.is_some() {
+        base.claims = top.claims;
     }
     base
 }
@@ -227,6 +244,28 @@ fn finish(mut layer: Layer, origin: &str) -> Result<Scenario, ConfigError> {
     if problems.is_empty() && !correlations.is_empty() {
         problems.extend(check_correlations(&correlations));
     }
+    let claims = layer.claims.unwrap_or_default();
+    let defaults = Claim::default_set();
+    for (i, (c, at)) in claims.iter().enumerate() {
+        let taken = defaults.iter().any(|d| d.name == c.name)
+            || claims[..i].iter().any(|(d, _)| d.name == c.name);
+        if taken {
+            problems.push(problem(
+                at,
+                "claim.name",
+                format!(
+                    "a claim named \"{}\" already exists (the default claims are: {}); \
+                     give each claim its own name",
+                    c.name,
+                    defaults
+                        .iter()
+                        .map(|d| format!("\"{}\"", d.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
     if !problems.is_empty() {
         return Err(ConfigError::Invalid {
             file: origin.to_string(),
@@ -242,6 +281,8 @@ fn finish(mut layer: Layer, origin: &str) -> Result<Scenario, ConfigError> {
         schedules,
         schedule_specs: vec![pi.1, ec.1, pw.1, ps.1, pl.1],
         correlations: correlations.into_iter().map(|(c, _)| c).collect(),
+        claims: claims.into_iter().map(|(c, _)| c).collect(),
+        files: layer.files,
     })
 }
 
@@ -386,6 +427,7 @@ fn read_layer(text: &str, origin: &str) -> Result<(Layer, Option<(String, At)>),
                 }
             }
             "correlation" => layer.correlations = Some(cx.correlations(value)),
+            "claim" => layer.claims = Some(cx.claims(value)),
             other => cx.unknown(key.span(), "", other, TOP_KEYS),
         }
     }
@@ -975,6 +1017,90 @@ impl Checker {
                     },
                     self.at(item.span()),
                 ));
+            }
+        }
+        out
+    }
+
+    fn claims(&mut self, value: &Value<'_>) -> Vec<(Claim, At)> {
+        let DeValue::Array(items) = value.get_ref() else {
+            self.problem(
+                value.span(),
+                "claim",
+                "must be an array of tables: write each claim as [[claim]]",
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let key = format!("claim[{i}]");
+            let fields = Fields {
+                entries: self.entries(item, &key),
+            };
+            for (k, _) in &fields.entries {
+                if !CLAIM_KEYS.contains(&k.get_ref().as_ref()) {
+                    self.unknown(k.span(), &format!("{key}."), k.get_ref(), CLAIM_KEYS);
+                }
+            }
+            let name = self.text(&fields, item.span(), &key, "name", None);
+            let metric = self
+                .text(&fields, item.span(), &key, "metric", None)
+                .and_then(|m| {
+                    let found = Metric::from_name(&m);
+                    if found.is_none() {
+                        let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+                        let hint = closest(&m, &names)
+                            .map(|b| format!("did you mean `{b}`?"))
+                            .unwrap_or_else(|| format!("metrics are {}", names.join(", ")));
+                        let span = fields.get("metric").map_or(item.span(), |v| v.span());
+                        self.problem(
+                            span,
+                            &format!("{key}.metric"),
+                            format!("unknown metric `{m}`; {hint}"),
+                        );
+                    }
+                    found
+                });
+            let op = self
+                .text(&fields, item.span(), &key, "op", None)
+                .and_then(|o| {
+                    let parsed = o.parse::<Op>();
+                    if let Err(why) = &parsed {
+                        let span = fields.get("op").map_or(item.span(), |v| v.span());
+                        self.problem(span, &format!("{key}.op"), why.clone());
+                    }
+                    parsed.ok()
+                });
+            let mut number = |field: &str| match fields.get(field) {
+                Some(v) => self
+                    .number(v, &format!("{key}.{field}"))
+                    .map(|x| (x, v.span())),
+                None => {
+                    self.problem(item.span(), &key, format!("missing `{field}`"));
+                    None
+                }
+            };
+            let year = number("year");
+            let threshold = number("threshold");
+            if let Some(v) = fields.get("source") {
+                self.string(v, &format!("{key}.source"));
+            }
+            let (Some(name), Some(metric), Some(op), Some((year, year_span)), Some((threshold, _))) =
+                (name, metric, op, year, threshold)
+            else {
+                continue;
+            };
+            if year.fract() != 0.0 {
+                self.problem(
+                    year_span,
+                    &format!("{key}.year"),
+                    format!("{year} is not a whole year"),
+                );
+                continue;
+            }
+            match Claim::new(&name, metric, year as i32, op, threshold) {
+                Ok(claim) => out.push((claim, self.at(item.span()))),
+                Err(why) => self.problem(item.span(), &key, why),
             }
         }
         out

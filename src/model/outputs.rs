@@ -7,7 +7,8 @@ use super::{FIRST_YEAR, YEARS};
 macro_rules! metrics {
     ($( $(#[$doc:meta])* $variant:ident => $name:literal; )*) => {
         /// One yearly output series of the model (the columns of `baseline.csv`).
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
         pub enum Metric {
             $( $(#[$doc])* $variant, )*
         }

@@ -1,6 +1,12 @@
 //! Output files: written whole or not at all (temporary file + rename), with
 //! numbers formatted the same way on every machine.
 
+mod manifest;
+mod run;
+
+pub use manifest::{Manifest, OutDir, QuantileInfo, MANIFEST_FILE, OUTPUT_FILES};
+pub use run::{write_bands_csv, write_claims_csv, SamplesWriter};
+
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 

@@ -1,0 +1,183 @@
+//! Published claims as testable statements about one metric in one year.
+//!
+//! Every run tests the default claim set of DESIGN.md plus the claims a
+//! scenario declares under `[[claim]]`.
+//!
+//! ```
+//! use nexus_mc::claims::{Claim, Op};
+//! use nexus_mc::model::Metric;
+//!
+//! let claim = Claim::new("1.2 % of GDP", Metric::GdpSharePct, 2035, Op::Ge, 1.2).unwrap();
+//! assert!(Op::Ge.holds(1.2, 1.2) && !Op::Gt.holds(1.2, 1.2));
+//! assert_eq!(claim.to_string(), "gdp_share_pct 2035 >= 1.2");
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Metric, Outputs, FIRST_YEAR, LAST_YEAR};
+
+/// How a metric is compared with a claim's threshold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Op {
+    /// `>=`
+    Ge,
+    /// `>`
+    Gt,
+    /// `<=`
+    Le,
+    /// `<`
+    Lt,
+}
+
+impl Op {
+    /// Whether `value op threshold` holds.
+    pub fn holds(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Op::Ge => value >= threshold,
+            Op::Gt => value > threshold,
+            Op::Le => value <= threshold,
+            Op::Lt => value < threshold,
+        }
+    }
+
+    /// The operator as written in files.
+    pub const fn symbol(self) -> &'static str {
+        match self {
+            Op::Ge => ">=",
+            Op::Gt => ">",
+            Op::Le => "<=",
+            Op::Lt => "<",
+        }
+    }
+}
+
+impl FromStr for Op {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Op, String> {
+        match s {
+            ">=" => Ok(Op::Ge),
+            ">" => Ok(Op::Gt),
+            "<=" => Ok(Op::Le),
+            "<" => Ok(Op::Lt),
+            _ => Err(format!("`{s}` is not a comparison; use >=, >, <= or <")),
+        }
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.symbol())
+    }
+}
+
+/// A claim: `metric` in `year` compared with `threshold`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    /// What the plan says, in a few words ("1.2 % of GDP").
+    pub name: String,
+    /// The metric tested.
+    pub metric: Metric,
+    /// The calendar year tested, 2026..=2050.
+    pub year: i32,
+    /// The comparison.
+    pub op: Op,
+    /// The value compared with, in the metric's unit.
+    pub threshold: f64,
+}
+
+impl Claim {
+    /// A claim, checked: the year must be in 2026..=2050 and the threshold finite.
+    pub fn new(
+        name: &str,
+        metric: Metric,
+        year: i32,
+        op: Op,
+        threshold: f64,
+    ) -> Result<Claim, String> {
+        if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
+            return Err(format!(
+                "year {year} is outside the model's {FIRST_YEAR}..{LAST_YEAR}"
+            ));
+        }
+        if !threshold.is_finite() {
+            return Err(format!("threshold {threshold} is not a finite number"));
+        }
+        Ok(Claim {
+            name: name.to_string(),
+            metric,
+            year,
+            op,
+            threshold,
+        })
+    }
+
+    /// The published claims of DESIGN.md, tested on every run.
+    pub fn default_set() -> Vec<Claim> {
+        let c = |name, metric, year, op, threshold| {
+            Claim::new(name, metric, year, op, threshold).expect("valid by construction")
+        };
+        vec![
+            c("1.2 % of GDP", Metric::GdpSharePct, 2035, Op::Ge, 1.2),
+            c("EUR 12.6 bn", Metric::GdpTotal, 2035, Op::Ge, 12_600.0),
+            c("21,000 jobs", Metric::Jobs, 2035, Op::Ge, 21_000.0),
+            c("government NPV positive", Metric::NpvCum, 2035, Op::Gt, 0.0),
+            c("NPV EUR 1.48 bn", Metric::NpvCum, 2035, Op::Ge, 1_478.0),
+            c(
+                "structural 1.2 % (2040)",
+                Metric::GdpSharePct,
+                2040,
+                Op::Ge,
+                1.2,
+            ),
+            c(
+                "structural 1.2 % (2050)",
+                Metric::GdpSharePct,
+                2050,
+                Op::Ge,
+                1.2,
+            ),
+        ]
+    }
+
+    /// Whether the claim holds for one run's outputs.
+    #[inline]
+    pub fn holds(&self, outputs: &Outputs) -> bool {
+        let t = (self.year - FIRST_YEAR) as usize;
+        self.op.holds(outputs[self.metric][t], self.threshold)
+    }
+}
+
+impl fmt::Display for Claim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} {} {}",
+            self.metric.name(),
+            self.year,
+            self.op,
+            self.threshold
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operators_parse_from_their_symbols() {
+        for op in [Op::Ge, Op::Gt, Op::Le, Op::Lt] {
+            assert_eq!(op.symbol().parse::<Op>().unwrap(), op);
+        }
+        assert!("=>".parse::<Op>().is_err());
+    }
+
+    #[test]
+    fn a_claim_outside_the_model_years_is_refused() {
+        assert!(Claim::new("x", Metric::Jobs, 2051, Op::Ge, 1.0).is_err());
+        assert!(Claim::new("x", Metric::Jobs, 2035, Op::Ge, f64::NAN).is_err());
+    }
+}

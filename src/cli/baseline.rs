@@ -1,0 +1,74 @@
+//! `nexus-mc baseline`: one deterministic run laid out against Tabel 2.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{parse_assignment, switch};
+use crate::baseline::Baseline;
+use crate::config::Scenario;
+use crate::error::{Error, Result};
+use crate::model::{Param, ParamSet};
+use crate::output;
+
+/// Flags of `nexus-mc baseline`.
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// Scenario: a path to a .toml file, or the name of a shipped scenario
+    /// (kpmg-point). The baseline runs the scenario's point values.
+    #[arg(long, value_name = "FILE|NAME", default_value = "kpmg-point")]
+    pub config: String,
+
+    /// Directory for baseline.csv; created if missing, the file replaced whole.
+    #[arg(long, value_name = "DIR", default_value = "out/baseline")]
+    pub out: PathBuf,
+
+    /// How S starts in 2026: `published` (394, as in Tabel 2) or `rule`
+    /// (lasting_share x G_2026 = 258); MODEL.md anomaly A. Default: the scenario's.
+    #[arg(long, value_name = "published|rule", value_parser = switch(Param::LastingSeed))]
+    pub lasting_seed: Option<f64>,
+
+    /// What S does after 2035: `grow` (keeps compounding), `freeze` (stays at
+    /// the 2035 level) or `expire` (each year's addition lives lasting_life
+    /// years). Default: the scenario's.
+    #[arg(long = "after-2035", value_name = "grow|freeze|expire", value_parser = switch(Param::After2035))]
+    pub after_2035: Option<f64>,
+
+    /// Tax method: `kpmg` (personnel share x tax burden) or `wage` (appendix
+    /// 9.8: 27.2 % on G+S, 13.53 % on D). Default: the scenario's.
+    #[arg(long, value_name = "kpmg|wage", value_parser = switch(Param::TaxMethod))]
+    pub tax_method: Option<f64>,
+
+    /// Set any parameter for this run, e.g. `--set multiplier=1.5` or
+    /// `--set displacement=0.2`; repeatable. Values in the parameter's unit.
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_assignment)]
+    pub set: Vec<(Param, f64)>,
+}
+
+pub(super) fn baseline(args: BaselineArgs) -> Result<()> {
+    let scenario = Scenario::load(&args.config)?;
+    let mut params: ParamSet = scenario.point();
+    let switches = [
+        (Param::LastingSeed, args.lasting_seed),
+        (Param::After2035, args.after_2035),
+        (Param::TaxMethod, args.tax_method),
+    ];
+    for (param, value) in switches
+        .into_iter()
+        .filter_map(|(p, v)| v.map(|v| (p, v)))
+        .chain(args.set)
+    {
+        params[param] = value;
+    }
+    let shift = params[Param::PhaseLagShift];
+    scenario
+        .schedules
+        .check_lag_shift(shift)
+        .map_err(|why| Error::Usage(format!("phase_lag_shift = {why}")))?;
+    let view = Baseline::new(&scenario, params);
+    print!("{view}");
+    let path = args.out.join("baseline.csv");
+    output::write_atomic(&path, |w| output::write_baseline_csv(w, &view.outputs))?;
+    println!("\nwrote {}", path.display());
+    Ok(())
+}

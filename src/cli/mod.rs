@@ -1,0 +1,72 @@
+//! The command line: argument definitions and the commands behind them.
+//! `main.rs` only parses and calls [`run`].
+
+mod baseline;
+mod run;
+mod validate;
+
+use clap::{Parser, Subcommand};
+
+pub use baseline::BaselineArgs;
+pub use run::{MergeArgs, RunArgs};
+pub use validate::ValidateArgs;
+
+use crate::error::Result;
+use crate::model::Param;
+
+/// Monte Carlo sensitivity engine for the Biotech Nexus investment claims.
+#[derive(Debug, Parser)]
+#[command(name = "nexus-mc", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Deterministic run: prints the plan's Tabel 2 as modelled, next to the
+    /// published figures, with the anomalies; writes baseline.csv (2026..2050).
+    Baseline(BaselineArgs),
+    /// Checks scenario files and reports every problem in each (file, line,
+    /// key, reason); for a valid file, prints each parameter's family and the
+    /// P5 / P50 / P95 of its distribution. Exit 0 only if all are valid.
+    Validate(ValidateArgs),
+    /// Monte Carlo run: draws parameter sets from a scenario, evaluates the
+    /// model for each in parallel and writes bands.csv (percentile bands per
+    /// metric and year), claims.csv (probability that each published claim
+    /// holds, with its standard error) and manifest.json.
+    Run(RunArgs),
+    /// Combines the outputs of `run --shard K/N` (one directory per shard)
+    /// into the outputs of the whole run.
+    Merge(MergeArgs),
+}
+
+pub(super) fn switch(param: Param) -> impl Fn(&str) -> Result<f64, String> + Clone {
+    move |text| param.parse_value(text)
+}
+
+pub(super) fn parse_assignment(text: &str) -> Result<(Param, f64), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not NAME=VALUE"))?;
+    let param = Param::from_name(name.trim()).ok_or_else(|| {
+        let names: Vec<_> = Param::ALL.iter().map(|p| p.name()).collect();
+        format!(
+            "unknown parameter `{name}`; parameters are {}",
+            names.join(", ")
+        )
+    })?;
+    Ok((param, param.parse_value(value.trim())?))
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Baseline(args) => baseline::baseline(args),
+        Command::Validate(args) => validate::validate(args),
+        Command::Run(args) => run::run(args),
+        Command::Merge(args) => run::merge(args),
+    }
+}

@@ -1,0 +1,436 @@
+//! `nexus-mc run` and `nexus-mc merge`: the Monte Carlo job and the step that
+//! joins the shards of a job array.
+
+use std::io::{BufWriter, IsTerminal};
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+use std::time::{Instant, SystemTime};
+
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::config::Scenario;
+use crate::engine::{
+    merge_shards, ClaimResult, Control, Engine, QuantileMethod, RunIdentity, RunPlan, Shard,
+    ShardState, Summary, STATE_FILE,
+};
+use crate::error::{Error, Result};
+use crate::model::Metric;
+use crate::output::{self, Manifest, OutDir, SamplesWriter};
+use crate::sampler::SamplerKind;
+use crate::table::{number, significant, Table};
+
+/// Flags of `nexus-mc run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario: a path to a .toml file, or the name of a shipped scenario
+    /// (central, kpmg-point, alt-tax, optimism-bias, plan-as-written).
+    #[arg(long, value_name = "FILE|NAME", default_value = "central")]
+    pub config: String,
+
+    /// Number of model runs in the whole run (all shards together). Accepts
+    /// 1000000, 1_000_000 or 1e6.
+    #[arg(short = 'n', long = "runs", value_name = "RUNS", default_value = "1000000", value_parser = parse_runs)]
+    pub runs: u64,
+
+    /// Master seed. The same scenario, seed, runs and sampler give the same
+    /// bytes in bands.csv and claims.csv, on any number of threads or shards.
+    #[arg(long, value_name = "S", default_value_t = 42)]
+    pub seed: u64,
+
+    /// Worker threads [default: one per core]. Results do not depend on it.
+    #[arg(long, value_name = "T", value_parser = parse_threads)]
+    pub threads: Option<usize>,
+
+    /// How parameter sets are drawn: `mc` (independent Monte Carlo draws),
+    /// `lhs` (Latin hypercube over the whole run) or `sobol` (Owen-scrambled
+    /// Sobol points; best with RUNS a power of two).
+    #[arg(long, value_name = "mc|lhs|sobol", default_value = "mc", value_parser = parse_sampler)]
+    pub sampler: SamplerKind,
+
+    /// Evaluate only shard K of N (K counts from 0, as in a job array): chunks
+    /// K, K+N, K+2N, ... of the whole run, 8,192 runs each. Also writes
+    /// shard-state.bin, which `nexus-mc merge` combines into the whole run.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
+
+    /// Output directory [default: out/run; with --shard K/N: out/shard-K-of-N].
+    /// Created if missing. It must be empty or hold an earlier nexus-mc output
+    /// set, which is replaced; anything else needs --force.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Write into --out even if it holds files nexus-mc did not write (they
+    /// are left alone; files of the same names are replaced).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Quantiles in bands.csv: `exact` keeps every value (1,600 bytes a run,
+    /// at most 2,000,000 runs); `sketch` keeps bounded memory for any RUNS,
+    /// with relative error at most 2^-9 (0.2 %); `auto` is exact up to
+    /// 250,000 runs, sketch above. Means, standard deviations and claim
+    /// probabilities are exact either way.
+    #[arg(long, value_name = "auto|exact|sketch", default_value = "auto")]
+    pub quantiles: QuantileChoice,
+
+    /// Also write every run's drawn inputs and key outputs (GDP, GDP share
+    /// and jobs in 2035, NPV to 2035 and to 2050) to this CSV file, streamed
+    /// in run order. Large: about 200 bytes a run.
+    #[arg(long, value_name = "FILE")]
+    pub samples: Option<PathBuf>,
+
+    /// No progress bar and no summary (errors still go to stderr). The bar
+    /// is shown only when stderr is a terminal anyway.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Flags of `nexus-mc merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The --out directories of `run --shard K/N` for every K of one run.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+
+    /// Output directory for the whole run's bands.csv, claims.csv and
+    /// manifest.json; same rules as for `run --out`.
+    #[arg(long, value_name = "DIR", default_value = "out/merge")]
+    pub out: PathBuf,
+
+    /// Write into --out even if it holds files nexus-mc did not write.
+    #[arg(long)]
+    pub force: bool,
+
+    /// No summary on stdout.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `--quantiles`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum QuantileChoice {
+    /// Exact up to 250,000 runs, sketch above.
+    Auto,
+    /// Every value kept.
+    Exact,
+    /// Bounded memory.
+    Sketch,
+}
+
+impl QuantileChoice {
+    fn resolve(self, runs: u64) -> QuantileMethod {
+        match self {
+            QuantileChoice::Auto => QuantileMethod::auto(runs),
+            QuantileChoice::Exact => QuantileMethod::Exact,
+            QuantileChoice::Sketch => QuantileMethod::Sketch,
+        }
+    }
+}
+
+fn parse_runs(text: &str) -> std::result::Result<u64, String> {
+    let clean: String = text.chars().filter(|c| *c != '_').collect();
+    let runs = match clean.parse::<u64>() {
+        Ok(n) => n,
+        Err(_) => match clean.parse::<f64>() {
+            Ok(x) if x.fract() == 0.0 && (0.0..=9.0e15).contains(&x) => x as u64,
+            _ => return Err(format!("`{text}` is not a whole number of runs")),
+        },
+    };
+    if runs == 0 {
+        return Err("the number of runs must be at least 1".into());
+    }
+    Ok(runs)
+}
+
+fn parse_threads(text: &str) -> std::result::Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("at least 1 thread is needed (leave --threads out to use every core)".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a number of threads")),
+    }
+}
+
+fn parse_sampler(text: &str) -> std::result::Result<SamplerKind, String> {
+    text.parse()
+}
+
+pub(super) fn run(args: RunArgs) -> Result<()> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let scenario = Scenario::load(&args.config)?;
+    let plan = RunPlan {
+        runs: args.runs,
+        seed: args.seed,
+        sampler: args.sampler,
+        quantiles: args.quantiles.resolve(args.runs),
+        shard: args.shard.unwrap_or(Shard::WHOLE),
+    };
+    let engine = Engine::new(&scenario, plan)?;
+    let out_path = args.out.clone().unwrap_or_else(|| match args.shard {
+        Some(s) => PathBuf::from(format!("out/shard-{}-of-{}", s.index, s.count)),
+        None => PathBuf::from("out/run"),
+    });
+    let out = OutDir::prepare(&out_path, args.force)?;
+    let mut samples = args
+        .samples
+        .as_deref()
+        .map(|path| SamplesFile::create(path, &engine))
+        .transpose()?;
+    let pool = thread_pool(args.threads)?;
+
+    let cancel = interrupt_flag();
+    let bar = progress_bar(plan.shard_runs(), args.quiet);
+    let progress = |n| bar.inc(n);
+    let control = Control {
+        cancel: Some(cancel),
+        progress: Some(&progress),
+    };
+    let result = guard_workers(|| {
+        pool.install(|| match samples.as_mut() {
+            Some(file) => engine.run_with_samples(&control, &mut |block| file.writer.write(block)),
+            None => engine.run(&control),
+        })
+    });
+    bar.finish_and_clear();
+    let mut acc = result??;
+    if cancel.load(Ordering::SeqCst) {
+        return Err(Error::Interrupted);
+    }
+    let summary = pool.install(|| acc.summary(engine.claims()));
+
+    out.begin()?;
+    let mut files = write_tables(&out, &summary)?;
+    if let Some(shard) = args.shard {
+        let state = ShardState {
+            identity: engine.identity().clone(),
+            shard,
+            accumulator: acc,
+        };
+        output::write_atomic(&out.file(STATE_FILE), |w| state.write_to(w))?;
+        files.push(STATE_FILE.to_string());
+    }
+    let samples_path = samples.map(SamplesFile::persist).transpose()?;
+    let mut manifest = Manifest::new("run", engine.identity(), plan.shard_runs());
+    manifest.shard = args.shard;
+    manifest.threads = pool.current_num_threads();
+    finish(&out, manifest, files, started, clock)?;
+
+    if !args.quiet {
+        print_summary(
+            engine.identity(),
+            &summary,
+            plan.shard_runs(),
+            clock,
+            &out.path,
+        );
+        if let Some(path) = samples_path {
+            println!("samples: {}", path.display());
+        }
+        if let Some(shard) = args.shard {
+            println!(
+                "this is shard {shard}; combine all {} with `nexus-mc merge DIR... --out DIR`",
+                shard.count
+            );
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn merge(args: MergeArgs) -> Result<()> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let (identity, mut acc) = merge_shards(&args.dirs).map_err(Error::Usage)?;
+    if acc.runs() != identity.runs {
+        return Err(Error::Failed(format!(
+            "the shards hold {} runs but the run has {}; a shard state is damaged",
+            acc.runs(),
+            identity.runs
+        )));
+    }
+    let out = OutDir::prepare(&args.out, args.force)?;
+    let summary = acc.summary(&identity.claims);
+    out.begin()?;
+    let files = write_tables(&out, &summary)?;
+    let mut manifest = Manifest::new("merge", &identity, acc.runs());
+    manifest.merged_shards = Some(args.dirs.len() as u64);
+    finish(&out, manifest, files, started, clock)?;
+    if !args.quiet {
+        print_summary(&identity, &summary, acc.runs(), clock, &out.path);
+    }
+    Ok(())
+}
+
+/// Writes bands.csv and claims.csv; returns their names.
+fn write_tables(out: &OutDir, summary: &Summary) -> Result<Vec<String>> {
+    output::write_atomic(&out.file("bands.csv"), |w| {
+        output::write_bands_csv(w, summary)
+    })?;
+    output::write_atomic(&out.file("claims.csv"), |w| {
+        output::write_claims_csv(w, summary)
+    })?;
+    Ok(vec!["bands.csv".into(), "claims.csv".into()])
+}
+
+fn finish(
+    out: &OutDir,
+    mut manifest: Manifest,
+    files: Vec<String>,
+    started: SystemTime,
+    clock: Instant,
+) -> Result<()> {
+    manifest.files = files;
+    manifest.started = humantime::format_rfc3339_seconds(started).to_string();
+    manifest.wall_time_s = (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    out.finish(&manifest)
+}
+
+/// The headline: where the outputs are and what they say, in a few lines.
+fn print_summary(identity: &RunIdentity, summary: &Summary, runs: u64, clock: Instant, out: &Path) {
+    let seconds = clock.elapsed().as_secs_f64();
+    println!(
+        "{}: {} runs (sampler {}, seed {}, {} quantiles) in {:.1} s, {} runs/s",
+        identity.scenario,
+        number(runs as f64, 0),
+        identity.sampler,
+        identity.seed,
+        identity.quantiles.name(),
+        seconds,
+        number(runs as f64 / seconds.max(1e-9), 0),
+    );
+    if let Some(b) = summary.band(Metric::GdpSharePct, 2035) {
+        println!(
+            "GDP share 2035: median {:.2} %, 90 % band {:.2} - {:.2} % (the plan: 1.2 %)",
+            b.percentiles[3], b.percentiles[0], b.percentiles[6]
+        );
+    }
+    if let Some(c) = summary.claims.first() {
+        println!("P({}) = {}", c.claim, probability(c));
+    }
+    let mut t = Table::new(["claim", "test", "P(holds)"]);
+    for c in &summary.claims {
+        t.row([c.claim.name.clone(), c.claim.to_string(), probability(c)]);
+    }
+    print!("{}", t.render());
+    println!(
+        "outputs: {}/{{bands.csv, claims.csv, manifest.json}}",
+        out.display()
+    );
+}
+
+/// A probability with its standard error, or, when the claim held in no run
+/// or in every run (standard error 0), the 95 % bound of the rule of three.
+fn probability(c: &ClaimResult) -> String {
+    let bound = 3.0 / c.runs as f64;
+    if c.hits == 0 {
+        format!("0 (no run; below {} at 95 %)", significant(bound, 2))
+    } else if c.hits == c.runs {
+        format!(
+            "1 (every run; above {} at 95 %)",
+            significant(1.0 - bound, 6)
+        )
+    } else {
+        format!(
+            "{:.4} +- {}",
+            c.probability(),
+            significant(c.std_error(), 2)
+        )
+    }
+}
+
+/// The `--samples` file: written to a temporary file beside the target and
+/// renamed over it only when the run succeeds.
+struct SamplesFile {
+    path: PathBuf,
+    writer: SamplesWriter<BufWriter<tempfile::NamedTempFile>>,
+}
+
+impl SamplesFile {
+    fn create(path: &Path, engine: &Engine) -> Result<SamplesFile> {
+        let bad = |e: std::io::Error| Error::Usage(format!("--samples {}: {e}", path.display()));
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        std::fs::create_dir_all(dir).map_err(bad)?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".nexus-mc-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(bad)?;
+        let writer = SamplesWriter::new(BufWriter::new(tmp), engine.params()).map_err(bad)?;
+        Ok(SamplesFile {
+            path: path.to_path_buf(),
+            writer,
+        })
+    }
+
+    fn persist(self) -> Result<PathBuf> {
+        let failed = |source| Error::Write {
+            path: self.path.clone(),
+            source,
+        };
+        let tmp = self
+            .writer
+            .finish()
+            .map_err(failed)?
+            .into_inner()
+            .map_err(|e| failed(e.into_error()))?;
+        tmp.as_file().sync_all().map_err(failed)?;
+        tmp.persist(&self.path).map_err(|e| failed(e.error))?;
+        Ok(self.path)
+    }
+}
+
+fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        builder = builder.num_threads(n);
+    }
+    builder
+        .build()
+        .map_err(|e| Error::Failed(format!("cannot start worker threads: {e}")))
+}
+
+/// Runs `f`, turning a panic in any worker into an error instead of a crash.
+fn guard_workers<T>(f: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+        let why = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".into());
+        Error::Failed(format!(
+            "a worker thread failed ({why}); no outputs were written"
+        ))
+    })
+}
+
+/// Set by Ctrl-C; the engine stops at the next chunk.
+fn interrupt_flag() -> &'static AtomicBool {
+    static FLAG: OnceLock<&'static AtomicBool> = OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
+        // Without a handler Ctrl-C still stops the process, and no output
+        // file is complete before the end, so failing here is harmless.
+        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+        flag
+    })
+}
+
+/// A bar on stderr when it is a terminal and not `--quiet`; hidden otherwise.
+fn progress_bar(runs: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(runs), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} runs, {per_sec}, ETA {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar
+}

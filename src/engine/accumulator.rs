@@ -1,0 +1,352 @@
+//! What a run keeps of its model evaluations: moments, quantile state and
+//! claim counts, for the band metrics in every year. Mergeable: chunks,
+//! threads and shards all combine through [`Accumulator::merge`].
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::QuantileMethod;
+use crate::claims::Claim;
+use crate::model::{year_of, Metric, YEARS};
+use crate::stats::{exact_quantiles, LogSketch, Moments, Percentile};
+
+/// The metrics `bands.csv` reports, each for every year 2026..2050.
+pub const BAND_METRICS: [Metric; 8] = [
+    Metric::GdpInvestment,
+    Metric::GdpLasting,
+    Metric::GdpDrugs,
+    Metric::GdpTotal,
+    Metric::GdpSharePct,
+    Metric::Jobs,
+    Metric::CashFlow,
+    Metric::NpvCum,
+];
+
+/// Number of (metric, year) columns accumulated per run.
+pub const COLUMNS: usize = BAND_METRICS.len() * YEARS;
+
+/// The (metric, year) of column `c`.
+pub fn column(c: usize) -> (Metric, i32) {
+    (BAND_METRICS[c / YEARS], year_of(c % YEARS))
+}
+
+/// Moments of one chunk, kept apart so that the final fold always runs in
+/// chunk order, whichever thread or shard computed the chunk.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct ChunkMoments {
+    chunk: u64,
+    columns: Vec<Moments>,
+}
+
+/// Quantile state per column.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+enum Quantiles {
+    /// Every value.
+    Exact(Vec<Vec<f64>>),
+    /// A bounded sketch.
+    Sketch(Vec<LogSketch>),
+}
+
+/// Everything a run keeps, mergeable.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Accumulator {
+    runs: u64,
+    chunks: Vec<ChunkMoments>,
+    quantiles: Quantiles,
+    hits: Vec<u64>,
+}
+
+/// Where a non-finite model output appeared.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NonFinite {
+    /// Row within the tile.
+    pub row: usize,
+    /// Column.
+    pub column: usize,
+    /// The value.
+    pub value: f64,
+}
+
+impl Accumulator {
+    /// An empty accumulator for `claims` claims.
+    pub fn new(method: QuantileMethod, claims: usize) -> Accumulator {
+        let quantiles = match method {
+            QuantileMethod::Exact => Quantiles::Exact(vec![Vec::new(); COLUMNS]),
+            QuantileMethod::Sketch => Quantiles::Sketch(vec![LogSketch::default(); COLUMNS]),
+        };
+        Accumulator {
+            runs: 0,
+            chunks: Vec::new(),
+            quantiles,
+            hits: vec![0; claims],
+        }
+    }
+
+    /// An empty accumulator for chunk `chunk`.
+    pub(crate) fn for_chunk(method: QuantileMethod, claims: usize, chunk: u64) -> Accumulator {
+        let mut acc = Accumulator::new(method, claims);
+        acc.chunks.push(ChunkMoments {
+            chunk,
+            columns: vec![Moments::default(); COLUMNS],
+        });
+        acc
+    }
+
+    /// Adds `rows` runs laid out column by column in `tile` (column `c` at
+    /// `tile[c * stride..][..rows]`), or reports the first non-finite value.
+    pub(crate) fn add_tile(
+        &mut self,
+        tile: &[f64],
+        stride: usize,
+        rows: usize,
+    ) -> Result<(), NonFinite> {
+        let moments = &mut self.chunks.last_mut().expect("a chunk accumulator").columns;
+        for (c, m) in moments.iter_mut().enumerate() {
+            let values = &tile[c * stride..][..rows];
+            if let Some(row) = values.iter().position(|x| !x.is_finite()) {
+                return Err(NonFinite {
+                    row,
+                    column: c,
+                    value: values[row],
+                });
+            }
+            m.merge(&Moments::of(values));
+            match &mut self.quantiles {
+                Quantiles::Exact(columns) => columns[c].extend_from_slice(values),
+                Quantiles::Sketch(sketches) => {
+                    values.iter().for_each(|&x| sketches[c].insert(x));
+                }
+            }
+        }
+        self.runs += rows as u64;
+        Ok(())
+    }
+
+    /// Claim counters, one per claim.
+    pub(crate) fn hits_mut(&mut self) -> &mut [u64] {
+        &mut self.hits
+    }
+
+    /// Adds another accumulator of the same run (other chunks or shards).
+    ///
+    /// # Panics
+    /// If the two use different quantile methods or claim counts.
+    pub fn merge(&mut self, other: Accumulator) {
+        assert_eq!(self.hits.len(), other.hits.len(), "same claims");
+        self.runs += other.runs;
+        self.chunks.extend(other.chunks);
+        for (a, b) in self.hits.iter_mut().zip(other.hits) {
+            *a += b;
+        }
+        match (&mut self.quantiles, other.quantiles) {
+            (Quantiles::Exact(a), Quantiles::Exact(b)) => {
+                for (a, b) in a.iter_mut().zip(b) {
+                    a.extend_from_slice(&b);
+                }
+            }
+            (Quantiles::Sketch(a), Quantiles::Sketch(b)) => {
+                for (a, b) in a.iter_mut().zip(&b) {
+                    a.merge(b);
+                }
+            }
+            _ => panic!("merging exact and sketch accumulators"),
+        }
+    }
+
+    /// Runs accumulated.
+    pub fn runs(&self) -> u64 {
+        self.runs
+    }
+
+    /// The chunk indices accumulated, ascending.
+    pub fn chunk_indices(&self) -> Vec<u64> {
+        let mut v: Vec<u64> = self.chunks.iter().map(|c| c.chunk).collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Bands and claim probabilities. `claims` are the claims counted, in
+    /// the order they were counted. Exact quantiles reorder the kept values.
+    ///
+    /// # Panics
+    /// If no run was accumulated.
+    pub fn summary(&mut self, claims: &[Claim]) -> Summary {
+        assert!(self.runs > 0, "summary of an empty run");
+        self.chunks.sort_by_key(|c| c.chunk);
+        let mut moments = vec![Moments::default(); COLUMNS];
+        for chunk in &self.chunks {
+            for (total, m) in moments.iter_mut().zip(&chunk.columns) {
+                total.merge(m);
+            }
+        }
+        let percentiles: Vec<Vec<f64>> = match &mut self.quantiles {
+            Quantiles::Exact(columns) => columns
+                .par_iter_mut()
+                .map(|v| exact_quantiles(v, &Percentile::BANDS))
+                .collect(),
+            Quantiles::Sketch(sketches) => sketches
+                .iter()
+                .map(|s| Percentile::BANDS.iter().map(|&p| s.quantile(p)).collect())
+                .collect(),
+        };
+        let bands = (0..COLUMNS)
+            .map(|c| {
+                let (metric, year) = column(c);
+                Band {
+                    metric,
+                    year,
+                    mean: moments[c].mean(),
+                    std: moments[c].std(),
+                    percentiles: std::array::from_fn(|i| percentiles[c][i]),
+                }
+            })
+            .collect();
+        let claims = claims
+            .iter()
+            .zip(&self.hits)
+            .map(|(claim, &hits)| ClaimResult {
+                claim: claim.clone(),
+                hits,
+                runs: self.runs,
+            })
+            .collect();
+        Summary { bands, claims }
+    }
+}
+
+/// The result of a run: one band per (metric, year), one result per claim.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    /// [`BAND_METRICS`] x years, metric-major.
+    pub bands: Vec<Band>,
+    /// In claim order: the default set, then the scenario's own.
+    pub claims: Vec<ClaimResult>,
+}
+
+impl Summary {
+    /// The band of one metric in one year, if it is a band metric.
+    pub fn band(&self, metric: Metric, year: i32) -> Option<&Band> {
+        self.bands
+            .iter()
+            .find(|b| b.metric == metric && b.year == year)
+    }
+
+    /// The result of the claim with this name.
+    pub fn claim(&self, name: &str) -> Option<&ClaimResult> {
+        self.claims.iter().find(|c| c.claim.name == name)
+    }
+}
+
+/// Distribution of one metric in one year over the runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Band {
+    /// The metric.
+    pub metric: Metric,
+    /// The calendar year.
+    pub year: i32,
+    /// Mean over runs.
+    pub mean: f64,
+    /// Sample standard deviation over runs.
+    pub std: f64,
+    /// At [`Percentile::BANDS`].
+    pub percentiles: [f64; 7],
+}
+
+/// How often a claim held.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClaimResult {
+    /// The claim.
+    pub claim: Claim,
+    /// Runs in which it held.
+    pub hits: u64,
+    /// Runs in all.
+    pub runs: u64,
+}
+
+impl ClaimResult {
+    /// The share of runs in which the claim held.
+    pub fn probability(&self) -> f64 {
+        self.hits as f64 / self.runs as f64
+    }
+
+    /// Monte Carlo standard error of [`Self::probability`]:
+    /// `sqrt(p (1 - p) / n)`. For Latin hypercube and Sobol samples the true
+    /// error is usually smaller, so this is conservative there.
+    pub fn std_error(&self) -> f64 {
+        let p = self.probability();
+        (p * (1.0 - p) / self.runs as f64).sqrt()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::Claim;
+    use proptest::prelude::*;
+
+    /// A chunk accumulator over `rows` runs whose column c, row r holds
+    /// `values[(c + r) % len]` scaled by the column, so columns differ.
+    fn chunk(method: QuantileMethod, index: u64, values: &[f64], hits: &[u64]) -> Accumulator {
+        let claims = Claim::default_set().len();
+        let mut acc = Accumulator::for_chunk(method, claims, index);
+        let rows = values.len();
+        let tile: Vec<f64> = (0..COLUMNS * rows)
+            .map(|i| {
+                let (c, r) = (i / rows, i % rows);
+                values[(c + r) % rows] * (1.0 + c as f64 / 7.0)
+            })
+            .collect();
+        acc.add_tile(&tile, rows, rows).unwrap();
+        for (h, &x) in acc.hits_mut().iter_mut().zip(hits.iter().cycle()) {
+            *h = x;
+        }
+        acc
+    }
+
+    fn parts() -> impl Strategy<Value = Vec<(Vec<f64>, Vec<u64>)>> {
+        prop::collection::vec(
+            (
+                prop::collection::vec(-1e6f64..1e6, 1..20),
+                prop::collection::vec(0u64..20, 1..4),
+            ),
+            2..6,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Any order and any grouping of merges gives the same summary, to
+        /// the bit: counts and sketches add exactly, and moments are folded
+        /// in chunk order whatever the merge order was.
+        #[test]
+        fn merge_is_associative_and_commutative(parts in parts(), seed in any::<u64>(), exact in any::<bool>()) {
+            let method = if exact { QuantileMethod::Exact } else { QuantileMethod::Sketch };
+            let chunks: Vec<Accumulator> = parts
+                .iter()
+                .enumerate()
+                .map(|(i, (v, h))| chunk(method, i as u64, v, h))
+                .collect();
+            let claims = Claim::default_set();
+
+            let mut in_order = Accumulator::new(method, claims.len());
+            chunks.iter().cloned().for_each(|c| in_order.merge(c));
+
+            // A shuffled order, merged as a right-leaning tree.
+            let mut order: Vec<usize> = (0..chunks.len()).collect();
+            let mut state = seed | 1;
+            for i in (1..order.len()).rev() {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+                order.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            let mut tree = chunks[order[order.len() - 1]].clone();
+            for &i in order.iter().rev().skip(1) {
+                let mut left = chunks[i].clone();
+                left.merge(tree);
+                tree = left;
+            }
+            prop_assert_eq!(in_order.runs(), tree.runs());
+            prop_assert_eq!(in_order.summary(&claims), tree.summary(&claims));
+        }
+    }
+}

@@ -1,0 +1,436 @@
+//! The Monte Carlo engine: draws parameter sets chunk by chunk, evaluates the
+//! model in parallel and accumulates bands and claim counts.
+//!
+//! A run of `runs` runs is cut into chunks of [`CHUNK_RUNS`]. A chunk's
+//! sample depends only on (seed, sampler, runs, chunk index), and chunk
+//! results are merged in chunk order, so the result is the same for any
+//! number of threads, any scheduling and any split into shards.
+//!
+//! ```
+//! use nexus_mc::config::Scenario;
+//! use nexus_mc::engine::{Control, Engine, RunPlan};
+//!
+//! let scenario = Scenario::load("central").unwrap();
+//! let engine = Engine::new(&scenario, RunPlan::new(2_000)).unwrap();
+//! let summary = engine.run(&Control::default()).unwrap().summary(engine.claims());
+//! let share = summary.claim("1.2 % of GDP").unwrap();
+//! assert_eq!(share.runs, 2_000);
+//! assert!((0.0..=1.0).contains(&share.probability()));
+//! ```
+
+mod accumulator;
+mod shard;
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ndarray::Array2;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use accumulator::{column, Accumulator, Band, ClaimResult, Summary, BAND_METRICS, COLUMNS};
+pub use shard::{merge_shards, RunIdentity, ShardState, STATE_FILE};
+
+use crate::claims::Claim;
+use crate::config::Scenario;
+use crate::model::{Metric, Model, Outputs, Param, ParamSet};
+use crate::sampler::{Sampler, SamplerKind};
+use crate::stats::LogSketch;
+use crate::table::number;
+
+/// Runs per chunk: the unit of random streams, correlation and merging.
+pub const CHUNK_RUNS: u64 = 8192;
+/// Runs evaluated before their outputs are accumulated column by column.
+const TILE: usize = 128;
+
+/// How quantiles are computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuantileMethod {
+    /// Every value kept: exact order statistics, memory grows with runs.
+    Exact,
+    /// A [`LogSketch`] per column: bounded memory, relative error 2^-9.
+    Sketch,
+}
+
+impl QuantileMethod {
+    /// `auto` picks exact quantiles up to this many runs.
+    pub const AUTO_EXACT_MAX_RUNS: u64 = 250_000;
+    /// Exact quantiles keep `COLUMNS * 8` bytes per run; beyond this many
+    /// runs they are refused.
+    pub const EXACT_MAX_RUNS: u64 = 2_000_000;
+
+    /// Exact up to [`Self::AUTO_EXACT_MAX_RUNS`], sketch above.
+    pub fn auto(runs: u64) -> QuantileMethod {
+        if runs <= Self::AUTO_EXACT_MAX_RUNS {
+            QuantileMethod::Exact
+        } else {
+            QuantileMethod::Sketch
+        }
+    }
+
+    /// The name used on the command line and in manifests.
+    pub fn name(self) -> &'static str {
+        match self {
+            QuantileMethod::Exact => "exact",
+            QuantileMethod::Sketch => "sketch",
+        }
+    }
+
+    /// Bound on the relative error of a reported quantile.
+    pub fn relative_error(self) -> f64 {
+        match self {
+            QuantileMethod::Exact => 0.0,
+            QuantileMethod::Sketch => LogSketch::RELATIVE_ERROR,
+        }
+    }
+}
+
+/// One of `count` shards of a run: it evaluates chunks `index`,
+/// `index + count`, `index + 2 count`, ... (`index` counts from 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// Which shard, 0-based.
+    pub index: u64,
+    /// How many shards share the run.
+    pub count: u64,
+}
+
+impl Shard {
+    /// The whole run in one process.
+    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+
+    /// The chunks of a run with `chunks` chunks that this shard evaluates.
+    pub fn chunks(self, chunks: u64) -> impl Iterator<Item = u64> {
+        (self.index..chunks).step_by(self.count as usize)
+    }
+}
+
+impl FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let usage = "write K/N: shard K (counting from 0) of N, e.g. 0/4 ... 3/4";
+        let (k, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("`{s}` is not a shard; {usage}"))?;
+        let (Ok(index), Ok(count)) = (k.trim().parse::<u64>(), n.trim().parse::<u64>()) else {
+            return Err(format!("`{s}` is not a shard; {usage}"));
+        };
+        if count == 0 {
+            return Err(format!("`{s}`: the number of shards must be at least 1"));
+        }
+        if index >= count {
+            return Err(format!(
+                "`{s}`: shard numbers count from 0, so with {count} shards K is 0..{}",
+                count - 1
+            ));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// What to run: everything the results depend on, plus the shard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunPlan {
+    /// Runs in the whole run (all shards together).
+    pub runs: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// How the parameter space is sampled.
+    pub sampler: SamplerKind,
+    /// How quantiles are computed.
+    pub quantiles: QuantileMethod,
+    /// Which part of the run this process evaluates.
+    pub shard: Shard,
+}
+
+impl RunPlan {
+    /// `runs` Monte Carlo runs, seed 42, automatic quantiles, one process.
+    pub fn new(runs: u64) -> RunPlan {
+        RunPlan {
+            runs,
+            seed: 42,
+            sampler: SamplerKind::Mc,
+            quantiles: QuantileMethod::auto(runs),
+            shard: Shard::WHOLE,
+        }
+    }
+
+    /// Number of chunks of the whole run.
+    pub fn chunks(&self) -> u64 {
+        self.runs.div_ceil(CHUNK_RUNS)
+    }
+
+    /// Runs this shard evaluates.
+    pub fn shard_runs(&self) -> u64 {
+        self.shard
+            .chunks(self.chunks())
+            .map(|c| self.chunk_len(c) as u64)
+            .sum()
+    }
+
+    fn chunk_len(&self, chunk: u64) -> usize {
+        (self.runs - chunk * CHUNK_RUNS).min(CHUNK_RUNS) as usize
+    }
+}
+
+/// Hooks a caller may give a run: cancellation and progress.
+#[derive(Clone, Copy, Default)]
+pub struct Control<'a> {
+    /// When set to true, the run stops at the next chunk with
+    /// [`EngineError::Interrupted`].
+    pub cancel: Option<&'a AtomicBool>,
+    /// Called with the number of runs of each finished chunk, from any thread.
+    pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+}
+
+/// Why a run did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The plan cannot be run (a bad flag combination); the text says why.
+    #[error("{0}")]
+    Plan(String),
+    /// The caller cancelled the run.
+    #[error("interrupted")]
+    Interrupted,
+    /// The model produced NaN or an infinity.
+    #[error(
+        "run {run} gave {metric} {year} = {value}; the model is undefined for these inputs: {inputs}"
+    )]
+    NonFinite {
+        /// Global run index.
+        run: u64,
+        /// The metric.
+        metric: &'static str,
+        /// The year.
+        year: i32,
+        /// The value.
+        value: f64,
+        /// The run's uncertain inputs, `name=value` separated by commas.
+        inputs: String,
+    },
+    /// A sample sink failed.
+    #[error("cannot write samples: {0}")]
+    Samples(#[from] std::io::Error),
+}
+
+/// Key outputs written per run by `--samples`.
+pub const SAMPLE_OUTPUTS: [(Metric, i32); 5] = [
+    (Metric::GdpTotal, 2035),
+    (Metric::GdpSharePct, 2035),
+    (Metric::Jobs, 2035),
+    (Metric::NpvCum, 2035),
+    (Metric::NpvCum, 2050),
+];
+
+/// The drawn inputs and key outputs of one chunk, for `--samples`.
+pub struct SampleBlock {
+    /// Global index of the first run.
+    pub first_run: u64,
+    /// One row per run, one column per uncertain parameter.
+    pub inputs: Array2<f64>,
+    /// One row per run, one column per [`SAMPLE_OUTPUTS`] entry.
+    pub outputs: Array2<f64>,
+}
+
+/// Receives each chunk's [`SampleBlock`], in run order.
+pub type SampleSink<'a> = &'a mut dyn FnMut(&SampleBlock) -> std::io::Result<()>;
+
+/// A scenario ready to run.
+pub struct Engine {
+    model: Model,
+    sampler: Sampler,
+    base: ParamSet,
+    claims: Vec<Claim>,
+    plan: RunPlan,
+    identity: RunIdentity,
+}
+
+impl Engine {
+    /// Prepares `plan` on `scenario`: checks the plan and builds the sampler.
+    pub fn new(scenario: &Scenario, plan: RunPlan) -> Result<Engine, EngineError> {
+        if plan.runs == 0 {
+            return Err(EngineError::Plan(
+                "the number of runs must be at least 1".into(),
+            ));
+        }
+        if plan.quantiles == QuantileMethod::Exact && plan.runs > QuantileMethod::EXACT_MAX_RUNS {
+            return Err(EngineError::Plan(format!(
+                "exact quantiles keep every value ({} bytes a run), so they stop at {} runs \
+                 ({:.1} GB); {} runs need --quantiles sketch (relative error 2^-9, about 0.2 %)",
+                COLUMNS * 8,
+                number(QuantileMethod::EXACT_MAX_RUNS as f64, 0),
+                (QuantileMethod::EXACT_MAX_RUNS * COLUMNS as u64 * 8) as f64 / 1e9,
+                number(plan.runs as f64, 0),
+            )));
+        }
+        if plan.shard.index >= plan.shard.count {
+            return Err(EngineError::Plan(format!(
+                "shard {} does not exist",
+                plan.shard
+            )));
+        }
+        if plan.shard.index >= plan.chunks() {
+            return Err(EngineError::Plan(format!(
+                "shard {} would get no runs: {} runs make {} chunk{} of {CHUNK_RUNS}; \
+                 use at most {} shard{} or more runs",
+                plan.shard,
+                plan.runs,
+                plan.chunks(),
+                if plan.chunks() == 1 { "" } else { "s" },
+                plan.chunks(),
+                if plan.chunks() == 1 { "" } else { "s" },
+            )));
+        }
+        let sampler = Sampler::new(scenario, plan.sampler, plan.seed, plan.runs)
+            .map_err(EngineError::Plan)?;
+        let mut claims = Claim::default_set();
+        claims.extend(scenario.claims.iter().cloned());
+        let identity = RunIdentity::new(scenario, &plan, &claims);
+        Ok(Engine {
+            model: Model::new(&scenario.schedules),
+            sampler,
+            base: scenario.point(),
+            claims,
+            plan,
+            identity,
+        })
+    }
+
+    /// The plan being run.
+    pub fn plan(&self) -> &RunPlan {
+        &self.plan
+    }
+
+    /// The claims counted: the default set, then the scenario's own.
+    pub fn claims(&self) -> &[Claim] {
+        &self.claims
+    }
+
+    /// The uncertain parameters, in sample column order.
+    pub fn params(&self) -> &[Param] {
+        self.sampler.params()
+    }
+
+    /// What identifies this run's results (for manifests and shard merging).
+    pub fn identity(&self) -> &RunIdentity {
+        &self.identity
+    }
+
+    /// Evaluates this shard's chunks and returns what they accumulate.
+    pub fn run(&self, control: &Control<'_>) -> Result<Accumulator, EngineError> {
+        self.run_inner(control, None)
+    }
+
+    /// As [`Engine::run`], handing each chunk's inputs and key outputs to
+    /// `sink` in run order.
+    pub fn run_with_samples(
+        &self,
+        control: &Control<'_>,
+        sink: SampleSink<'_>,
+    ) -> Result<Accumulator, EngineError> {
+        self.run_inner(control, Some(sink))
+    }
+
+    fn run_inner(
+        &self,
+        control: &Control<'_>,
+        mut sink: Option<SampleSink<'_>>,
+    ) -> Result<Accumulator, EngineError> {
+        let chunks: Vec<u64> = self.plan.shard.chunks(self.plan.chunks()).collect();
+        // Batches bound the memory of results waiting to be merged; their
+        // size does not change any result, since merging follows chunk order.
+        let batch = 2 * rayon::current_num_threads();
+        let keep_samples = sink.is_some();
+        let mut total = Accumulator::new(self.plan.quantiles, self.claims.len());
+        for group in chunks.chunks(batch) {
+            let results: Vec<_> = group
+                .par_iter()
+                .map(|&c| self.chunk(c, control, keep_samples))
+                .collect::<Result<_, _>>()?;
+            for (acc, samples) in results {
+                if let (Some(sink), Some(samples)) = (sink.as_mut(), samples) {
+                    sink(&samples)?;
+                }
+                total.merge(acc);
+            }
+        }
+        Ok(total)
+    }
+
+    fn chunk(
+        &self,
+        chunk: u64,
+        control: &Control<'_>,
+        keep_samples: bool,
+    ) -> Result<(Accumulator, Option<SampleBlock>), EngineError> {
+        if control.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(EngineError::Interrupted);
+        }
+        let first_run = chunk * CHUNK_RUNS;
+        let len = self.plan.chunk_len(chunk);
+        let inputs = self.sampler.block(chunk, first_run, len);
+        let params = self.sampler.params();
+        let mut acc = Accumulator::for_chunk(self.plan.quantiles, self.claims.len(), chunk);
+        let mut tile = vec![0.0; COLUMNS * TILE];
+        let mut outputs = keep_samples.then(|| Array2::zeros((len, SAMPLE_OUTPUTS.len())));
+        let mut set = self.base;
+        let mut out = Outputs::default();
+        for tile_start in (0..len).step_by(TILE) {
+            let rows = TILE.min(len - tile_start);
+            for r in 0..rows {
+                let run = tile_start + r;
+                for (&p, &x) in params.iter().zip(inputs.row(run)) {
+                    set[p] = x;
+                }
+                self.model.evaluate(&set, &mut out);
+                for (hits, claim) in acc.hits_mut().iter_mut().zip(&self.claims) {
+                    *hits += u64::from(claim.holds(&out));
+                }
+                for (m, &metric) in BAND_METRICS.iter().enumerate() {
+                    for (t, &x) in out[metric].iter().enumerate() {
+                        tile[(m * crate::model::YEARS + t) * TILE + r] = x;
+                    }
+                }
+                if let Some(o) = outputs.as_mut() {
+                    for (k, &(metric, year)) in SAMPLE_OUTPUTS.iter().enumerate() {
+                        o[[run, k]] = out.at(metric, year);
+                    }
+                }
+            }
+            if let Err(bad) = acc.add_tile(&tile, TILE, rows) {
+                let run = tile_start + bad.row;
+                let (metric, year) = column(bad.column);
+                let inputs = params
+                    .iter()
+                    .zip(inputs.row(run))
+                    .map(|(p, &x)| format!("{p}={}", p.format_value(x)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(EngineError::NonFinite {
+                    run: first_run + run as u64,
+                    metric: metric.name(),
+                    year,
+                    value: bad.value,
+                    inputs,
+                });
+            }
+        }
+        if let Some(progress) = control.progress {
+            progress(len as u64);
+        }
+        let samples = outputs.map(|outputs| SampleBlock {
+            first_run,
+            inputs,
+            outputs,
+        });
+        Ok((acc, samples))
+    }
+}

@@ -1,0 +1,219 @@
+//! Shard state: what one process of a job array leaves for `merge`.
+//!
+//! The state file holds the run's identity (everything its results depend
+//! on) and the shard's [`Accumulator`]. Merging checks that every shard
+//! belongs to the same run and that each shard is present exactly once.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Accumulator, QuantileMethod, RunPlan, Shard, CHUNK_RUNS};
+use crate::claims::Claim;
+use crate::config::{ConfigFile, Scenario};
+
+/// File name of a shard's state, beside its CSVs.
+pub const STATE_FILE: &str = "shard-state.bin";
+const MAGIC: &[u8; 16] = b"nexus-mc shard\n\0";
+/// Bumped whenever the layout of [`ShardState`] changes.
+const FORMAT: u32 = 1;
+
+/// Everything a run's results depend on. Two shards merge only if their
+/// identities are equal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunIdentity {
+    /// nexus-mc version that computed the run.
+    pub version: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// The scenario files, root of the `extends` chain first, by content.
+    pub config: Vec<ConfigFile>,
+    /// Master seed.
+    pub seed: u64,
+    /// Runs of the whole run.
+    pub runs: u64,
+    /// Sampler name.
+    pub sampler: String,
+    /// Quantile method.
+    pub quantiles: QuantileMethod,
+    /// Runs per chunk.
+    pub chunk_runs: u64,
+    /// Claims counted, in order.
+    pub claims: Vec<Claim>,
+}
+
+impl RunIdentity {
+    pub(super) fn new(scenario: &Scenario, plan: &RunPlan, claims: &[Claim]) -> RunIdentity {
+        RunIdentity {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario: scenario.name.clone(),
+            config: scenario.files.clone(),
+            seed: plan.seed,
+            runs: plan.runs,
+            sampler: plan.sampler.name().to_string(),
+            quantiles: plan.quantiles,
+            chunk_runs: CHUNK_RUNS,
+            claims: claims.to_vec(),
+        }
+    }
+
+    /// How two identities differ, in words; empty if they are equal.
+    fn differences(&self, other: &RunIdentity) -> Vec<String> {
+        let mut d = Vec::new();
+        let mut check = |what: &str, a: String, b: String| {
+            if a != b {
+                d.push(format!("{what} {a} vs {b}"));
+            }
+        };
+        check("version", self.version.clone(), other.version.clone());
+        check("scenario", self.scenario.clone(), other.scenario.clone());
+        let files = |i: &RunIdentity| {
+            i.config
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{} (sha256 {})",
+                        f.origin,
+                        &f.sha256[..12.min(f.sha256.len())]
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
+        check("config", files(self), files(other));
+        check("seed", self.seed.to_string(), other.seed.to_string());
+        check("runs", self.runs.to_string(), other.runs.to_string());
+        check("sampler", self.sampler.clone(), other.sampler.clone());
+        check(
+            "quantiles",
+            self.quantiles.name().into(),
+            other.quantiles.name().into(),
+        );
+        check(
+            "chunk size",
+            self.chunk_runs.to_string(),
+            other.chunk_runs.to_string(),
+        );
+        if self.claims != other.claims {
+            d.push("claims differ".into());
+        }
+        d
+    }
+}
+
+/// What `run --shard K/N` writes to [`STATE_FILE`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ShardState {
+    /// The run this shard belongs to.
+    pub identity: RunIdentity,
+    /// Which shard.
+    pub shard: Shard,
+    /// Its accumulated results.
+    pub accumulator: Accumulator,
+}
+
+impl ShardState {
+    /// Writes the state (a header, then postcard).
+    pub fn write_to(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        w.write_all(MAGIC)?;
+        w.write_all(&FORMAT.to_le_bytes())?;
+        postcard::to_io(self, w).map_err(std::io::Error::other)?;
+        Ok(())
+    }
+
+    /// Reads the state in directory `dir`.
+    pub fn read(dir: &Path) -> Result<ShardState, String> {
+        let path = dir.join(STATE_FILE);
+        let mut bytes = Vec::new();
+        std::fs::File::open(&path)
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .map_err(|e| {
+                format!(
+                    "{}: {e}; is {} the --out of a `nexus-mc run --shard K/N`?",
+                    path.display(),
+                    dir.display()
+                )
+            })?;
+        let not_state = || format!("{} is not a nexus-mc shard state file", path.display());
+        let body = bytes.strip_prefix(MAGIC.as_slice()).ok_or_else(not_state)?;
+        let (format, body) = body.split_at_checked(4).ok_or_else(not_state)?;
+        let format = u32::from_le_bytes(format.try_into().expect("4 bytes"));
+        if format != FORMAT {
+            return Err(format!(
+                "{} has state format {format}; this nexus-mc {} reads format {FORMAT}: \
+                 rerun the shard with this version",
+                path.display(),
+                env!("CARGO_PKG_VERSION")
+            ));
+        }
+        postcard::from_bytes(body)
+            .map_err(|e| format!("{} is damaged or incomplete: {e}", path.display()))
+    }
+}
+
+/// Merges the states found in `dirs` into the whole run, after checking that
+/// they are the shards 0..N of one run, each once.
+pub fn merge_shards(dirs: &[PathBuf]) -> Result<(RunIdentity, Accumulator), String> {
+    let mut states: Vec<(PathBuf, ShardState)> = Vec::new();
+    for dir in dirs {
+        states.push((dir.clone(), ShardState::read(dir)?));
+    }
+    let (first_dir, first) = states.first().ok_or("no shard directories given")?;
+    let this_version = env!("CARGO_PKG_VERSION");
+    if first.identity.version != this_version {
+        return Err(format!(
+            "{} was computed by nexus-mc {}; this is {this_version}: merge with the version that ran the shards",
+            first_dir.display(),
+            first.identity.version
+        ));
+    }
+    let count = first.shard.count;
+    for (dir, s) in &states[1..] {
+        let diff = first.identity.differences(&s.identity);
+        if !diff.is_empty() {
+            return Err(format!(
+                "{} and {} are not shards of the same run: {}",
+                first_dir.display(),
+                dir.display(),
+                diff.join("; ")
+            ));
+        }
+        if s.shard.count != count {
+            return Err(format!(
+                "{} is shard {} but {} is shard {}: the shard counts differ",
+                first_dir.display(),
+                first.shard,
+                dir.display(),
+                s.shard
+            ));
+        }
+    }
+    let mut problems = Vec::new();
+    for k in 0..count {
+        let holders: Vec<String> = states
+            .iter()
+            .filter(|(_, s)| s.shard.index == k)
+            .map(|(d, _)| d.display().to_string())
+            .collect();
+        match holders.len() {
+            0 => problems.push(format!("shard {k}/{count} is missing")),
+            1 => {}
+            _ => problems.push(format!(
+                "shard {k}/{count} is given twice: {}",
+                holders.join(", ")
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems.join("; "));
+    }
+    let identity = first.identity.clone();
+    states.sort_by_key(|(_, s)| s.shard.index);
+    let mut states = states.into_iter().map(|(_, s)| s.accumulator);
+    let mut total = states.next().expect("at least one shard");
+    for acc in states {
+        total.merge(acc);
+    }
+    Ok((identity, total))
+}

@@ -1,0 +1,250 @@
+//! A mergeable quantile sketch with a fixed relative error and memory that
+//! does not grow with the number of values.
+//!
+//! Values are counted in logarithmic buckets read straight off their bits:
+//! the exponent and the top [`MANTISSA_BITS`] bits of the mantissa. Every
+//! bucket spans a factor of at most `1 + 2^-8`, so a bucket's representative
+//! is within [`LogSketch::RELATIVE_ERROR`] of every value in it (the idea of
+//! DDSketch, Masson, Rim and Lee 2019, with a mapping that needs no
+//! logarithm and is identical on every machine). Negative values get their
+//! own buckets, so NPV and cash flow work. Counts are integers, so merging is
+//! exact and independent of order.
+
+use serde::{Deserialize, Serialize};
+
+use super::quantile::{rank, Percentile};
+
+/// Mantissa bits kept in a bucket index.
+pub const MANTISSA_BITS: u32 = 8;
+const SHIFT: u32 = 52 - MANTISSA_BITS;
+
+/// Counts of one sign's magnitudes, dense from the smallest bucket seen.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+struct Side {
+    first: u32,
+    counts: Vec<u64>,
+}
+
+impl Side {
+    #[inline]
+    fn add(&mut self, key: u32, count: u64) {
+        if self.counts.is_empty() {
+            self.first = key;
+            self.counts.push(count);
+            return;
+        }
+        if key < self.first {
+            // Grow downwards with slack, so a falling sequence stays linear.
+            let slack = (self.counts.len() as u32 / 2).min(key);
+            let new_first = key - slack;
+            let grow = (self.first - new_first) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
+            self.first = new_first;
+        }
+        let i = (key - self.first) as usize;
+        if i >= self.counts.len() {
+            self.counts.resize(i + 1, 0);
+        }
+        self.counts[i] += count;
+    }
+
+    fn merge(&mut self, other: &Side) {
+        for (i, &c) in other.counts.iter().enumerate() {
+            if c > 0 {
+                self.add(other.first + i as u32, c);
+            }
+        }
+    }
+
+    /// Buckets with a count, as (magnitude key, count), ascending magnitude.
+    fn buckets(&self) -> impl DoubleEndedIterator<Item = (u32, u64)> + '_ {
+        self.counts
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c > 0)
+            .map(|(i, &c)| (self.first + i as u32, c))
+    }
+}
+
+/// A quantile sketch: relative error at most [`LogSketch::RELATIVE_ERROR`]
+/// for values of magnitude at least [`LogSketch::MIN_MAGNITUDE`] (smaller
+/// ones count as 0).
+///
+/// ```
+/// use nexus_mc::stats::{LogSketch, Percentile};
+///
+/// let mut a = LogSketch::default();
+/// let mut b = LogSketch::default();
+/// for i in 1..=500 { a.insert(f64::from(i)); }
+/// for i in 501..=1000 { b.insert(-f64::from(i)); }
+/// a.merge(&b);
+/// let p75 = a.quantile(Percentile(75)); // the 750th smallest value is 250
+/// assert!((p75 - 250.0).abs() <= 250.0 * LogSketch::RELATIVE_ERROR);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LogSketch {
+    negative: Side,
+    zero: u64,
+    positive: Side,
+    count: u64,
+    min: f64,
+    max: f64,
+}
+
+impl Default for LogSketch {
+    fn default() -> Self {
+        LogSketch {
+            negative: Side::default(),
+            zero: 0,
+            positive: Side::default(),
+            count: 0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+}
+
+impl LogSketch {
+    /// Bound on `|estimate - true| / |true|` of every quantile: 2^-9.
+    pub const RELATIVE_ERROR: f64 = 1.0 / (1u64 << (MANTISSA_BITS + 1)) as f64;
+    /// Values closer to zero than this are counted as exactly 0.
+    pub const MIN_MAGNITUDE: f64 = 1e-9;
+
+    /// Counts one finite value.
+    #[inline]
+    pub fn insert(&mut self, x: f64) {
+        debug_assert!(x.is_finite());
+        self.count += 1;
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+        let magnitude = x.abs();
+        if magnitude < Self::MIN_MAGNITUDE {
+            self.zero += 1;
+        } else {
+            let key = (magnitude.to_bits() >> SHIFT) as u32;
+            if x < 0.0 {
+                self.negative.add(key, 1);
+            } else {
+                self.positive.add(key, 1);
+            }
+        }
+    }
+
+    /// Adds another sketch's counts.
+    pub fn merge(&mut self, other: &LogSketch) {
+        self.negative.merge(&other.negative);
+        self.positive.merge(&other.positive);
+        self.zero += other.zero;
+        self.count += other.count;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+
+    /// Number of values counted.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The value of rank `ceil(p * n)`, within [`Self::RELATIVE_ERROR`] and
+    /// never outside the smallest and largest value seen; NaN when empty.
+    pub fn quantile(&self, p: Percentile) -> f64 {
+        if self.count == 0 {
+            return f64::NAN;
+        }
+        let wanted = rank(p, self.count);
+        let mut seen = 0;
+        let ordered = self
+            .negative
+            .buckets()
+            .rev()
+            .map(|(k, c)| (-representative(k), c))
+            .chain(std::iter::once((0.0, self.zero)))
+            .chain(self.positive.buckets().map(|(k, c)| (representative(k), c)));
+        for (value, c) in ordered {
+            seen += c;
+            if seen >= wanted {
+                return value.clamp(self.min, self.max);
+            }
+        }
+        self.max
+    }
+}
+
+/// The point of bucket `key` with the least worst-case relative error to
+/// any magnitude in it: `2 lo hi / (lo + hi)`.
+fn representative(key: u32) -> f64 {
+    let lo = f64::from_bits(u64::from(key) << SHIFT);
+    let hi = f64::from_bits(u64::from(key + 1) << SHIFT);
+    2.0 * lo * hi / (lo + hi)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::exact_quantiles;
+
+    fn check_against_exact(values: &[f64]) {
+        let mut sketch = LogSketch::default();
+        values.iter().for_each(|&x| sketch.insert(x));
+        let mut sorted = values.to_vec();
+        for p in (1..=99).map(Percentile) {
+            let exact = exact_quantiles(&mut sorted, &[p])[0];
+            let est = sketch.quantile(p);
+            let bound = LogSketch::RELATIVE_ERROR * exact.abs() + LogSketch::MIN_MAGNITUDE;
+            assert!(
+                (est - exact).abs() <= bound,
+                "P{}: sketch {est}, exact {exact}",
+                p.0
+            );
+        }
+    }
+
+    #[test]
+    fn every_percentile_is_within_the_relative_error() {
+        // Wide range of magnitudes, both signs, zeros and a tiny value.
+        let values: Vec<f64> = (0..20_000)
+            .map(|i| {
+                let u = (i as f64 * 0.618_033_988_749_895).fract();
+                let x = (u * 30.0 - 12.0).exp();
+                match i % 5 {
+                    0 => -x,
+                    1 => 0.0,
+                    2 => 1e-12,
+                    _ => x,
+                }
+            })
+            .collect();
+        check_against_exact(&values);
+        check_against_exact(&[-5.0]);
+        check_against_exact(&[3.0, 3.0, 3.0]);
+    }
+
+    #[test]
+    fn merging_is_exact_and_order_free() {
+        let values: Vec<f64> = (1..=3000).map(|i| (i as f64).sqrt() - 20.0).collect();
+        let mut whole = LogSketch::default();
+        values.iter().for_each(|&x| whole.insert(x));
+        let mut parts: Vec<LogSketch> = values
+            .chunks(700)
+            .map(|c| {
+                let mut s = LogSketch::default();
+                c.iter().for_each(|&x| s.insert(x));
+                s
+            })
+            .collect();
+        parts.reverse();
+        let mut merged = LogSketch::default();
+        parts.iter().for_each(|s| merged.merge(s));
+        for p in Percentile::BANDS {
+            assert_eq!(merged.quantile(p), whole.quantile(p));
+        }
+        assert_eq!(merged.count(), 3000);
+    }
+
+    #[test]
+    fn a_constant_sample_gives_its_value_exactly() {
+        let mut s = LogSketch::default();
+        (0..10).for_each(|_| s.insert(1_478.123));
+        assert_eq!(s.quantile(Percentile(5)), 1_478.123);
+    }
+}

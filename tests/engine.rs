@@ -1,0 +1,342 @@
+//! The Monte Carlo engine through its library API: determinism across
+//! threads and shards, the kpmg-point degenerate case, claim probabilities
+//! against an analytic answer, and the sketch against exact quantiles.
+
+mod common;
+
+use std::sync::atomic::AtomicBool;
+
+use nexus_mc::config::Scenario;
+use nexus_mc::engine::{
+    Accumulator, Control, Engine, EngineError, QuantileMethod, RunPlan, Shard, ShardState, Summary,
+    BAND_METRICS, CHUNK_RUNS,
+};
+use nexus_mc::model::{year_of, Metric, Param, YEARS};
+use nexus_mc::output::{write_bands_csv, write_claims_csv};
+use nexus_mc::sampler::SamplerKind;
+use nexus_mc::stats::LogSketch;
+
+/// Four chunks, the last one partial.
+const RUNS: u64 = 3 * CHUNK_RUNS + 517;
+
+fn plan(sampler: SamplerKind, quantiles: QuantileMethod) -> RunPlan {
+    RunPlan {
+        runs: RUNS,
+        seed: 7,
+        sampler,
+        quantiles,
+        shard: Shard::WHOLE,
+    }
+}
+
+fn run_on(scenario: &Scenario, plan: RunPlan, threads: usize) -> Accumulator {
+    let engine = Engine::new(scenario, plan).unwrap();
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(|| engine.run(&Control::default()).unwrap())
+}
+
+fn csv_bytes(scenario: &Scenario, mut acc: Accumulator) -> (Vec<u8>, Vec<u8>) {
+    let engine = Engine::new(scenario, RunPlan::new(1)).unwrap();
+    let summary = acc.summary(engine.claims());
+    let (mut bands, mut claims) = (Vec::new(), Vec::new());
+    write_bands_csv(&mut bands, &summary).unwrap();
+    write_claims_csv(&mut claims, &summary).unwrap();
+    (bands, claims)
+}
+
+/// Runs every shard of `count` separately, round-trips each through its
+/// state file, and merges them as `nexus-mc merge` does.
+fn run_sharded(scenario: &Scenario, plan: RunPlan, count: u64) -> Accumulator {
+    let dirs: Vec<_> = (0..count)
+        .map(|index| {
+            let shard = Shard { index, count };
+            let engine = Engine::new(scenario, RunPlan { shard, ..plan }).unwrap();
+            let state = ShardState {
+                identity: engine.identity().clone(),
+                shard,
+                accumulator: engine.run(&Control::default()).unwrap(),
+            };
+            let dir = tempfile::tempdir().unwrap();
+            let mut bytes = Vec::new();
+            state.write_to(&mut bytes).unwrap();
+            std::fs::write(dir.path().join(nexus_mc::engine::STATE_FILE), bytes).unwrap();
+            dir
+        })
+        .collect();
+    let paths: Vec<_> = dirs.iter().rev().map(|d| d.path().to_path_buf()).collect();
+    nexus_mc::engine::merge_shards(&paths).unwrap().1
+}
+
+#[test]
+fn same_bytes_for_1_2_and_7_threads_and_for_3_shards_merged() {
+    let central = Scenario::load("central").unwrap();
+    for sampler in [SamplerKind::Mc, SamplerKind::Lhs, SamplerKind::Sobol] {
+        for quantiles in [QuantileMethod::Exact, QuantileMethod::Sketch] {
+            let plan = plan(sampler, quantiles);
+            let reference = csv_bytes(&central, run_on(&central, plan, 1));
+            for threads in [2, 7] {
+                let other = csv_bytes(&central, run_on(&central, plan, threads));
+                assert!(
+                    other == reference,
+                    "{sampler} {quantiles:?}: {threads} threads differ from 1"
+                );
+            }
+            let merged = csv_bytes(&central, run_sharded(&central, plan, 3));
+            assert!(
+                merged == reference,
+                "{sampler} {quantiles:?}: 3 shards merged differ from one process"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_different_seed_gives_different_bands() {
+    let central = Scenario::load("central").unwrap();
+    let p = plan(SamplerKind::Mc, QuantileMethod::Exact);
+    let a = csv_bytes(&central, run_on(&central, p, 2));
+    let b = csv_bytes(&central, run_on(&central, RunPlan { seed: 8, ..p }, 2));
+    assert_ne!(a.0, b.0);
+}
+
+fn summary(scenario: &Scenario, plan: RunPlan) -> Summary {
+    let engine = Engine::new(scenario, plan).unwrap();
+    engine
+        .run(&Control::default())
+        .unwrap()
+        .summary(engine.claims())
+}
+
+#[test]
+fn kpmg_point_gives_zero_width_bands_at_the_baseline_and_certain_claims() {
+    let kpmg = common::kpmg();
+    let baseline = common::run(&kpmg.point());
+    for quantiles in [QuantileMethod::Exact, QuantileMethod::Sketch] {
+        let s = summary(
+            &kpmg,
+            RunPlan {
+                runs: 1000,
+                quantiles,
+                ..RunPlan::new(1000)
+            },
+        );
+        assert_eq!(s.bands.len(), BAND_METRICS.len() * YEARS);
+        for b in &s.bands {
+            let expected = baseline.at(b.metric, b.year);
+            assert_eq!(b.mean, expected, "{} {}", b.metric.name(), b.year);
+            assert_eq!(b.std, 0.0);
+            for p in b.percentiles {
+                assert_eq!(
+                    p,
+                    expected,
+                    "{} {} ({quantiles:?})",
+                    b.metric.name(),
+                    b.year
+                );
+            }
+        }
+        for c in &s.claims {
+            let holds = c.claim.holds(&baseline);
+            assert_eq!(
+                c.probability(),
+                if holds { 1.0 } else { 0.0 },
+                "{}",
+                c.claim.name
+            );
+            assert_eq!(c.std_error(), 0.0);
+            assert_eq!(c.runs, 1000);
+        }
+        // The published table holds on the plan's own numbers.
+        for name in ["EUR 12.6 bn", "21,000 jobs", "government NPV positive"] {
+            assert_eq!(s.claim(name).unwrap().probability(), 1.0, "{name}");
+        }
+    }
+}
+
+/// kpmg-point with only displacement uncertain, uniform on [0, 0.4], and a
+/// declared claim. Y_2035 = (1 - d) Y0 is then uniform on [0.6 Y0, Y0]:
+/// P(Y >= 0.8 Y0) = P(d <= 0.2) = 0.5 and the q quantile is (0.6 + 0.4 q) Y0.
+#[test]
+fn claims_and_bands_match_an_analytic_answer_within_five_standard_errors() {
+    let y0 = common::run(&common::kpmg().point()).at(Metric::GdpTotal, 2035);
+    let text = format!(
+        r#"
+[scenario]
+name = "displacement-only"
+extends = "kpmg-point"
+
+[parameters.displacement]
+dist = "uniform"
+min = 0.0
+max = 0.4
+unit = "share"
+source = "test"
+rationale = "test"
+
+[[claim]]
+name = "80 % of the plan's GDP"
+metric = "gdp_total"
+year = 2035
+op = ">="
+threshold = {}
+"#,
+        0.8 * y0
+    );
+    let scenario = Scenario::from_toml(&text, "displacement-only.toml").unwrap();
+    let n = 20_000u32;
+    let sqrt_n = f64::from(n).sqrt();
+    for sampler in [SamplerKind::Mc, SamplerKind::Lhs, SamplerKind::Sobol] {
+        let s = summary(
+            &scenario,
+            RunPlan {
+                sampler,
+                ..RunPlan::new(u64::from(n))
+            },
+        );
+        assert_eq!(s.claims.len(), 8, "the default set plus the declared claim");
+        let c = s.claim("80 % of the plan's GDP").unwrap();
+        let se = (0.5f64 * 0.5).sqrt() / sqrt_n;
+        assert!(
+            (c.probability() - 0.5).abs() < 5.0 * se,
+            "{sampler}: {} vs 0.5",
+            c.probability()
+        );
+        let band = s.band(Metric::GdpTotal, 2035).unwrap();
+        let (lo, width) = (0.6 * y0, 0.4 * y0);
+        let sd = width / 12f64.sqrt();
+        assert!((band.mean - (lo + width / 2.0)).abs() < 5.0 * sd / sqrt_n);
+        assert!((band.std - sd).abs() < 0.02 * sd);
+        // A sample quantile of a uniform has standard error sqrt(q(1-q)/n) x width.
+        for (&q, x) in [0.05f64, 0.10, 0.25, 0.5, 0.75, 0.9, 0.95]
+            .iter()
+            .zip(band.percentiles)
+        {
+            let tol = 5.0 * (q * (1.0 - q)).sqrt() / sqrt_n * width;
+            let exact = lo + q * width;
+            assert!((x - exact).abs() < tol, "{sampler} P{q}: {x} vs {exact}");
+        }
+    }
+}
+
+#[test]
+fn sketch_quantiles_are_within_their_bound_of_the_exact_ones() {
+    let central = Scenario::load("central").unwrap();
+    let mut exact = run_on(&central, plan(SamplerKind::Mc, QuantileMethod::Exact), 2);
+    let mut sketch = run_on(&central, plan(SamplerKind::Mc, QuantileMethod::Sketch), 2);
+    let engine = Engine::new(&central, RunPlan::new(1)).unwrap();
+    let (e, s) = (
+        exact.summary(engine.claims()),
+        sketch.summary(engine.claims()),
+    );
+    assert_eq!(
+        e.claims, s.claims,
+        "claim counts do not depend on quantiles"
+    );
+    for (a, b) in e.bands.iter().zip(&s.bands) {
+        assert_eq!(
+            (a.mean, a.std),
+            (b.mean, b.std),
+            "moments are exact either way"
+        );
+        for (x, y) in a.percentiles.iter().zip(b.percentiles) {
+            let bound = LogSketch::RELATIVE_ERROR * x.abs() + LogSketch::MIN_MAGNITUDE;
+            assert!(
+                (x - y).abs() <= bound,
+                "{} {}: {x} vs {y}",
+                a.metric.name(),
+                a.year
+            );
+        }
+    }
+    // Every year is present, in order.
+    for (t, b) in e.bands.iter().take(YEARS).enumerate() {
+        assert_eq!(b.year, year_of(t));
+    }
+}
+
+#[test]
+fn a_cancelled_run_stops_with_interrupted() {
+    let central = Scenario::load("central").unwrap();
+    let engine = Engine::new(&central, plan(SamplerKind::Mc, QuantileMethod::Exact)).unwrap();
+    let cancel = AtomicBool::new(true);
+    let control = Control {
+        cancel: Some(&cancel),
+        progress: None,
+    };
+    assert!(matches!(
+        engine.run(&control),
+        Err(EngineError::Interrupted)
+    ));
+}
+
+#[test]
+fn progress_counts_every_run_of_the_shard() {
+    let central = Scenario::load("central").unwrap();
+    let shard = Shard { index: 1, count: 3 };
+    let p = RunPlan {
+        shard,
+        ..plan(SamplerKind::Mc, QuantileMethod::Sketch)
+    };
+    let engine = Engine::new(&central, p).unwrap();
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let progress = |n| {
+        done.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    };
+    let acc = engine
+        .run(&Control {
+            cancel: None,
+            progress: Some(&progress),
+        })
+        .unwrap();
+    // Shard 1 of 3 holds chunk 1 only (chunk 4 does not exist).
+    assert_eq!(acc.chunk_indices(), vec![1]);
+    assert_eq!(done.into_inner(), CHUNK_RUNS);
+    assert_eq!(acc.runs(), p.shard_runs());
+}
+
+#[test]
+fn plans_that_cannot_run_are_refused_with_a_reason() {
+    let central = Scenario::load("central").unwrap();
+    let err = |plan| match Engine::new(&central, plan) {
+        Err(EngineError::Plan(why)) => why,
+        Ok(_) => panic!("accepted {plan:?}"),
+        Err(e) => panic!("{e}"),
+    };
+    assert!(err(RunPlan {
+        runs: 0,
+        ..RunPlan::new(1)
+    })
+    .contains("at least 1"));
+    let too_many = RunPlan {
+        quantiles: QuantileMethod::Exact,
+        ..RunPlan::new(QuantileMethod::EXACT_MAX_RUNS + 1)
+    };
+    assert!(err(too_many).contains("--quantiles sketch"));
+    let empty_shard = RunPlan {
+        shard: Shard { index: 2, count: 3 },
+        ..RunPlan::new(CHUNK_RUNS * 2)
+    };
+    assert!(err(empty_shard).contains("no runs"), "{}", err(empty_shard));
+    assert_eq!(
+        QuantileMethod::auto(QuantileMethod::AUTO_EXACT_MAX_RUNS + 1),
+        QuantileMethod::Sketch
+    );
+    // A switch drawn as a choice still reaches the model as a valid index.
+    assert!(central.parameter(Param::After2035).distribution.support().1 <= 2.0);
+}
+
+#[test]
+fn shard_specs_parse_and_bad_ones_explain() {
+    assert_eq!(
+        "2/4".parse::<Shard>().unwrap(),
+        Shard { index: 2, count: 4 }
+    );
+    for bad in ["3/2", "0/0", "2/2", "1", "a/b", "-1/2"] {
+        assert!(bad.parse::<Shard>().is_err(), "{bad}");
+    }
+    let s = Shard { index: 1, count: 3 };
+    assert_eq!(s.chunks(8).collect::<Vec<_>>(), vec![1, 4, 7]);
+}

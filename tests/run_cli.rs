@@ -1,0 +1,311 @@
+//! `nexus-mc run` and `nexus-mc merge` as a user and a batch job see them:
+//! files, bytes, exit codes and messages.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Four chunks of 8,192 runs, the last partial.
+const RUNS: &str = "25000";
+
+fn nexus(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nexus-mc"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn read(dir: &Path, file: &str) -> String {
+    std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+fn assert_bad_input(o: &Output, expect: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains(expect), "expected `{expect}` in: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn run_writes_bands_claims_and_manifest_and_prints_the_headline() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = nexus(&["run", "-n", "3000", "--out", "res"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("1.2 % of GDP"), "{stdout}");
+    assert!(stdout.contains("res/{bands.csv"), "{stdout}");
+    assert!(
+        stderr(&o).is_empty(),
+        "no progress bar when stderr is a pipe"
+    );
+
+    let res = dir.path().join("res");
+    let bands = read(&res, "bands.csv");
+    let mut lines = bands.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "metric,year,mean,std,p05,p10,p25,p50,p75,p90,p95"
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 8 * 25);
+    for m in ["gdp_total", "gdp_share_pct", "jobs", "cash_flow", "npv_cum"] {
+        assert!(
+            rows.iter().any(|r| r.starts_with(&format!("{m},2035,"))),
+            "{m}"
+        );
+    }
+    for r in &rows {
+        let x: Vec<f64> = r.split(',').skip(4).map(|v| v.parse().unwrap()).collect();
+        assert!(
+            x.windows(2).all(|w| w[0] <= w[1]),
+            "percentiles ascend: {r}"
+        );
+    }
+
+    let claims = read(&res, "claims.csv");
+    let mut lines = claims.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "claim,metric,year,op,threshold,probability,std_error,runs"
+    );
+    assert_eq!(lines.count(), 7, "the default claim set");
+
+    let manifest: serde_json::Value = serde_json::from_str(&read(&res, "manifest.json")).unwrap();
+    assert_eq!(manifest["runs"], 3000);
+    assert_eq!(manifest["seed"], 42);
+    assert_eq!(manifest["sampler"], "mc");
+    assert_eq!(manifest["quantiles"]["method"], "exact");
+    assert_eq!(
+        manifest["config"].as_array().unwrap().len(),
+        2,
+        "central extends kpmg-point"
+    );
+    assert_eq!(
+        manifest["config"][1]["sha256"].as_str().unwrap().len(),
+        64,
+        "SHA-256 in hex"
+    );
+
+    // Running again replaces the earlier output set.
+    let again = nexus(
+        &["run", "-n", "3000", "--out", "res", "--quiet"],
+        dir.path(),
+    );
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(again.stdout.is_empty(), "--quiet prints nothing");
+    assert_eq!(read(&res, "bands.csv"), bands, "same seed, same bytes");
+}
+
+#[test]
+fn three_shards_merged_give_the_bytes_of_one_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = nexus(
+        &[
+            "run",
+            "-n",
+            RUNS,
+            "--seed",
+            "9",
+            "--threads",
+            "1",
+            "--out",
+            "whole",
+        ],
+        dir.path(),
+    );
+    assert!(whole.status.success(), "{}", stderr(&whole));
+    for k in 0..3 {
+        let o = nexus(
+            &[
+                "run",
+                "-n",
+                RUNS,
+                "--seed",
+                "9",
+                "--shard",
+                &format!("{k}/3"),
+                "--out",
+                &format!("s{k}"),
+            ],
+            dir.path(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(dir.path().join(format!("s{k}/shard-state.bin")).is_file());
+    }
+    let merged = nexus(&["merge", "s2", "s0", "s1", "--out", "merged"], dir.path());
+    assert!(merged.status.success(), "{}", stderr(&merged));
+    for file in ["bands.csv", "claims.csv"] {
+        assert!(
+            read(&dir.path().join("whole"), file) == read(&dir.path().join("merged"), file),
+            "{file} differs"
+        );
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&dir.path().join("merged"), "manifest.json")).unwrap();
+    assert_eq!(manifest["merged_shards"], 3);
+    assert_eq!(manifest["runs_here"], 25000);
+
+    // Missing, duplicate and foreign shards are named.
+    let o = nexus(&["merge", "s0", "s1", "--out", "m2"], dir.path());
+    assert_bad_input(&o, "shard 2/3 is missing");
+    let o = nexus(
+        &["merge", "s0", "s1", "s1", "s2", "--out", "m3"],
+        dir.path(),
+    );
+    assert_bad_input(&o, "shard 1/3 is given twice: s1, s1");
+    let o = nexus(
+        &[
+            "run", "-n", RUNS, "--seed", "10", "--shard", "2/3", "--out", "other", "-q",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = nexus(&["merge", "s0", "s1", "other", "--out", "m4"], dir.path());
+    assert_bad_input(&o, "seed 9 vs 10");
+    let o = nexus(&["merge", "whole", "--out", "m5"], dir.path());
+    assert_bad_input(&o, "shard-state.bin");
+    assert!(!dir.path().join("m4").join("bands.csv").exists());
+}
+
+#[test]
+fn bad_flags_are_refused_with_exit_2_and_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("file"), "x").unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["run", "-n", "0"], "at least 1"),
+        (&["run", "--shard", "3/2"], "count from 0"),
+        (&["run", "--shard", "0/0"], "at least 1"),
+        (&["run", "--threads", "0"], "at least 1 thread"),
+        (&["run", "-n", "100", "--shard", "1/2"], "no runs"),
+        (&["run", "--config", "nope"], "nope"),
+        (&["run", "--sampler", "halton"], "use mc, lhs or sobol"),
+        (
+            &["run", "-n", "3e6", "--quantiles", "exact"],
+            "--quantiles sketch",
+        ),
+        (&["run", "-n", "100", "--out", "file"], "not a directory"),
+        (&["run", "-n", "100", "--out", "file/sub"], "cannot create"),
+    ];
+    for (args, expect) in cases {
+        assert_bad_input(&nexus(args, dir.path()), expect);
+    }
+    assert!(
+        !dir.path().join("out").exists(),
+        "nothing written on bad input"
+    );
+}
+
+#[test]
+fn an_invalid_scenario_is_reported_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[scenario]\nextends = \"central\"\n[parameters.multiplier]\ndist = \"pert\"\nmin = 2\nmode = 1\nmax = 3\nunit = \"ratio\"\nsource = \"x\"\nrationale = \"x\"\n",
+    )
+    .unwrap();
+    let o = nexus(&["run", "--config", "bad.toml", "--out", "res"], dir.path());
+    assert_bad_input(&o, "bad.toml");
+    assert!(stderr(&o).contains("multiplier"));
+    assert!(!dir.path().join("res").exists());
+}
+
+#[test]
+fn a_directory_with_other_files_needs_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let res = dir.path().join("res");
+    std::fs::create_dir(&res).unwrap();
+    std::fs::write(res.join("notes.txt"), "mine").unwrap();
+    let o = nexus(&["run", "-n", "100", "--out", "res"], dir.path());
+    assert_bad_input(&o, "--force");
+    assert!(stderr(&o).contains("notes.txt"));
+    let o = nexus(
+        &["run", "-n", "100", "--out", "res", "--force", "-q"],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        read(&res, "notes.txt"),
+        "mine",
+        "--force leaves other files alone"
+    );
+    assert!(res.join("bands.csv").is_file());
+}
+
+#[test]
+fn samples_are_streamed_one_row_per_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = nexus(
+        &[
+            "run",
+            "-n",
+            "9000",
+            "--out",
+            "res",
+            "--samples",
+            "raw/samples.csv",
+            "-q",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let samples = read(dir.path(), "raw/samples.csv");
+    let mut lines = samples.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("run,multiplier,"), "{header}");
+    assert!(header.ends_with("gdp_share_pct_2035,jobs_2035,npv_cum_2035,npv_cum_2050"));
+    assert!(header.contains(",after_2035,"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 9000);
+    assert!(rows[8999].starts_with("8999,"));
+    assert!(
+        rows.iter().any(|r| r.contains(",expire,")),
+        "switches are written by name"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_with_130_and_leaves_no_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_nexus-mc"))
+        .args(["run", "-n", "1e9", "--out", "res", "--samples", "s.csv"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the run has started (its output directory exists).
+    for _ in 0..200 {
+        if dir.path().join("res").exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(stderr(&out).contains("interrupted"));
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("res"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    let top: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        top,
+        vec!["res".to_string()],
+        "no samples file or temporary left"
+    );
+}
