@@ -82,14 +82,12 @@ impl Accumulator {
         }
     }
 
-    /// An empty accumulator for chunk `chunk`.
-    pub(crate) fn for_chunk(method: QuantileMethod, claims: usize, chunk: u64) -> Accumulator {
-        let mut acc = Accumulator::new(method, claims);
-        acc.chunks.push(ChunkMoments {
+    /// Starts chunk `chunk`: the tiles added next belong to it.
+    pub(crate) fn begin_chunk(&mut self, chunk: u64) {
+        self.chunks.push(ChunkMoments {
             chunk,
             columns: vec![Moments::default(); COLUMNS],
         });
-        acc
     }
 
     /// Adds `rows` runs laid out column by column in `tile` (column `c` at
@@ -100,22 +98,25 @@ impl Accumulator {
         stride: usize,
         rows: usize,
     ) -> Result<(), NonFinite> {
-        let moments = &mut self.chunks.last_mut().expect("a chunk accumulator").columns;
+        let moments = &mut self.chunks.last_mut().expect("begin_chunk first").columns;
         for (c, m) in moments.iter_mut().enumerate() {
             let values = &tile[c * stride..][..rows];
-            if let Some(row) = values.iter().position(|x| !x.is_finite()) {
-                return Err(NonFinite {
-                    row,
-                    column: c,
-                    value: values[row],
-                });
+            let tile_moments = Moments::of(values);
+            // NaN or an infinity anywhere makes the sums non-finite; only
+            // then is it worth looking for it.
+            if !(tile_moments.mean().is_finite() && tile_moments.variance().is_finite()) {
+                if let Some(row) = values.iter().position(|x| !x.is_finite()) {
+                    return Err(NonFinite {
+                        row,
+                        column: c,
+                        value: values[row],
+                    });
+                }
             }
-            m.merge(&Moments::of(values));
+            m.merge(&tile_moments);
             match &mut self.quantiles {
                 Quantiles::Exact(columns) => columns[c].extend_from_slice(values),
-                Quantiles::Sketch(sketches) => {
-                    values.iter().for_each(|&x| sketches[c].insert(x));
-                }
+                Quantiles::Sketch(sketches) => sketches[c].insert_all(values),
             }
         }
         self.runs += rows as u64;
@@ -128,6 +129,9 @@ impl Accumulator {
     }
 
     /// Adds another accumulator of the same run (other chunks or shards).
+    /// The order of merges never changes a result: counts, sketches and kept
+    /// values merge exactly, and moments stay per chunk until
+    /// [`Accumulator::summary`] folds them in chunk order.
     ///
     /// # Panics
     /// If the two use different quantile methods or claim counts.
@@ -288,7 +292,8 @@ mod tests {
     /// `values[(c + r) % len]` scaled by the column, so columns differ.
     fn chunk(method: QuantileMethod, index: u64, values: &[f64], hits: &[u64]) -> Accumulator {
         let claims = Claim::default_set().len();
-        let mut acc = Accumulator::for_chunk(method, claims, index);
+        let mut acc = Accumulator::new(method, claims);
+        acc.begin_chunk(index);
         let rows = values.len();
         let tile: Vec<f64> = (0..COLUMNS * rows)
             .map(|i| {

@@ -24,6 +24,7 @@ mod shard;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use ndarray::Array2;
 use rayon::prelude::*;
@@ -42,7 +43,10 @@ use crate::table::number;
 /// Runs per chunk: the unit of random streams, correlation and merging.
 pub const CHUNK_RUNS: u64 = 8192;
 /// Runs evaluated before their outputs are accumulated column by column.
-const TILE: usize = 128;
+const TILE: usize = 256;
+/// Distance between tile columns: not a power of two, so that one run's
+/// outputs, written down a tile row, do not all fall in the same cache sets.
+const TILE_STRIDE: usize = TILE + 8;
 
 /// How quantiles are computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -345,32 +349,49 @@ impl Engine {
         mut sink: Option<SampleSink<'_>>,
     ) -> Result<Accumulator, EngineError> {
         let chunks: Vec<u64> = self.plan.shard.chunks(self.plan.chunks()).collect();
-        // Batches bound the memory of results waiting to be merged; their
-        // size does not change any result, since merging follows chunk order.
-        let batch = 2 * rayon::current_num_threads();
+        // Workers take an accumulator from the pool for each chunk and put it
+        // back, so a few stay warm in cache instead of one per chunk. Which
+        // chunk lands in which accumulator varies, and does not matter:
+        // counts, sketches and kept values merge exactly in any order, and
+        // moments are kept per chunk and folded in chunk order (see
+        // `Accumulator::merge`).
+        let pool = Mutex::new(Vec::<Accumulator>::new());
+        let fresh = || Accumulator::new(self.plan.quantiles, self.claims.len());
+        // Batches keep `--samples` blocks in run order with bounded memory.
+        let batch = 4 * rayon::current_num_threads();
         let keep_samples = sink.is_some();
-        let mut total = Accumulator::new(self.plan.quantiles, self.claims.len());
         for group in chunks.chunks(batch) {
-            let results: Vec<_> = group
+            let samples: Vec<Option<SampleBlock>> = group
                 .par_iter()
-                .map(|&c| self.chunk(c, control, keep_samples))
+                .map(|&c| {
+                    let taken = pool.lock().expect("no panic holds the lock").pop();
+                    let mut acc = taken.unwrap_or_else(fresh);
+                    let samples = self.chunk(c, &mut acc, control, keep_samples);
+                    pool.lock().expect("no panic holds the lock").push(acc);
+                    samples
+                })
                 .collect::<Result<_, _>>()?;
-            for (acc, samples) in results {
-                if let (Some(sink), Some(samples)) = (sink.as_mut(), samples) {
-                    sink(&samples)?;
+            if let Some(sink) = sink.as_mut() {
+                for block in samples.iter().flatten() {
+                    sink(block)?;
                 }
-                total.merge(acc);
             }
+        }
+        let mut total = fresh();
+        for acc in pool.into_inner().expect("no panic holds the lock") {
+            total.merge(acc);
         }
         Ok(total)
     }
 
+    /// Evaluates chunk `chunk` into `acc`; returns its samples if asked.
     fn chunk(
         &self,
         chunk: u64,
+        acc: &mut Accumulator,
         control: &Control<'_>,
         keep_samples: bool,
-    ) -> Result<(Accumulator, Option<SampleBlock>), EngineError> {
+    ) -> Result<Option<SampleBlock>, EngineError> {
         if control.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
             return Err(EngineError::Interrupted);
         }
@@ -378,8 +399,8 @@ impl Engine {
         let len = self.plan.chunk_len(chunk);
         let inputs = self.sampler.block(chunk, first_run, len);
         let params = self.sampler.params();
-        let mut acc = Accumulator::for_chunk(self.plan.quantiles, self.claims.len(), chunk);
-        let mut tile = vec![0.0; COLUMNS * TILE];
+        acc.begin_chunk(chunk);
+        let mut tile = vec![0.0; COLUMNS * TILE_STRIDE];
         let mut outputs = keep_samples.then(|| Array2::zeros((len, SAMPLE_OUTPUTS.len())));
         let mut set = self.base;
         let mut out = Outputs::default();
@@ -396,7 +417,7 @@ impl Engine {
                 }
                 for (m, &metric) in BAND_METRICS.iter().enumerate() {
                     for (t, &x) in out[metric].iter().enumerate() {
-                        tile[(m * crate::model::YEARS + t) * TILE + r] = x;
+                        tile[(m * crate::model::YEARS + t) * TILE_STRIDE + r] = x;
                     }
                 }
                 if let Some(o) = outputs.as_mut() {
@@ -405,7 +426,7 @@ impl Engine {
                     }
                 }
             }
-            if let Err(bad) = acc.add_tile(&tile, TILE, rows) {
+            if let Err(bad) = acc.add_tile(&tile, TILE_STRIDE, rows) {
                 let run = tile_start + bad.row;
                 let (metric, year) = column(bad.column);
                 let inputs = params
@@ -426,11 +447,10 @@ impl Engine {
         if let Some(progress) = control.progress {
             progress(len as u64);
         }
-        let samples = outputs.map(|outputs| SampleBlock {
+        Ok(outputs.map(|outputs| SampleBlock {
             first_run,
             inputs,
             outputs,
-        });
-        Ok((acc, samples))
+        }))
     }
 }

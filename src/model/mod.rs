@@ -169,6 +169,13 @@ impl Model {
         let after = p.after_2035();
         let life = p[Param::LastingLife] as usize;
         let mut lasting = 0.0;
+        // growth^j for j < YEARS, for expiring vintages.
+        let mut powers = [1.0; YEARS];
+        if after == After2035::Expire {
+            for j in 1..YEARS {
+                powers[j] = powers[j - 1] * growth;
+            }
+        }
 
         let discount = 1.0 / (1.0 + p[Param::DiscountRate]);
         let mut df = discount.powi(FIRST_YEAR - DISCOUNT_BASE_YEAR);
@@ -190,7 +197,7 @@ impl Model {
             }
             lasting = match after {
                 After2035::Freeze if t >= LASTING_YEARS => lasting,
-                After2035::Expire => expiring_sum(&added, t, life, growth),
+                After2035::Expire => expiring_sum(&added, t, life, &powers),
                 _ => growth * lasting + if t < LASTING_YEARS { added[t] } else { 0.0 },
             };
 
@@ -240,11 +247,10 @@ pub fn tax_rates(p: &ParamSet) -> (f64, f64) {
     }
 }
 
-/// S_t when each year's addition grows at `growth` and drops out after `life` years.
-fn expiring_sum(added: &[f64; LASTING_YEARS], t: usize, life: usize, growth: f64) -> f64 {
+/// S_t when each year's addition grows (`powers[j]` = growth^j) and drops out
+/// after `life` years.
+fn expiring_sum(added: &[f64; LASTING_YEARS], t: usize, life: usize, powers: &[f64; YEARS]) -> f64 {
     let first_alive = (t + 1).saturating_sub(life);
     let last = t.min(LASTING_YEARS - 1);
-    (first_alive..=last)
-        .map(|v| added[v] * growth.powi((t - v) as i32))
-        .sum()
+    (first_alive..=last).map(|v| added[v] * powers[t - v]).sum()
 }

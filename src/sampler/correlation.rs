@@ -2,6 +2,8 @@
 //! columns are reordered so their ranks follow correlated normal scores, so
 //! every marginal keeps exactly the values it had.
 
+use std::sync::OnceLock;
+
 use ndarray::{Array2, ArrayViewMut2};
 
 use super::hash;
@@ -15,6 +17,9 @@ pub struct RankCorrelation {
     /// Cholesky factor (lower) of the normal-score correlation that gives the
     /// target Spearman correlation.
     target_factor: Array2<f64>,
+    /// The van der Waerden scores of the first block size seen (all full
+    /// chunks share it); they depend on the size only.
+    scores: OnceLock<(usize, Vec<f64>)>,
 }
 
 /// Why a correlation matrix cannot be used.
@@ -148,6 +153,7 @@ impl RankCorrelation {
         Ok(RankCorrelation {
             columns,
             target_factor,
+            scores: OnceLock::new(),
         })
     }
 
@@ -160,15 +166,21 @@ impl RankCorrelation {
             return;
         }
         // van der Waerden scores, independently permuted per column.
-        let scores: Vec<f64> = (0..n)
-            .map(|i| phi_inv((i + 1) as f64 / (n + 1) as f64))
-            .collect();
-        let mut s = Array2::<f64>::zeros((n, k));
-        for c in 0..k {
-            let perm = hash::Permutation::new(n as u64, hash::derive(key, c as u64));
-            for r in 0..n {
-                s[[r, c]] = scores[perm.apply(r as u64) as usize];
+        let fresh;
+        let scores = match self.scores.get_or_init(|| (n, van_der_waerden(n))) {
+            (len, scores) if *len == n => scores,
+            _ => {
+                fresh = van_der_waerden(n);
+                &fresh
             }
+        };
+        let mut s = Array2::<f64>::zeros((n, k));
+        let mut shuffled = scores.clone();
+        for c in 0..k {
+            shuffled.copy_from_slice(scores);
+            hash::shuffle(&mut shuffled, hash::derive(key, c as u64));
+            s.column_mut(c)
+                .assign(&ndarray::ArrayView1::from(&shuffled));
         }
         // Whiten the scores' own sample correlation, then impose the target.
         let e = s.t().dot(&s) / n as f64;
@@ -179,16 +191,44 @@ impl RankCorrelation {
             None => s.dot(&self.target_factor.t()),
         };
         for (c, &col) in self.columns.iter().enumerate() {
-            let mut values: Vec<f64> = block.column(col).to_vec();
-            values.sort_by(f64::total_cmp);
-            let mut order: Vec<usize> = (0..n).collect();
-            order.sort_by(|&a, &b| t[[a, c]].total_cmp(&t[[b, c]]).then(a.cmp(&b)));
+            let mut values: Vec<u64> = block.column(col).iter().map(|&x| ordered(x)).collect();
+            values.sort_unstable();
+            let mut order: Vec<(u64, u32)> =
+                (0..n).map(|r| (ordered(t[[r, c]]), r as u32)).collect();
+            order.sort_unstable();
             let mut column = block.column_mut(col);
-            for (rank, &row) in order.iter().enumerate() {
-                column[row] = values[rank];
+            for (&(_, row), &value) in order.iter().zip(&values) {
+                column[row as usize] = unordered(value);
             }
         }
     }
+}
+
+/// An integer with the order of `f64::total_cmp`: sorting these is faster
+/// than sorting floats with a comparison function.
+fn ordered(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
+}
+
+/// The inverse of [`ordered`].
+fn unordered(key: u64) -> f64 {
+    f64::from_bits(if key >> 63 == 1 {
+        key & !(1 << 63)
+    } else {
+        !key
+    })
+}
+
+/// `phi_inv(i / (n + 1))` for i = 1..=n.
+fn van_der_waerden(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| phi_inv((i + 1) as f64 / (n + 1) as f64))
+        .collect()
 }
 
 fn lower_inverse(l: &Array2<f64>) -> Option<Array2<f64>> {
@@ -208,6 +248,19 @@ fn lower_inverse(l: &Array2<f64>) -> Option<Array2<f64>> {
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn ordered_keys_sort_like_total_cmp_and_invert() {
+        let mut xs = [3.5, -0.0, 0.0, -7.25, 1e-300, -1e300, f64::INFINITY];
+        let mut keys: Vec<u64> = xs.iter().map(|&x| ordered(x)).collect();
+        keys.sort_unstable();
+        xs.sort_by(f64::total_cmp);
+        let back: Vec<f64> = keys.into_iter().map(unordered).collect();
+        assert_eq!(
+            back.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            xs.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+        );
+    }
 
     #[test]
     fn eigenvalues_of_a_known_matrix() {

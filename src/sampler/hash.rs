@@ -18,6 +18,16 @@ pub fn unit(key: u64, index: u64) -> f64 {
     (derive(key, index) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
+/// Shuffles `items` in place (Fisher-Yates), every choice drawn from
+/// (key, position): the same key always gives the same order.
+pub fn shuffle<T>(items: &mut [T], key: u64) {
+    for i in (1..items.len()).rev() {
+        // Lemire's multiply-shift: a uniform index in 0..=i.
+        let j = ((u128::from(derive(key, i as u64)) * (i as u128 + 1)) >> 64) as usize;
+        items.swap(i, j);
+    }
+}
+
 /// A keyed pseudo-random permutation of `0..n` (cycle-walking Feistel network):
 /// O(1) memory, any index on demand.
 #[derive(Clone, Debug)]

@@ -25,13 +25,14 @@ pub struct Moments {
 
 impl Moments {
     /// The moments of `values` (two passes, shifted by the first value).
+    /// Sums run in four fixed lanes: faster, and the same bits every time.
     pub fn of(values: &[f64]) -> Moments {
         let Some(&shift) = values.first() else {
             return Moments::default();
         };
         let n = values.len() as f64;
-        let mean = shift + values.iter().map(|x| x - shift).sum::<f64>() / n;
-        let m2 = values.iter().map(|x| (x - mean) * (x - mean)).sum();
+        let mean = shift + lane_sum(values, |x| x - shift) / n;
+        let m2 = lane_sum(values, |x| (x - mean) * (x - mean));
         Moments {
             n: values.len() as u64,
             mean,
@@ -79,6 +80,22 @@ impl Moments {
     pub fn std(&self) -> f64 {
         self.variance().sqrt()
     }
+}
+
+/// Sum of `f(x)` in four interleaved lanes, added up in a fixed order.
+#[inline]
+fn lane_sum(values: &[f64], f: impl Fn(f64) -> f64) -> f64 {
+    let mut lanes = [0.0; 4];
+    let mut quads = values.chunks_exact(4);
+    for q in &mut quads {
+        for (lane, &x) in lanes.iter_mut().zip(q) {
+            *lane += f(x);
+        }
+    }
+    for (lane, &x) in lanes.iter_mut().zip(quads.remainder()) {
+        *lane += f(x);
+    }
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
 }
 
 #[cfg(test)]

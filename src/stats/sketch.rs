@@ -17,6 +17,8 @@ use super::quantile::{rank, Percentile};
 /// Mantissa bits kept in a bucket index.
 pub const MANTISSA_BITS: u32 = 8;
 const SHIFT: u32 = 52 - MANTISSA_BITS;
+const POSITIVE: usize = 0;
+const NEGATIVE: usize = 1;
 
 /// Counts of one sign's magnitudes, dense from the smallest bucket seen.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -26,8 +28,17 @@ struct Side {
 }
 
 impl Side {
-    #[inline]
+    #[inline(always)]
     fn add(&mut self, key: u32, count: u64) {
+        let i = key.wrapping_sub(self.first) as usize;
+        match self.counts.get_mut(i) {
+            Some(c) => *c += count,
+            None => self.grow_and_add(key, count),
+        }
+    }
+
+    #[cold]
+    fn grow_and_add(&mut self, key: u32, count: u64) {
         if self.counts.is_empty() {
             self.first = key;
             self.counts.push(count);
@@ -49,10 +60,15 @@ impl Side {
     }
 
     fn merge(&mut self, other: &Side) {
-        for (i, &c) in other.counts.iter().enumerate() {
-            if c > 0 {
-                self.add(other.first + i as u32, c);
-            }
+        let Some(last) = other.counts.len().checked_sub(1) else {
+            return;
+        };
+        // Make room for both ends of `other`, then add slice to slice.
+        self.add(other.first, 0);
+        self.add(other.first + last as u32, 0);
+        let at = (other.first - self.first) as usize;
+        for (a, b) in self.counts[at..].iter_mut().zip(&other.counts) {
+            *a += b;
         }
     }
 
@@ -83,9 +99,9 @@ impl Side {
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LogSketch {
-    negative: Side,
+    /// Magnitudes of positive values, then of negative ones.
+    sides: [Side; 2],
     zero: u64,
-    positive: Side,
     count: u64,
     min: f64,
     max: f64,
@@ -94,9 +110,8 @@ pub struct LogSketch {
 impl Default for LogSketch {
     fn default() -> Self {
         LogSketch {
-            negative: Side::default(),
+            sides: [Side::default(), Side::default()],
             zero: 0,
-            positive: Side::default(),
             count: 0,
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
@@ -113,27 +128,35 @@ impl LogSketch {
     /// Counts one finite value.
     #[inline]
     pub fn insert(&mut self, x: f64) {
-        debug_assert!(x.is_finite());
-        self.count += 1;
-        self.min = self.min.min(x);
-        self.max = self.max.max(x);
-        let magnitude = x.abs();
-        if magnitude < Self::MIN_MAGNITUDE {
-            self.zero += 1;
-        } else {
-            let key = (magnitude.to_bits() >> SHIFT) as u32;
-            if x < 0.0 {
-                self.negative.add(key, 1);
-            } else {
-                self.positive.add(key, 1);
+        self.insert_all(std::slice::from_ref(&x));
+    }
+
+    /// Counts every value of `values` (all finite).
+    pub fn insert_all(&mut self, values: &[f64]) {
+        debug_assert!(values.iter().all(|x| x.is_finite()));
+        self.count += values.len() as u64;
+        let (lo, hi) = values
+            .iter()
+            .fold((self.min, self.max), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+        (self.min, self.max) = (lo, hi);
+        for &x in values {
+            let magnitude = x.abs();
+            if magnitude < Self::MIN_MAGNITUDE {
+                self.zero += 1;
+                continue;
             }
+            let key = (magnitude.to_bits() >> SHIFT) as u32;
+            // Indexing by sign, not branching on it: columns such as cash
+            // flow change sign from run to run.
+            self.sides[usize::from(x < 0.0)].add(key, 1);
         }
     }
 
     /// Adds another sketch's counts.
     pub fn merge(&mut self, other: &LogSketch) {
-        self.negative.merge(&other.negative);
-        self.positive.merge(&other.positive);
+        for (a, b) in self.sides.iter_mut().zip(&other.sides) {
+            a.merge(b);
+        }
         self.zero += other.zero;
         self.count += other.count;
         self.min = self.min.min(other.min);
@@ -153,13 +176,16 @@ impl LogSketch {
         }
         let wanted = rank(p, self.count);
         let mut seen = 0;
-        let ordered = self
-            .negative
+        let ordered = self.sides[NEGATIVE]
             .buckets()
             .rev()
             .map(|(k, c)| (-representative(k), c))
             .chain(std::iter::once((0.0, self.zero)))
-            .chain(self.positive.buckets().map(|(k, c)| (representative(k), c)));
+            .chain(
+                self.sides[POSITIVE]
+                    .buckets()
+                    .map(|(k, c)| (representative(k), c)),
+            );
         for (value, c) in ordered {
             seen += c;
             if seen >= wanted {
