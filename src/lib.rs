@@ -10,7 +10,10 @@
 //! | [`distribution`] | probability distributions in the user's terms |
 //! | [`sampler`] | sample blocks: Monte Carlo, Latin hypercube, Sobol, correlations |
 //! | [`baseline`] | one deterministic run laid out against the plan's Tabel 2 |
-//! | [`output`] | CSV files written whole or not at all |
+//! | [`claims`] | published claims as tests on one metric in one year |
+//! | [`engine`] | the Monte Carlo engine: chunks, threads, shards, accumulators |
+//! | [`stats`] | mergeable moments, exact quantiles and the quantile sketch |
+//! | [`output`] | CSV files and the manifest, written whole or not at all |
 //! | [`table`] | plain-text tables and number formatting |
 //! | [`cli`] | the command line |
 //! | [`error`] | the error type and exit codes |

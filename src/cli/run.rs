@@ -71,7 +71,7 @@ pub struct RunArgs {
     /// at most 2,000,000 runs); `sketch` keeps bounded memory for any RUNS,
     /// with relative error at most 2^-9 (0.2 %); `auto` is exact up to
     /// 250,000 runs, sketch above. Means, standard deviations and claim
-    /// probabilities are exact either way.
+    /// probabilities do not depend on it.
     #[arg(long, value_name = "auto|exact|sketch", default_value = "auto")]
     pub quantiles: QuantileChoice,
 
@@ -331,11 +331,13 @@ fn probability(c: &ClaimResult) -> String {
             significant(1.0 - bound, 6)
         )
     } else {
-        format!(
-            "{:.4} +- {}",
-            c.probability(),
-            significant(c.std_error(), 2)
-        )
+        let p = c.probability();
+        let shown = if (1e-3..=1.0 - 1e-3).contains(&p) {
+            format!("{p:.4}")
+        } else {
+            significant(p, 3)
+        };
+        format!("{shown} +- {}", significant(c.std_error(), 2))
     }
 }
 
