@@ -429,9 +429,15 @@ fn progress_bar(runs: u64, quiet: bool) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(runs), ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template(
-            "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} runs, {per_sec}, ETA {eta}",
+            "{elapsed_precise} [{bar:30}] {human_pos}/{human_len} runs, {rate} runs/s, ETA {eta}",
         )
         .expect("valid template")
+        .with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = w.write_str(&number(state.per_sec(), 0));
+            },
+        )
         .progress_chars("=> "),
     );
     bar

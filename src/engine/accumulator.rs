@@ -318,6 +318,17 @@ mod tests {
         )
     }
 
+    #[test]
+    fn a_non_finite_output_is_reported_with_its_row_and_column() {
+        let mut acc = Accumulator::new(QuantileMethod::Sketch, 0);
+        acc.begin_chunk(0);
+        let mut tile = vec![1.0; COLUMNS * 4];
+        tile[5 * 4 + 2] = f64::NAN;
+        let bad = acc.add_tile(&tile, 4, 4).unwrap_err();
+        assert_eq!((bad.row, bad.column), (2, 5));
+        assert!(bad.value.is_nan());
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
 
