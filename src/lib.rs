@@ -28,6 +28,7 @@ pub mod error;
 pub mod model;
 pub mod output;
 pub mod sampler;
+pub mod sensitivity;
 pub mod stats;
 pub mod table;
 

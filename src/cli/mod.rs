@@ -2,13 +2,16 @@
 //! `main.rs` only parses and calls [`run`].
 
 mod baseline;
+mod jobs;
 mod run;
+mod sensitivity;
 mod validate;
 
 use clap::{Parser, Subcommand};
 
 pub use baseline::BaselineArgs;
 pub use run::{MergeArgs, RunArgs};
+pub use sensitivity::SensitivityArgs;
 pub use validate::ValidateArgs;
 
 use crate::error::Result;
@@ -41,6 +44,12 @@ pub enum Command {
     /// Combines the outputs of `run --shard K/N` (one directory per shard)
     /// into the outputs of the whole run.
     Merge(MergeArgs),
+    /// Which assumption decides each claim: Sobol indices (S1, ST with
+    /// bootstrap intervals), a tornado of P10/P90 swings, rank correlations,
+    /// switching values of every claim, Morris screening. Writes sobol.csv,
+    /// tornado.csv, rank_correlation.csv, switching_values.csv, morris.csv
+    /// and manifest.json.
+    Sensitivity(SensitivityArgs),
 }
 
 pub(super) fn switch(param: Param) -> impl Fn(&str) -> Result<f64, String> + Clone {
@@ -68,5 +77,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Validate(args) => validate::validate(args),
         Command::Run(args) => run::run(args),
         Command::Merge(args) => run::merge(args),
+        Command::Sensitivity(args) => sensitivity::sensitivity(args),
     }
 }

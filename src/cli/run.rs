@@ -1,16 +1,16 @@
 //! `nexus-mc run` and `nexus-mc merge`: the Monte Carlo job and the step that
 //! joins the shards of a job array.
 
-use std::io::{BufWriter, IsTerminal};
-use std::panic::AssertUnwindSafe;
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::OnceLock;
+use std::sync::atomic::Ordering;
 use std::time::{Instant, SystemTime};
 
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::jobs::{
+    guard_workers, interrupt_flag, parse_runs, parse_threads, progress_bar, thread_pool,
+};
 use crate::config::Scenario;
 use crate::engine::{
     merge_shards, ClaimResult, Control, Engine, QuantileMethod, RunIdentity, RunPlan, Shard,
@@ -126,29 +126,6 @@ impl QuantileChoice {
             QuantileChoice::Exact => QuantileMethod::Exact,
             QuantileChoice::Sketch => QuantileMethod::Sketch,
         }
-    }
-}
-
-fn parse_runs(text: &str) -> std::result::Result<u64, String> {
-    let clean: String = text.chars().filter(|c| *c != '_').collect();
-    let runs = match clean.parse::<u64>() {
-        Ok(n) => n,
-        Err(_) => match clean.parse::<f64>() {
-            Ok(x) if x.fract() == 0.0 && (0.0..=9.0e15).contains(&x) => x as u64,
-            _ => return Err(format!("`{text}` is not a whole number of runs")),
-        },
-    };
-    if runs == 0 {
-        return Err("the number of runs must be at least 1".into());
-    }
-    Ok(runs)
-}
-
-fn parse_threads(text: &str) -> std::result::Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(0) => Err("at least 1 thread is needed (leave --threads out to use every core)".into()),
-        Ok(n) => Ok(n),
-        Err(_) => Err(format!("`{text}` is not a number of threads")),
     }
 }
 
@@ -383,62 +360,4 @@ impl SamplesFile {
         tmp.persist(&self.path).map_err(|e| failed(e.error))?;
         Ok(self.path)
     }
-}
-
-fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
-        builder = builder.num_threads(n);
-    }
-    builder
-        .build()
-        .map_err(|e| Error::Failed(format!("cannot start worker threads: {e}")))
-}
-
-/// Runs `f`, turning a panic in any worker into an error instead of a crash.
-fn guard_workers<T>(f: impl FnOnce() -> T) -> Result<T> {
-    std::panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
-        let why = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown cause".into());
-        Error::Failed(format!(
-            "a worker thread failed ({why}); no outputs were written"
-        ))
-    })
-}
-
-/// Set by Ctrl-C; the engine stops at the next chunk.
-fn interrupt_flag() -> &'static AtomicBool {
-    static FLAG: OnceLock<&'static AtomicBool> = OnceLock::new();
-    FLAG.get_or_init(|| {
-        let flag: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
-        // Without a handler Ctrl-C still stops the process, and no output
-        // file is complete before the end, so failing here is harmless.
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
-        flag
-    })
-}
-
-/// A bar on stderr when it is a terminal and not `--quiet`; hidden otherwise.
-fn progress_bar(runs: u64, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(runs), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:30}] {human_pos}/{human_len} runs, {rate} runs/s, ETA {eta}",
-        )
-        .expect("valid template")
-        .with_key(
-            "rate",
-            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = w.write_str(&number(state.per_sec(), 0));
-            },
-        )
-        .progress_chars("=> "),
-    );
-    bar
 }

@@ -11,8 +11,18 @@ use crate::error::{Error, Result};
 
 /// File name of the manifest.
 pub const MANIFEST_FILE: &str = "manifest.json";
-/// Names of the files `run` and `merge` write besides the manifest.
-pub const OUTPUT_FILES: [&str; 3] = ["bands.csv", "claims.csv", crate::engine::STATE_FILE];
+/// Names of the files `run`, `merge` and `sensitivity` write besides the
+/// manifest.
+pub const OUTPUT_FILES: [&str; 8] = [
+    "bands.csv",
+    "claims.csv",
+    crate::engine::STATE_FILE,
+    "sobol.csv",
+    "tornado.csv",
+    "rank_correlation.csv",
+    "switching_values.csv",
+    "morris.csv",
+];
 const TOOL: &str = "nexus-mc";
 
 /// The quantile method and what it guarantees.
@@ -104,16 +114,76 @@ impl Manifest {
 
     /// Writes the manifest as pretty JSON.
     pub fn write_to(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-        serde_json::to_writer_pretty(&mut *w, self).map_err(std::io::Error::other)?;
-        w.write_all(b"\n")
+        write_json(w, self)
     }
+}
 
-    /// Reads `dir/manifest.json`, if it is one of ours.
-    pub fn read(dir: &Path) -> Option<Manifest> {
-        let text = std::fs::read_to_string(dir.join(MANIFEST_FILE)).ok()?;
-        serde_json::from_str::<Manifest>(&text)
-            .ok()
-            .filter(|m| m.tool == TOOL)
+/// `value` as pretty JSON and a final newline.
+fn write_json(w: &mut dyn std::io::Write, value: &impl Serialize) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, value).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")
+}
+
+/// The files listed by the nexus-mc manifest in `dir` (of any command).
+fn files_of_earlier_outputs(dir: &Path) -> Vec<String> {
+    #[derive(Deserialize)]
+    struct Listing {
+        tool: String,
+        files: Vec<String>,
+    }
+    std::fs::read_to_string(dir.join(MANIFEST_FILE))
+        .ok()
+        .and_then(|text| serde_json::from_str::<Listing>(&text).ok())
+        .filter(|l| l.tool == TOOL)
+        .map(|l| l.files)
+        .unwrap_or_default()
+}
+
+/// `manifest.json` of `sensitivity`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SensitivityManifest {
+    /// Always `nexus-mc`.
+    pub tool: String,
+    /// Version that wrote the outputs.
+    pub version: String,
+    /// Always `sensitivity`.
+    pub command: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario files and their SHA-256, root of the `extends` chain first.
+    pub config: Vec<ConfigFile>,
+    /// Master seed.
+    pub seed: u64,
+    /// Methods run.
+    pub methods: Vec<String>,
+    /// Outputs analysed, `metric:year`.
+    pub outputs: Vec<String>,
+    /// Sobol base sample size N (and Monte Carlo runs for rank correlation).
+    pub base_runs: usize,
+    /// Model runs per method.
+    pub model_runs: std::collections::BTreeMap<String, u64>,
+    /// Bootstrap resamples of the Sobol intervals.
+    pub bootstrap: usize,
+    /// Coverage of the Sobol intervals.
+    pub confidence: f64,
+    /// Morris trajectories.
+    pub trajectories: usize,
+    /// How declared correlations were treated.
+    pub correlations: String,
+    /// Worker threads (results do not depend on it).
+    pub threads: usize,
+    /// When the command started, UTC.
+    pub started: String,
+    /// Wall time, seconds.
+    pub wall_time_s: f64,
+    /// The files of this output set, besides the manifest.
+    pub files: Vec<String>,
+}
+
+impl SensitivityManifest {
+    /// Writes the manifest as pretty JSON.
+    pub fn write_to(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        write_json(w, self)
     }
 }
 
@@ -142,7 +212,7 @@ impl OutDir {
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         entries.sort();
-        let previous = Manifest::read(path).map(|m| m.files).unwrap_or_default();
+        let previous = files_of_earlier_outputs(path);
         // Files a killed earlier run may have left: ours, so not in the way.
         let ours = |e: &str| {
             e == MANIFEST_FILE || OUTPUT_FILES.contains(&e) || e.starts_with(".nexus-mc-")
@@ -190,8 +260,17 @@ impl OutDir {
     /// Writes the manifest last, then removes files of the earlier output
     /// set that this one does not contain.
     pub fn finish(&self, manifest: &Manifest) -> Result<()> {
-        super::write_atomic(&self.file(MANIFEST_FILE), |w| manifest.write_to(w))?;
-        for old in self.previous.iter().filter(|f| !manifest.files.contains(f)) {
+        self.finish_with(&manifest.files, |w| manifest.write_to(w))
+    }
+
+    /// As [`OutDir::finish`], for any manifest that lists `files`.
+    pub fn finish_with(
+        &self,
+        files: &[String],
+        write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<()> {
+        super::write_atomic(&self.file(MANIFEST_FILE), write)?;
+        for old in self.previous.iter().filter(|f| !files.contains(f)) {
             let path = self.file(old);
             if path.is_file() {
                 std::fs::remove_file(&path).map_err(|source| Error::Write { path, source })?;

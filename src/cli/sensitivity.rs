@@ -1,0 +1,409 @@
+//! `nexus-mc sensitivity`: which assumption decides each claim.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
+
+use clap::{Args, ValueEnum};
+
+use super::jobs::{guard_workers, parse_runs, parse_threads, progress_bar, thread_pool};
+use crate::claims::Claim;
+use crate::config::Scenario;
+use crate::error::{Error, Result};
+use crate::model::{Metric, FIRST_YEAR, LAST_YEAR};
+use crate::output::{self, OutDir, SensitivityManifest};
+use crate::sensitivity::{
+    self as sens, morris, rank_correlations, scenario_sample, sobol_indices, switching_values,
+    tornado, ClaimTest, Problem, ScenarioProblem, SobolOptions, Switch,
+};
+use crate::table::{number, significant};
+
+/// Flags of `nexus-mc sensitivity`.
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    /// Scenario: a path to a .toml file, or the name of a shipped scenario.
+    #[arg(long, value_name = "FILE|NAME", default_value = "central")]
+    pub config: String,
+
+    /// Sobol base sample size N: the Sobol design makes N x (k + 2) model
+    /// runs for k uncertain parameters; also the Monte Carlo runs for rank
+    /// correlations. Powers of two suit the Sobol sequence best.
+    #[arg(short = 'n', long = "runs", value_name = "N", default_value = "16384", value_parser = parse_runs)]
+    pub runs: u64,
+
+    /// Master seed; the same seed gives the same files on any thread count.
+    #[arg(long, value_name = "S", default_value_t = 42)]
+    pub seed: u64,
+
+    /// Worker threads [default: one per core]. Results do not depend on it.
+    #[arg(long, value_name = "T", value_parser = parse_threads)]
+    pub threads: Option<usize>,
+
+    /// Methods, comma-separated: sobol (S1 and ST with bootstrap intervals),
+    /// tornado (each parameter at P10 and P90), rank (Spearman and PRCC),
+    /// switching (where each claim flips), morris (elementary effects), all.
+    #[arg(
+        long,
+        value_name = "METHOD",
+        value_delimiter = ',',
+        default_value = "all"
+    )]
+    pub method: Vec<Method>,
+
+    /// Another output to analyse, as METRIC:YEAR (e.g. gdp_total:2040);
+    /// repeatable. Always analysed: gdp_share_pct:2035, jobs:2035,
+    /// npv_cum:2035, npv_cum:2050.
+    #[arg(long = "output", value_name = "METRIC:YEAR", value_parser = parse_output)]
+    pub outputs: Vec<(Metric, i32)>,
+
+    /// Bootstrap resamples for the Sobol intervals.
+    #[arg(long, value_name = "B", default_value_t = 1000)]
+    pub bootstrap: usize,
+
+    /// Coverage of the Sobol intervals, between 0 and 1.
+    #[arg(long, value_name = "C", default_value_t = 0.95, value_parser = parse_confidence)]
+    pub confidence: f64,
+
+    /// Morris trajectories; each makes k + 1 model runs.
+    #[arg(long, value_name = "R", default_value_t = 100)]
+    pub trajectories: usize,
+
+    /// Output directory; same rules as for `run --out`.
+    #[arg(long, value_name = "DIR", default_value = "out/sensitivity")]
+    pub out: PathBuf,
+
+    /// Write into --out even if it holds files nexus-mc did not write.
+    #[arg(long)]
+    pub force: bool,
+
+    /// No progress bar and no summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `--method`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum Method {
+    /// Variance-based indices S1 and ST.
+    Sobol,
+    /// One at a time, P10 and P90.
+    Tornado,
+    /// Spearman and partial rank correlation.
+    Rank,
+    /// Switching values of the claims.
+    Switching,
+    /// Morris elementary effects.
+    Morris,
+    /// Every method.
+    All,
+}
+
+impl Method {
+    fn name(self) -> &'static str {
+        match self {
+            Method::Sobol => "sobol",
+            Method::Tornado => "tornado",
+            Method::Rank => "rank",
+            Method::Switching => "switching",
+            Method::Morris => "morris",
+            Method::All => "all",
+        }
+    }
+}
+
+const DEFAULT_OUTPUTS: [(Metric, i32); 4] = [
+    (Metric::GdpSharePct, 2035),
+    (Metric::Jobs, 2035),
+    (Metric::NpvCum, 2035),
+    (Metric::NpvCum, 2050),
+];
+
+fn parse_output(text: &str) -> std::result::Result<(Metric, i32), String> {
+    let (m, y) = text
+        .split_once(':')
+        .ok_or_else(|| format!("`{text}` is not METRIC:YEAR, e.g. gdp_total:2040"))?;
+    let metric = Metric::from_name(m.trim()).ok_or_else(|| {
+        let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+        format!("unknown metric `{m}`; metrics are {}", names.join(", "))
+    })?;
+    let year: i32 = y
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{y}` is not a year"))?;
+    if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
+        return Err(format!(
+            "year {year} is outside the model's {FIRST_YEAR}..{LAST_YEAR}"
+        ));
+    }
+    Ok((metric, year))
+}
+
+fn parse_confidence(text: &str) -> std::result::Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(c) if c > 0.0 && c < 1.0 => Ok(c),
+        _ => Err(format!(
+            "`{text}` is not a coverage strictly between 0 and 1, e.g. 0.95"
+        )),
+    }
+}
+
+pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let scenario = Scenario::load(&args.config)?;
+    let mut methods: Vec<Method> = if args.method.contains(&Method::All) {
+        vec![
+            Method::Sobol,
+            Method::Tornado,
+            Method::Rank,
+            Method::Switching,
+            Method::Morris,
+        ]
+    } else {
+        args.method.clone()
+    };
+    methods.sort();
+    methods.dedup();
+    let mut keys = DEFAULT_OUTPUTS.to_vec();
+    for k in &args.outputs {
+        if !keys.contains(k) {
+            keys.push(*k);
+        }
+    }
+    let problem = ScenarioProblem::new(&scenario, &keys);
+    let mut claims = Claim::default_set();
+    claims.extend(scenario.claims.iter().cloned());
+    let claim_keys: Vec<(Metric, i32)> = claims.iter().map(|c| (c.metric, c.year)).collect();
+    let claim_problem = ScenarioProblem::new(&scenario, &claim_keys);
+    let tests: Vec<ClaimTest> = claims
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ClaimTest {
+            name: c.name.clone(),
+            output: i,
+            op: c.op,
+            threshold: c.threshold,
+        })
+        .collect();
+    let n = args.runs as usize;
+    let sobol_opts = SobolOptions {
+        base_runs: n,
+        seed: args.seed,
+        bootstrap: args.bootstrap,
+        confidence: args.confidence,
+    };
+    let out = OutDir::prepare(&args.out, args.force)?;
+
+    let uncertain = problem
+        .inputs()
+        .iter()
+        .filter(|i| !i.distribution.is_fixed())
+        .count();
+    let mut runs = BTreeMap::new();
+    for &m in &methods {
+        let count = match m {
+            Method::Sobol => sens::sobol_runs(&problem, n),
+            Method::Tornado => sens::tornado_runs(&problem),
+            Method::Rank => n as u64,
+            Method::Switching => sens::switching_runs(&claim_problem, tests.len()),
+            Method::Morris => sens::morris_runs(&problem, args.trajectories),
+            Method::All => unreachable!("expanded above"),
+        };
+        runs.insert(m.name().to_string(), count);
+    }
+    let correlations = if scenario.correlations.is_empty() {
+        "none declared".to_string()
+    } else {
+        format!(
+            "{} rank correlations declared; Sobol indices, tornado, switching values and Morris \
+             effects use independent inputs (variance-based indices of dependent inputs are \
+             ambiguous), rank correlations use the correlated Monte Carlo sample",
+            scenario.correlations.len()
+        )
+    };
+    if !args.quiet {
+        println!(
+            "{}: {uncertain} uncertain parameters, outputs {}",
+            scenario.name,
+            problem.outputs().join(", ")
+        );
+        if let Some(r) = runs.get("sobol") {
+            println!(
+                "sobol: {} x ({uncertain} + 2) = {} model runs, {} bootstrap resamples",
+                number(n as f64, 0),
+                number(*r as f64, 0),
+                args.bootstrap
+            );
+        }
+        if !scenario.correlations.is_empty() {
+            println!("note: {correlations}");
+        }
+    }
+
+    let pool = thread_pool(args.threads)?;
+    let bar = progress_bar(runs.values().sum(), args.quiet);
+    let tick = |k: u64| bar.inc(k);
+    let progress: sens::Progress<'_> = Some(&tick);
+    let results = guard_workers(|| {
+        pool.install(|| -> Result<Results> {
+            let mut r = Results::default();
+            for &m in &methods {
+                match m {
+                    Method::Sobol => r.sobol = Some(sobol_indices(&problem, &sobol_opts, progress)),
+                    Method::Tornado => r.tornado = Some(tornado(&problem, 0.1, 0.9, progress)),
+                    Method::Rank => {
+                        let x = scenario_sample(&scenario, args.runs, args.seed)
+                            .map_err(Error::Usage)?;
+                        let y = sens::evaluate_rows(&problem, &x, progress);
+                        r.rank = Some(rank_correlations(&x, &y));
+                    }
+                    Method::Switching => {
+                        r.switching = Some(switching_values(&claim_problem, &tests, progress))
+                    }
+                    Method::Morris => {
+                        r.morris = Some(morris(&problem, args.trajectories, args.seed, progress))
+                    }
+                    Method::All => unreachable!("expanded above"),
+                }
+            }
+            Ok(r)
+        })
+    })??;
+    bar.finish_and_clear();
+
+    out.begin()?;
+    let mut files = Vec::new();
+    let mut write =
+        |name: &str, fill: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| -> Result<()> {
+            output::write_atomic(&out.file(name), fill)?;
+            files.push(name.to_string());
+            Ok(())
+        };
+    if let Some(s) = &results.sobol {
+        write("sobol.csv", &|w| output::write_sobol_csv(w, &problem, s))?;
+    }
+    if let Some(t) = &results.tornado {
+        write("tornado.csv", &|w| {
+            output::write_tornado_csv(w, &problem, t)
+        })?;
+    }
+    if let Some(r) = &results.rank {
+        write("rank_correlation.csv", &|w| {
+            output::write_rank_csv(w, &problem, r)
+        })?;
+    }
+    if let Some(s) = &results.switching {
+        write("switching_values.csv", &|w| {
+            output::write_switching_csv(w, &claim_problem, &tests, s)
+        })?;
+    }
+    if let Some(m) = &results.morris {
+        write("morris.csv", &|w| output::write_morris_csv(w, &problem, m))?;
+    }
+    let manifest = SensitivityManifest {
+        tool: "nexus-mc".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        command: "sensitivity".into(),
+        scenario: scenario.name.clone(),
+        config: scenario.files.clone(),
+        seed: args.seed,
+        methods: methods.iter().map(|m| m.name().to_string()).collect(),
+        outputs: problem.outputs(),
+        base_runs: n,
+        model_runs: runs,
+        bootstrap: args.bootstrap,
+        confidence: args.confidence,
+        trajectories: args.trajectories,
+        correlations,
+        threads: pool.current_num_threads(),
+        started: humantime::format_rfc3339_seconds(started).to_string(),
+        wall_time_s: (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        files: files.clone(),
+    };
+    out.finish_with(&files, |w| manifest.write_to(w))?;
+
+    if !args.quiet {
+        print_summary(&problem, &claim_problem, &tests, &results);
+        println!(
+            "outputs: {}/{{{}, manifest.json}} in {:.1} s",
+            out.path.display(),
+            files.join(", "),
+            clock.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+/// What the methods found.
+#[derive(Default)]
+struct Results {
+    sobol: Option<Vec<sens::SobolIndex>>,
+    tornado: Option<Vec<sens::TornadoBar>>,
+    rank: Option<Vec<sens::RankCorrelation>>,
+    switching: Option<Vec<sens::SwitchingValue>>,
+    morris: Option<Vec<sens::MorrisEffect>>,
+}
+
+/// The parameters that decide each output, and where the first claim flips.
+fn print_summary(
+    problem: &ScenarioProblem,
+    claim_problem: &ScenarioProblem,
+    tests: &[ClaimTest],
+    results: &Results,
+) {
+    let names = problem.outputs();
+    if let Some(indices) = &results.sobol {
+        for (o, name) in names.iter().enumerate() {
+            let mut these: Vec<_> = indices.iter().filter(|i| i.output == o).collect();
+            these.sort_by(|a, b| b.st.estimate.total_cmp(&a.st.estimate));
+            let top: Vec<String> = these
+                .iter()
+                .take(4)
+                .filter(|i| i.st.estimate > 0.0)
+                .map(|i| {
+                    format!(
+                        "{} {}",
+                        problem.inputs()[i.input].name,
+                        significant(i.st.estimate, 2)
+                    )
+                })
+                .collect();
+            println!("{name}: largest total Sobol indices: {}", top.join(", "));
+        }
+    }
+    if let Some(values) = &results.switching {
+        println!("switching values (one parameter moves, the others stay at their medians):");
+        for (c, test) in tests.iter().enumerate() {
+            let these: Vec<_> = values.iter().filter(|v| v.claim == c).collect();
+            if these.is_empty() {
+                println!("  \"{}\": no uncertain parameter to move", test.name);
+                continue;
+            }
+            let at_median = these.first().is_some_and(|v| v.holds_at_median);
+            let flips: Vec<String> = these
+                .iter()
+                .filter(|v| v.switch != Switch::None)
+                .map(|v| {
+                    format!(
+                        "{} {}",
+                        claim_problem.inputs()[v.input].name,
+                        output::switching_reading(claim_problem, v)
+                    )
+                })
+                .collect();
+            let verdict = if at_median { "holds" } else { "fails" };
+            if flips.is_empty() {
+                println!(
+                    "  \"{}\" {verdict} at the medians; no single parameter flips it within its range",
+                    test.name
+                );
+            } else {
+                println!(
+                    "  \"{}\" {verdict} at the medians; {}",
+                    test.name,
+                    flips.join("; ")
+                );
+            }
+        }
+    }
+}

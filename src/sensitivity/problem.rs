@@ -1,0 +1,184 @@
+//! The shape every sensitivity method works on, and the model as one.
+
+use ndarray::Array2;
+use rayon::prelude::*;
+
+use super::Progress;
+use crate::config::Scenario;
+use crate::distribution::Distribution;
+use crate::model::{Metric, Model, Outputs, Param, ParamSet};
+
+/// One uncertain (or fixed) input.
+#[derive(Clone, Debug)]
+pub struct Input {
+    /// Its name, as written in the output files.
+    pub name: String,
+    /// Its distribution.
+    pub distribution: Distribution,
+}
+
+impl Input {
+    /// An input called `name` drawn from `distribution`.
+    pub fn new(name: &str, distribution: Distribution) -> Input {
+        Input {
+            name: name.to_string(),
+            distribution,
+        }
+    }
+
+    /// The median: where the other inputs sit in one-at-a-time methods.
+    pub fn median(&self) -> f64 {
+        self.distribution.quantile(0.5)
+    }
+
+    /// Formats a value of this input for the output files.
+    pub fn format(&self, x: f64) -> String {
+        crate::output::csv_number(x)
+    }
+}
+
+/// A model with named inputs and outputs, evaluated without side effects.
+pub trait Problem: Sync {
+    /// The inputs, in the order `evaluate` reads them.
+    fn inputs(&self) -> &[Input];
+    /// The output names, in the order `evaluate` writes them.
+    fn outputs(&self) -> Vec<String>;
+    /// Writes the outputs for inputs `x` into `y`.
+    fn evaluate(&self, x: &[f64], y: &mut [f64]);
+    /// Formats a value of input `i` (switches by name, for example).
+    fn format_input(&self, i: usize, x: f64) -> String {
+        self.inputs()[i].format(x)
+    }
+}
+
+/// Rows per parallel work unit: results never depend on it, since each row
+/// is evaluated on its own and written to its own place.
+const ROWS_PER_TASK: usize = 1024;
+
+/// Evaluates `problem` on every row of `x` (runs x inputs) in parallel;
+/// returns runs x outputs.
+pub fn evaluate_rows<P: Problem + ?Sized>(
+    problem: &P,
+    x: &Array2<f64>,
+    progress: Progress<'_>,
+) -> Array2<f64> {
+    let outputs = problem.outputs().len();
+    let mut y = Array2::<f64>::zeros((x.nrows(), outputs));
+    let inputs = x.ncols();
+    let x = x.as_slice().expect("row-major sample");
+    y.as_slice_mut()
+        .expect("row-major outputs")
+        .par_chunks_mut(ROWS_PER_TASK * outputs.max(1))
+        .enumerate()
+        .for_each(|(task, ys)| {
+            let first = task * ROWS_PER_TASK;
+            for (r, y) in ys.chunks_mut(outputs.max(1)).enumerate() {
+                let row = &x[(first + r) * inputs..][..inputs];
+                problem.evaluate(row, y);
+            }
+            if let Some(p) = progress {
+                p((ys.len() / outputs.max(1)) as u64);
+            }
+        });
+    y
+}
+
+/// A plain Monte Carlo sample of every parameter of `scenario` (runs x
+/// parameters, fixed ones constant), with its rank correlations: the inputs
+/// `nexus-mc run --sampler mc` draws for the same seed.
+pub fn scenario_sample(scenario: &Scenario, runs: u64, seed: u64) -> Result<Array2<f64>, String> {
+    use crate::engine::CHUNK_RUNS;
+    use crate::sampler::{Sampler, SamplerKind};
+    let sampler = Sampler::new(scenario, SamplerKind::Mc, seed, runs)?;
+    let point = scenario.point();
+    let mut x = Array2::<f64>::zeros((runs as usize, scenario.parameters.len()));
+    for mut row in x.rows_mut() {
+        row.assign(&ndarray::ArrayView1::from(point.as_array()));
+    }
+    let chunks = runs.div_ceil(CHUNK_RUNS);
+    let blocks: Vec<Array2<f64>> = (0..chunks)
+        .into_par_iter()
+        .map(|c| {
+            let start = c * CHUNK_RUNS;
+            sampler.block(c, start, (runs - start).min(CHUNK_RUNS) as usize)
+        })
+        .collect();
+    for (c, block) in blocks.iter().enumerate() {
+        let first = c * CHUNK_RUNS as usize;
+        for (d, &p) in sampler.params().iter().enumerate() {
+            x.slice_mut(ndarray::s![first..first + block.nrows(), p as usize])
+                .assign(&block.column(d));
+        }
+    }
+    Ok(x)
+}
+
+/// The Biotech Nexus model of a scenario as a [`Problem`]: every parameter is
+/// an input (fixed ones included, so that methods can show they do not
+/// matter), the outputs are chosen (metric, year) pairs.
+pub struct ScenarioProblem {
+    model: Model,
+    params: Vec<Param>,
+    inputs: Vec<Input>,
+    outputs: Vec<(Metric, i32)>,
+    base: ParamSet,
+}
+
+impl ScenarioProblem {
+    /// The scenario's model with outputs `outputs` (years in 2026..=2050).
+    pub fn new(scenario: &Scenario, outputs: &[(Metric, i32)]) -> ScenarioProblem {
+        ScenarioProblem {
+            model: Model::new(&scenario.schedules),
+            params: scenario.parameters.iter().map(|p| p.param).collect(),
+            inputs: scenario
+                .parameters
+                .iter()
+                .map(|p| Input::new(p.param.name(), p.distribution.clone()))
+                .collect(),
+            outputs: outputs.to_vec(),
+            base: scenario.point(),
+        }
+    }
+
+    /// The parameter behind input `i`.
+    pub fn param(&self, i: usize) -> Param {
+        self.params[i]
+    }
+
+    /// The (metric, year) outputs.
+    pub fn output_keys(&self) -> &[(Metric, i32)] {
+        &self.outputs
+    }
+}
+
+impl Problem for ScenarioProblem {
+    fn inputs(&self) -> &[Input] {
+        &self.inputs
+    }
+
+    fn outputs(&self) -> Vec<String> {
+        self.outputs
+            .iter()
+            .map(|(m, y)| format!("{}:{y}", m.name()))
+            .collect()
+    }
+
+    fn evaluate(&self, x: &[f64], y: &mut [f64]) {
+        let mut set = self.base;
+        for (&p, &v) in self.params.iter().zip(x) {
+            set[p] = v;
+        }
+        let mut out = Outputs::default();
+        self.model.evaluate(&set, &mut out);
+        for (y, &(metric, year)) in y.iter_mut().zip(&self.outputs) {
+            *y = out.at(metric, year);
+        }
+    }
+
+    fn format_input(&self, i: usize, x: f64) -> String {
+        match self.params[i].domain() {
+            crate::model::Domain::Choice(_) => self.params[i].format_value(x),
+            _ => self.inputs[i].format(x),
+        }
+    }
+}

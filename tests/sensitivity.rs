@@ -1,0 +1,378 @@
+//! Sensitivity methods against known answers: the Ishigami and Sobol G
+//! functions through the same public API as the model, and checks on the
+//! real model with answers found independently.
+
+mod common;
+
+use std::f64::consts::PI;
+
+use nexus_mc::claims::Op;
+use nexus_mc::config::Scenario;
+use nexus_mc::distribution::Distribution;
+use nexus_mc::model::{Metric, Model, Outputs, Param};
+use nexus_mc::sensitivity::{
+    morris, rank_correlations, scenario_sample, sobol_indices, switching_values, tornado,
+    ClaimTest, Input, Problem, ScenarioProblem, SobolOptions, Switch,
+};
+
+struct Ishigami {
+    inputs: Vec<Input>,
+}
+
+impl Ishigami {
+    const A: f64 = 7.0;
+    const B: f64 = 0.1;
+
+    fn new() -> Self {
+        let u = || Distribution::uniform(-PI, PI).unwrap();
+        Ishigami {
+            inputs: vec![
+                Input::new("x1", u()),
+                Input::new("x2", u()),
+                Input::new("x3", u()),
+            ],
+        }
+    }
+}
+
+impl Problem for Ishigami {
+    fn inputs(&self) -> &[Input] {
+        &self.inputs
+    }
+    fn outputs(&self) -> Vec<String> {
+        vec!["y".into()]
+    }
+    fn evaluate(&self, x: &[f64], y: &mut [f64]) {
+        y[0] = x[0].sin() + Self::A * x[1].sin().powi(2) + Self::B * x[2].powi(4) * x[0].sin();
+    }
+}
+
+/// Sobol's G function on [0, 1]^d.
+struct SobolG {
+    a: Vec<f64>,
+    inputs: Vec<Input>,
+}
+
+impl SobolG {
+    fn new(a: &[f64]) -> Self {
+        let inputs = (0..a.len())
+            .map(|i| Input::new(&format!("x{i}"), Distribution::uniform(0.0, 1.0).unwrap()))
+            .collect();
+        SobolG {
+            a: a.to_vec(),
+            inputs,
+        }
+    }
+
+    /// Analytic (S1, ST) per input.
+    fn indices(&self) -> Vec<(f64, f64)> {
+        let vi: Vec<f64> = self
+            .a
+            .iter()
+            .map(|a| 1.0 / (3.0 * (1.0 + a).powi(2)))
+            .collect();
+        let total = vi.iter().map(|v| 1.0 + v).product::<f64>() - 1.0;
+        vi.iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let others: f64 = vi
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, w)| 1.0 + w)
+                    .product();
+                (v / total, v * others / total)
+            })
+            .collect()
+    }
+}
+
+impl Problem for SobolG {
+    fn inputs(&self) -> &[Input] {
+        &self.inputs
+    }
+    fn outputs(&self) -> Vec<String> {
+        vec!["g".into()]
+    }
+    fn evaluate(&self, x: &[f64], y: &mut [f64]) {
+        y[0] = x
+            .iter()
+            .zip(&self.a)
+            .map(|(x, a)| ((4.0 * x - 2.0).abs() + a) / (1.0 + a))
+            .product();
+    }
+}
+
+fn opts() -> SobolOptions {
+    SobolOptions {
+        base_runs: 1 << 14,
+        seed: 42,
+        bootstrap: 1000,
+        confidence: 0.95,
+    }
+}
+
+#[test]
+fn ishigami_indices_are_recovered_within_their_intervals_and_0_02() {
+    // Analytic values (Ishigami and Homma 1990; a = 7, b = 0.1).
+    let s1 = [0.3139, 0.4424, 0.0];
+    let st = [0.5576, 0.4424, 0.2437];
+    let indices = sobol_indices(&Ishigami::new(), &opts(), None);
+    assert_eq!(indices.len(), 3);
+    for (i, ix) in indices.iter().enumerate() {
+        for (name, got, want) in [("S1", ix.s1, s1[i]), ("ST", ix.st, st[i])] {
+            assert!(
+                (got.estimate - want).abs() < 0.02,
+                "x{} {name}: {} vs {want}",
+                i + 1,
+                got.estimate
+            );
+            assert!(
+                got.lo <= want && want <= got.hi,
+                "x{} {name}: {want} outside [{}, {}]",
+                i + 1,
+                got.lo,
+                got.hi
+            );
+        }
+    }
+}
+
+#[test]
+fn sobol_g_indices_are_recovered_within_0_02() {
+    let g = SobolG::new(&[0.0, 1.0, 4.5, 9.0, 99.0, 99.0, 99.0, 99.0]);
+    let indices = sobol_indices(&g, &opts(), None);
+    for (ix, (s1, st)) in indices.iter().zip(g.indices()) {
+        assert!(
+            (ix.s1.estimate - s1).abs() < 0.02,
+            "x{} S1 {} vs {s1}",
+            ix.input,
+            ix.s1.estimate
+        );
+        assert!(
+            (ix.st.estimate - st).abs() < 0.02,
+            "x{} ST {} vs {st}",
+            ix.input,
+            ix.st.estimate
+        );
+    }
+    // The analytic answer itself: x0 dominates.
+    assert!(g.indices()[0].0 > 0.7);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_indices_on_any_thread_count() {
+    let run = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                let o = SobolOptions {
+                    base_runs: 1 << 10,
+                    bootstrap: 50,
+                    ..opts()
+                };
+                sobol_indices(&Ishigami::new(), &o, None)
+            })
+    };
+    assert_eq!(run(1), run(3));
+}
+
+fn only(vary: &[(&str, &str)]) -> Scenario {
+    let mut text = String::from("[scenario]\nname = \"test\"\nextends = \"kpmg-point\"\n");
+    for (name, dist) in vary {
+        text.push_str(&format!(
+            "[parameters.{name}]\n{dist}\nsource = \"test\"\nrationale = \"test\"\n"
+        ));
+    }
+    Scenario::from_toml(&text, "test.toml").unwrap()
+}
+
+#[test]
+fn on_the_model_a_fixed_parameter_gets_exactly_zero_and_an_additive_output_sums_to_one() {
+    let scenario = only(&[
+        (
+            "displacement",
+            "dist = \"uniform\"\nmin = 0.0\nmax = 0.4\nunit = \"share\"",
+        ),
+        (
+            "gdp_growth",
+            "dist = \"uniform\"\nmin = 0.0\nmax = 0.02\nunit = \"per year\"",
+        ),
+    ]);
+    let problem = ScenarioProblem::new(&scenario, &[(Metric::GdpSharePct, 2035)]);
+    let o = SobolOptions {
+        base_runs: 1 << 13,
+        bootstrap: 200,
+        ..opts()
+    };
+    let indices = sobol_indices(&problem, &o, None);
+    assert_eq!(indices.len(), Param::COUNT, "every parameter is listed");
+    let mut s1_sum = 0.0;
+    for ix in &indices {
+        let param = problem.param(ix.input);
+        if matches!(param, Param::Displacement | Param::GdpGrowth) {
+            s1_sum += ix.s1.estimate;
+        } else {
+            assert_eq!((ix.s1.estimate, ix.st.estimate), (0.0, 0.0), "{param}");
+            assert_eq!((ix.s1.lo, ix.st.hi), (0.0, 0.0), "{param}");
+        }
+    }
+    // The share is c (1 - d) / (1 + g)^11: almost additive here, with an
+    // interaction share of about 0.003.
+    assert!((s1_sum - 1.0).abs() < 0.02, "sum of S1 = {s1_sum}");
+}
+
+/// The multiplier at which "npv_cum 2035 > 0" flips, the rest at the plan's
+/// values. NPV is affine in the multiplier (every GDP channel is
+/// proportional to it; the 394 seed is not), so two model runs give the
+/// root exactly, independently of the bisection under test.
+#[test]
+fn switching_value_of_the_multiplier_matches_the_affine_root() {
+    let scenario = only(&[(
+        "multiplier",
+        "dist = \"pert\"\nmin = 0.5\nmode = 1.97\nmax = 2.5\nunit = \"ratio\"",
+    )]);
+    let point = scenario.point();
+    let model = Model::new(&scenario.schedules);
+    let npv = |m: f64| {
+        let mut out = Outputs::default();
+        model.evaluate(&point.with(Param::Multiplier, m), &mut out);
+        out.at(Metric::NpvCum, 2035)
+    };
+    let (n1, n2) = (npv(1.0), npv(2.0));
+    let root = 1.0 - n1 / (n2 - n1);
+    assert!(
+        (npv(1.5) - (n1 + n2) / 2.0).abs() < 1e-6,
+        "NPV is affine in m"
+    );
+
+    let problem = ScenarioProblem::new(&scenario, &[(Metric::NpvCum, 2035)]);
+    let claim = ClaimTest {
+        name: "government NPV positive".into(),
+        output: 0,
+        op: Op::Gt,
+        threshold: 0.0,
+    };
+    let values = switching_values(&problem, &[claim], None);
+    assert_eq!(values.len(), 1, "one uncertain parameter");
+    let v = &values[0];
+    assert!(v.holds_at_median, "the plan's NPV is positive");
+    match v.switch {
+        Switch::At {
+            value,
+            holds_beyond,
+        } => {
+            assert!((value - root).abs() < 1e-9 * root, "{value} vs {root}");
+            assert!(
+                !holds_beyond,
+                "below the switching value the NPV is negative"
+            );
+        }
+        Switch::None => panic!("no switching value found; root {root}"),
+    }
+
+    // A threshold no multiplier reaches: none within support.
+    let impossible = ClaimTest {
+        name: "x".into(),
+        output: 0,
+        op: Op::Gt,
+        threshold: 1e9,
+    };
+    assert_eq!(
+        switching_values(&problem, &[impossible], None)[0].switch,
+        Switch::None
+    );
+}
+
+#[test]
+fn tornado_puts_the_widest_swing_first_and_matches_the_model() {
+    let scenario = Scenario::load("central").unwrap();
+    let problem = ScenarioProblem::new(&scenario, &[(Metric::GdpTotal, 2035)]);
+    let bars = tornado(&problem, 0.1, 0.9, None);
+    let uncertain = scenario
+        .parameters
+        .iter()
+        .filter(|p| !p.distribution.is_fixed())
+        .count();
+    assert_eq!(bars.len(), uncertain);
+    assert!(bars.windows(2).all(|w| w[0].swing() >= w[1].swing()));
+    // Each bar is the model with that input at its P10 / P90.
+    let model = Model::new(&scenario.schedules);
+    for bar in &bars {
+        let p = problem.param(bar.input);
+        let spec = scenario.parameter(p);
+        let mut out = Outputs::default();
+        model.evaluate(
+            &scenario.point().with(p, spec.distribution.quantile(0.9)),
+            &mut out,
+        );
+        assert_eq!(out.at(Metric::GdpTotal, 2035), bar.output_high, "{p}");
+        assert_eq!(bar.input_low, spec.distribution.quantile(0.1));
+    }
+}
+
+#[test]
+fn rank_correlations_find_a_monotone_driver_and_ignore_noise() {
+    // y = x0^3 + 0.1 x1: Spearman(x0) near 1, PRCC(x1) clearly positive,
+    // x2 (unused) near 0.
+    let n = 4000;
+    let x = ndarray::Array2::from_shape_fn((n, 3), |(r, c)| {
+        nexus_mc::sampler::hash::unit(c as u64, r as u64)
+    });
+    let y = ndarray::Array2::from_shape_fn((n, 1), |(r, _)| x[[r, 0]].powi(3) + 0.1 * x[[r, 1]]);
+    let rc = rank_correlations(&x, &y);
+    assert_eq!(rc.len(), 3);
+    assert!(rc[0].spearman > 0.95, "{:?}", rc[0]);
+    assert!(rc[1].prcc > 0.5, "{:?}", rc[1]);
+    let noise = 4.0 / (n as f64).sqrt();
+    assert!(
+        rc[2].spearman.abs() < noise && rc[2].prcc.abs() < noise,
+        "{:?}",
+        rc[2]
+    );
+}
+
+#[test]
+fn the_model_sample_for_rank_correlation_is_the_runs_mc_sample() {
+    let central = Scenario::load("central").unwrap();
+    let x = scenario_sample(&central, 10_000, 42).unwrap();
+    assert_eq!(x.ncols(), Param::COUNT);
+    // Fixed parameters stay at their value; uncertain ones vary.
+    let fixed = central
+        .parameter(Param::PersonnelShare)
+        .distribution
+        .quantile(0.5);
+    assert!(x
+        .column(Param::PersonnelShare as usize)
+        .iter()
+        .all(|&v| v == fixed));
+    let m = x.column(Param::Multiplier as usize);
+    assert!(m.iter().any(|&v| v != m[0]));
+}
+
+#[test]
+fn morris_ranks_ishigami_inputs_like_the_total_indices() {
+    let effects = morris(&Ishigami::new(), 200, 42, None);
+    assert_eq!(effects.len(), 3);
+    // x1 and x2 matter more than x3 by mu*, and x3 acts only with x1, so
+    // its elementary effects vary (sigma > 0).
+    let mu_star: Vec<f64> = effects.iter().map(|e| e.mu_star).collect();
+    assert!(
+        mu_star[0] > mu_star[2] && mu_star[1] > mu_star[2],
+        "{mu_star:?}"
+    );
+    assert!(effects[2].sigma > 0.0);
+    // Deterministic for a seed.
+    assert_eq!(effects, morris(&Ishigami::new(), 200, 42, None));
+}
+
+#[test]
+fn common_kpmg_is_fully_fixed() {
+    // Sanity for the helpers above: kpmg-point has no uncertain parameter.
+    assert!(common::kpmg()
+        .parameters
+        .iter()
+        .all(|p| p.distribution.is_fixed()));
+}
