@@ -12,7 +12,7 @@ use nexus_mc::engine::{
     BAND_METRICS, CHUNK_RUNS,
 };
 use nexus_mc::model::{year_of, Metric, Param, YEARS};
-use nexus_mc::output::{write_bands_csv, write_claims_csv};
+use nexus_mc::output::{write_bands_csv, write_claims_csv, write_histogram_csv};
 use nexus_mc::sampler::SamplerKind;
 use nexus_mc::stats::LogSketch;
 
@@ -38,13 +38,15 @@ fn run_on(scenario: &Scenario, plan: RunPlan, threads: usize) -> Accumulator {
         .install(|| engine.run(&Control::default()).unwrap())
 }
 
-fn csv_bytes(scenario: &Scenario, mut acc: Accumulator) -> (Vec<u8>, Vec<u8>) {
+/// bands.csv, claims.csv and histogram.csv of a run.
+fn csv_bytes(scenario: &Scenario, mut acc: Accumulator) -> [Vec<u8>; 3] {
     let engine = Engine::new(scenario, RunPlan::new(1)).unwrap();
     let summary = acc.summary(engine.claims());
-    let (mut bands, mut claims) = (Vec::new(), Vec::new());
-    write_bands_csv(&mut bands, &summary).unwrap();
-    write_claims_csv(&mut claims, &summary).unwrap();
-    (bands, claims)
+    let mut files = [Vec::new(), Vec::new(), Vec::new()];
+    write_bands_csv(&mut files[0], &summary).unwrap();
+    write_claims_csv(&mut files[1], &summary).unwrap();
+    write_histogram_csv(&mut files[2], &summary).unwrap();
+    files
 }
 
 /// Runs every shard of `count` separately, round-trips each through its
@@ -99,7 +101,7 @@ fn a_different_seed_gives_different_bands() {
     let p = plan(SamplerKind::Mc, QuantileMethod::Exact);
     let a = csv_bytes(&central, run_on(&central, p, 2));
     let b = csv_bytes(&central, run_on(&central, RunPlan { seed: 8, ..p }, 2));
-    assert_ne!(a.0, b.0);
+    assert_ne!(a[0], b[0]);
 }
 
 fn summary(scenario: &Scenario, plan: RunPlan) -> Summary {
@@ -161,7 +163,11 @@ fn kpmg_point_gives_zero_width_bands_at_the_baseline_and_certain_claims() {
 /// P(Y >= 0.8 Y0) = P(d <= 0.2) = 0.5 and the q quantile is (0.6 + 0.4 q) Y0.
 #[test]
 fn claims_and_bands_match_an_analytic_answer_within_five_standard_errors() {
-    let y0 = common::run(&common::kpmg().point()).at(Metric::GdpTotal, 2035);
+    let plan = common::run(&common::kpmg().point());
+    let (y0, share0) = (
+        plan.at(Metric::GdpTotal, 2035),
+        plan.at(Metric::GdpSharePct, 2035),
+    );
     let text = format!(
         r#"
 [scenario]
@@ -209,6 +215,22 @@ threshold = {}
         let sd = width / 12f64.sqrt();
         assert!((band.mean - (lo + width / 2.0)).abs() < 5.0 * sd / sqrt_n);
         assert!((band.std - sd).abs() < 0.02 * sd);
+        // The histogram of the share is flat: every bin fully inside the
+        // support holds n x (bin width / support width) runs, within 5 SE.
+        let h = &s.histograms[0];
+        assert_eq!((h.metric, h.year), (Metric::GdpSharePct, 2035));
+        assert_eq!(h.histogram.total(), u64::from(n));
+        let (s_lo, s_hi) = (0.6 * share0, share0);
+        let edges = h.histogram.edges();
+        for (i, &count) in h.histogram.counts.iter().enumerate() {
+            if edges[i] > s_lo + 1e-3 && edges[i + 1] < s_hi - 1e-3 {
+                let expected = f64::from(n) * (edges[i + 1] - edges[i]) / (s_hi - s_lo);
+                assert!(
+                    (count as f64 - expected).abs() < 5.0 * expected.sqrt(),
+                    "{sampler} bin {i}: {count} vs {expected}"
+                );
+            }
+        }
         // A sample quantile of a uniform has standard error sqrt(q(1-q)/n) x width.
         for (&q, x) in [0.05f64, 0.10, 0.25, 0.5, 0.75, 0.9, 0.95]
             .iter()

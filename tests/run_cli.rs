@@ -138,7 +138,7 @@ fn three_shards_merged_give_the_bytes_of_one_process() {
     }
     let merged = nexus(&["merge", "s2", "s0", "s1", "--out", "merged"], dir.path());
     assert!(merged.status.success(), "{}", stderr(&merged));
-    for file in ["bands.csv", "claims.csv"] {
+    for file in ["bands.csv", "claims.csv", "histogram.csv"] {
         assert!(
             read(&dir.path().join("whole"), file) == read(&dir.path().join("merged"), file),
             "{file} differs"

@@ -247,7 +247,14 @@ fn write_tables(out: &OutDir, summary: &Summary) -> Result<Vec<String>> {
     output::write_atomic(&out.file("claims.csv"), |w| {
         output::write_claims_csv(w, summary)
     })?;
-    Ok(vec!["bands.csv".into(), "claims.csv".into()])
+    output::write_atomic(&out.file("histogram.csv"), |w| {
+        output::write_histogram_csv(w, summary)
+    })?;
+    Ok(vec![
+        "bands.csv".into(),
+        "claims.csv".into(),
+        "histogram.csv".into(),
+    ])
 }
 
 fn finish(

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::QuantileMethod;
 use crate::claims::Claim;
 use crate::model::{year_of, Metric, YEARS};
-use crate::stats::{exact_quantiles, LogSketch, Moments, Percentile};
+use crate::stats::{exact_quantiles, Histogram, LogSketch, Moments, Percentile};
 
 /// The metrics `bands.csv` reports, each for every year 2026..2050.
 pub const BAND_METRICS: [Metric; 8] = [
@@ -21,6 +21,15 @@ pub const BAND_METRICS: [Metric; 8] = [
     Metric::CashFlow,
     Metric::NpvCum,
 ];
+
+/// The outputs whose distribution `run` also keeps as a histogram, with the
+/// threshold of the claim about them (for the report's charts).
+pub const HISTOGRAMS: [(Metric, i32, f64); 2] = [
+    (Metric::GdpSharePct, 2035, 1.2),
+    (Metric::NpvCum, 2035, 0.0),
+];
+/// Bins per histogram.
+pub const HISTOGRAM_BINS: usize = 60;
 
 /// Number of (metric, year) columns accumulated per run.
 pub const COLUMNS: usize = BAND_METRICS.len() * YEARS;
@@ -205,6 +214,34 @@ impl Accumulator {
                 }
             })
             .collect();
+        let histograms = HISTOGRAMS
+            .iter()
+            .map(|&(metric, year, threshold)| {
+                let c = column_of(metric, year);
+                let (p1, p99) = match &self.quantiles {
+                    Quantiles::Exact(columns) => {
+                        let mut v = columns[c].clone();
+                        let q = exact_quantiles(&mut v, &[Percentile(1), Percentile(99)]);
+                        (q[0], q[1])
+                    }
+                    Quantiles::Sketch(s) => {
+                        (s[c].quantile(Percentile(1)), s[c].quantile(Percentile(99)))
+                    }
+                };
+                let (lo, hi) = histogram_range(p1.min(threshold), p99.max(threshold));
+                let mut h = Histogram::new(lo, hi, HISTOGRAM_BINS);
+                match &self.quantiles {
+                    Quantiles::Exact(columns) => columns[c].iter().for_each(|&x| h.add(x, 1)),
+                    Quantiles::Sketch(s) => s[c].values().for_each(|(x, n)| h.add(x, n)),
+                }
+                HistogramOf {
+                    metric,
+                    year,
+                    threshold,
+                    histogram: h,
+                }
+            })
+            .collect();
         let claims = claims
             .iter()
             .zip(&self.hits)
@@ -214,8 +251,40 @@ impl Accumulator {
                 runs: self.runs,
             })
             .collect();
-        Summary { bands, claims }
+        Summary {
+            bands,
+            claims,
+            histograms,
+        }
     }
+}
+
+/// The column of (metric, year), which must be a band metric.
+fn column_of(metric: Metric, year: i32) -> usize {
+    let m = BAND_METRICS
+        .iter()
+        .position(|&b| b == metric)
+        .expect("a band metric");
+    m * YEARS + (year - crate::model::FIRST_YEAR) as usize
+}
+
+/// [lo, hi] widened by 5 % on each side, and made non-empty.
+fn histogram_range(lo: f64, hi: f64) -> (f64, f64) {
+    let pad = if hi > lo { 0.05 * (hi - lo) } else { 0.5 * lo.abs().max(1e-9) };
+    (lo - pad, hi + pad)
+}
+
+/// The histogram of one output, and the threshold of its claim.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistogramOf {
+    /// The metric.
+    pub metric: Metric,
+    /// The year.
+    pub year: i32,
+    /// The claim threshold shown with it.
+    pub threshold: f64,
+    /// Counts over the central 98 % of runs (and the threshold), 5 % margin.
+    pub histogram: Histogram,
 }
 
 /// The result of a run: one band per (metric, year), one result per claim.
@@ -225,6 +294,8 @@ pub struct Summary {
     pub bands: Vec<Band>,
     /// In claim order: the default set, then the scenario's own.
     pub claims: Vec<ClaimResult>,
+    /// One per [`HISTOGRAMS`] entry.
+    pub histograms: Vec<HistogramOf>,
 }
 
 impl Summary {

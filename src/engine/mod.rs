@@ -30,7 +30,10 @@ use ndarray::Array2;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use accumulator::{column, Accumulator, Band, ClaimResult, Summary, BAND_METRICS, COLUMNS};
+pub use accumulator::{
+    column, Accumulator, Band, ClaimResult, HistogramOf, Summary, BAND_METRICS, COLUMNS,
+    HISTOGRAMS, HISTOGRAM_BINS,
+};
 pub use shard::{merge_shards, RunIdentity, ShardState, STATE_FILE};
 
 use crate::claims::Claim;

@@ -13,9 +13,12 @@ use crate::error::{Error, Result};
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// Names of the files `run`, `merge` and `sensitivity` write besides the
 /// manifest.
-pub const OUTPUT_FILES: [&str; 8] = [
+pub const OUTPUT_FILES: [&str; 11] = [
     "bands.csv",
     "claims.csv",
+    "histogram.csv",
+    "report.html",
+    "charts",
     crate::engine::STATE_FILE,
     "sobol.csv",
     "tornado.csv",

@@ -8,7 +8,7 @@ mod sensitivity;
 pub use manifest::{
     Manifest, OutDir, QuantileInfo, SensitivityManifest, MANIFEST_FILE, OUTPUT_FILES,
 };
-pub use run::{write_bands_csv, write_claims_csv, SamplesWriter};
+pub use run::{write_bands_csv, write_claims_csv, write_histogram_csv, SamplesWriter};
 pub use sensitivity::{
     switching_reading, write_morris_csv, write_rank_csv, write_sobol_csv, write_switching_csv,
     write_tornado_csv,

@@ -60,6 +60,39 @@ pub fn write_claims_csv(w: &mut dyn Write, summary: &Summary) -> io::Result<()> 
     csv.flush()
 }
 
+/// Writes `histogram.csv`: `metric,year,bin_lo,bin_hi,count`; the first and
+/// last rows count the runs below and above the bins (edges -inf and inf).
+pub fn write_histogram_csv(w: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    let mut csv = csv::Writer::from_writer(w);
+    csv.write_record(["metric", "year", "bin_lo", "bin_hi", "count"])?;
+    for h in &summary.histograms {
+        let edges = h.histogram.edges();
+        let rows = std::iter::once((f64::NEG_INFINITY, edges[0], h.histogram.below))
+            .chain(
+                h.histogram
+                    .counts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &c)| (edges[i], edges[i + 1], c)),
+            )
+            .chain(std::iter::once((
+                edges[edges.len() - 1],
+                f64::INFINITY,
+                h.histogram.above,
+            )));
+        for (lo, hi, count) in rows {
+            csv.write_record([
+                h.metric.name().to_string(),
+                h.year.to_string(),
+                csv_number(lo),
+                csv_number(hi),
+                count.to_string(),
+            ])?;
+        }
+    }
+    csv.flush()
+}
+
 /// Streams `--samples` rows: `run`, each uncertain input (switches by name),
 /// then the key outputs of [`SAMPLE_OUTPUTS`].
 pub struct SamplesWriter<W: Write> {

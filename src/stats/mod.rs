@@ -11,10 +11,12 @@
 //! inverse of the empirical distribution function (Hyndman and Fan type 1).
 //! The sketch returns that same order statistic within its relative error.
 
+mod histogram;
 mod moments;
 mod quantile;
 mod sketch;
 
+pub use histogram::Histogram;
 pub use moments::Moments;
 pub use quantile::{exact_quantiles, rank, Percentile};
 pub use sketch::LogSketch;

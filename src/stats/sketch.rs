@@ -168,6 +168,16 @@ impl LogSketch {
         self.count
     }
 
+    /// Every non-empty bucket as (representative value, count), ascending.
+    pub fn values(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+        self.sides[NEGATIVE]
+            .buckets()
+            .rev()
+            .map(|(k, c)| (-representative(k), c))
+            .chain(std::iter::once((0.0, self.zero)).filter(|(_, c)| *c > 0))
+            .chain(self.sides[POSITIVE].buckets().map(|(k, c)| (representative(k), c)))
+    }
+
     /// The value of rank `ceil(p * n)`, within [`Self::RELATIVE_ERROR`] and
     /// never outside the smallest and largest value seen; NaN when empty.
     pub fn quantile(&self, p: Percentile) -> f64 {
@@ -176,17 +186,7 @@ impl LogSketch {
         }
         let wanted = rank(p, self.count);
         let mut seen = 0;
-        let ordered = self.sides[NEGATIVE]
-            .buckets()
-            .rev()
-            .map(|(k, c)| (-representative(k), c))
-            .chain(std::iter::once((0.0, self.zero)))
-            .chain(
-                self.sides[POSITIVE]
-                    .buckets()
-                    .map(|(k, c)| (representative(k), c)),
-            );
-        for (value, c) in ordered {
+        for (value, c) in self.values() {
             seen += c;
             if seen >= wanted {
                 return value.clamp(self.min, self.max);
