@@ -13,7 +13,9 @@
 //! | [`claims`] | published claims as tests on one metric in one year |
 //! | [`engine`] | the Monte Carlo engine: chunks, threads, shards, accumulators |
 //! | [`stats`] | mergeable moments, exact quantiles and the quantile sketch |
+//! | [`sensitivity`] | Sobol indices, tornado, rank correlations, switching values, Morris |
 //! | [`output`] | CSV files and the manifest, written whole or not at all |
+//! | [`report`] | SVG charts and the self-contained report.html |
 //! | [`table`] | plain-text tables and number formatting |
 //! | [`cli`] | the command line |
 //! | [`error`] | the error type and exit codes |
@@ -27,6 +29,7 @@ pub mod engine;
 pub mod error;
 pub mod model;
 pub mod output;
+pub mod report;
 pub mod sampler;
 pub mod sensitivity;
 pub mod stats;

@@ -177,3 +177,41 @@ fn a_parents_problems_name_the_parent() {
         "{msg}"
     );
 }
+
+/// A scenario built in code is checked like a file.
+#[test]
+fn scenarios_built_in_code_refuse_what_files_refuse() {
+    use nexus_mc::distribution::Distribution;
+    use nexus_mc::model::Param;
+    let central = Scenario::load("central").unwrap();
+    let c = |a, b, r| central.clone().with_correlation(a, b, r, "s", "r");
+    assert!(c(Param::Multiplier, Param::Multiplier, 0.5)
+        .unwrap_err()
+        .contains("itself"));
+    assert!(c(Param::Multiplier, Param::PersonnelShare, 0.5)
+        .unwrap_err()
+        .contains("fixed"));
+    assert!(c(Param::Multiplier, Param::DrugCost, 1.5)
+        .unwrap_err()
+        .contains("[-1, 1]"));
+    // multiplier-lasting_share is +0.3 in central; two strong opposite links
+    // through a third parameter cannot hold together with it.
+    let impossible = central
+        .clone()
+        .with_correlation(Param::Multiplier, Param::SectorGrowth, 0.8, "s", "r")
+        .unwrap()
+        .with_correlation(Param::LastingShare, Param::SectorGrowth, -0.8, "s", "r");
+    assert!(impossible.unwrap_err().contains("positive semi-definite"));
+    // A correlated parameter cannot become fixed.
+    let fixed = central.clone().with_parameter(
+        Param::Multiplier,
+        Distribution::fixed(1.97).unwrap(),
+        "s",
+        "r",
+    );
+    assert!(fixed.unwrap_err().contains("correlated"));
+    // A valid change is kept, and the scenario no longer claims its files.
+    let ok = c(Param::Multiplier, Param::DrugCost, -0.2).unwrap();
+    assert_eq!(ok.correlations.len(), 3);
+    assert!(ok.files.is_empty());
+}

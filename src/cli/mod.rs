@@ -50,6 +50,22 @@ pub enum Command {
     /// tornado.csv, rank_correlation.csv, switching_values.csv, morris.csv
     /// and manifest.json.
     Sensitivity(SensitivityArgs),
+    /// Draws charts (SVG) and writes report.html, one self-contained page,
+    /// from the --out directory of `run` (or `merge`) and/or of `sensitivity`.
+    Report(ReportArgs),
+}
+
+/// Flags of `nexus-mc report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The output directories: one of `run` or `merge`, one of
+    /// `sensitivity`, or one of each.
+    #[arg(required = true, num_args = 1..=2, value_name = "DIR")]
+    pub dirs: Vec<std::path::PathBuf>,
+
+    /// Where report.html and charts/ go [default: the first DIR].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<std::path::PathBuf>,
 }
 
 pub(super) fn switch(param: Param) -> impl Fn(&str) -> Result<f64, String> + Clone {
@@ -70,6 +86,19 @@ pub(super) fn parse_assignment(text: &str) -> Result<(Param, f64), String> {
     Ok((param, param.parse_value(value.trim())?))
 }
 
+fn report(args: ReportArgs) -> Result<()> {
+    let out = args.out.unwrap_or_else(|| args.dirs[0].clone());
+    let report = crate::report::Report::from_dirs(&args.dirs)?;
+    report.write(&out)?;
+    println!(
+        "report: {} ({} charts in {})",
+        out.join("report.html").display(),
+        report.charts().len(),
+        out.join("charts").display()
+    );
+    Ok(())
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
@@ -78,5 +107,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Run(args) => run::run(args),
         Command::Merge(args) => run::merge(args),
         Command::Sensitivity(args) => sensitivity::sensitivity(args),
+        Command::Report(args) => report(args),
     }
 }

@@ -19,6 +19,7 @@ use crate::engine::{
 use crate::error::{Error, Result};
 use crate::model::Metric;
 use crate::output::{self, Manifest, OutDir, SamplesWriter};
+use crate::report::Report;
 use crate::sampler::SamplerKind;
 use crate::table::{number, significant, Table};
 
@@ -80,6 +81,10 @@ pub struct RunArgs {
     /// in run order. Large: about 200 bytes a run.
     #[arg(long, value_name = "FILE")]
     pub samples: Option<PathBuf>,
+
+    /// Also draw the charts (charts/*.svg) and write report.html into --out.
+    #[arg(long)]
+    pub report: bool,
 
     /// No progress bar and no summary (errors still go to stderr). The bar
     /// is shown only when stderr is a terminal anyway.
@@ -192,7 +197,12 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
     let mut manifest = Manifest::new("run", engine.identity(), plan.shard_runs());
     manifest.shard = args.shard;
     manifest.threads = pool.current_num_threads();
-    finish(&out, manifest, files, started, clock)?;
+    finish(&out, manifest.clone(), files.clone(), started, clock)?;
+    if args.report {
+        // The report reads the finished outputs; the manifest then lists it.
+        files.extend(Report::from_dirs(std::slice::from_ref(&out.path))?.write(&out.path)?);
+        finish(&out, manifest, files, started, clock)?;
+    }
 
     if !args.quiet {
         print_summary(
@@ -364,6 +374,7 @@ impl SamplesFile {
             .into_inner()
             .map_err(|e| failed(e.into_error()))?;
         tmp.as_file().sync_all().map_err(failed)?;
+        output::readable_by_all(tmp.as_file()).map_err(failed)?;
         tmp.persist(&self.path).map_err(|e| failed(e.error))?;
         Ok(self.path)
     }

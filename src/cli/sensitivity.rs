@@ -12,6 +12,7 @@ use crate::config::Scenario;
 use crate::error::{Error, Result};
 use crate::model::{Metric, FIRST_YEAR, LAST_YEAR};
 use crate::output::{self, OutDir, SensitivityManifest};
+use crate::report::Report;
 use crate::sensitivity::{
     self as sens, morris, rank_correlations, scenario_sample, sobol_indices, switching_values,
     tornado, ClaimTest, Problem, ScenarioProblem, SobolOptions, Switch,
@@ -75,6 +76,10 @@ pub struct SensitivityArgs {
     /// Write into --out even if it holds files nexus-mc did not write.
     #[arg(long)]
     pub force: bool,
+
+    /// Also draw the charts (charts/*.svg) and write report.html into --out.
+    #[arg(long)]
+    pub report: bool,
 
     /// No progress bar and no summary.
     #[arg(long, short)]
@@ -321,6 +326,15 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
         files: files.clone(),
     };
     out.finish_with(&files, |w| manifest.write_to(w))?;
+    if args.report {
+        // The report reads the finished outputs; the manifest then lists it.
+        files.extend(Report::from_dirs(std::slice::from_ref(&out.path))?.write(&out.path)?);
+        let manifest = SensitivityManifest {
+            files: files.clone(),
+            ..manifest
+        };
+        out.finish_with(&files, |w| manifest.write_to(w))?;
+    }
 
     if !args.quiet {
         print_summary(&problem, &claim_problem, &tests, &results);

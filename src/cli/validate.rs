@@ -3,10 +3,8 @@
 use clap::Args;
 
 use crate::config::Scenario;
-use crate::distribution::Distribution;
 use crate::error::{Error, Result};
-use crate::model::Domain;
-use crate::table::{significant, Table};
+use crate::table::Table;
 
 /// Flags of `nexus-mc validate`.
 #[derive(Debug, Args)]
@@ -45,24 +43,10 @@ fn summary(s: &Scenario) -> String {
         .count();
     let mut t = Table::new(["parameter", "distribution", "P5", "P50", "P95", "unit"]);
     for spec in &s.parameters {
-        let q = |u| match spec.param.domain() {
-            Domain::Choice(_) => spec.param.format_value(spec.distribution.quantile(u)),
-            _ => significant(spec.distribution.quantile(u), 4),
-        };
-        let (p5, p50, p95) = if spec.distribution.is_fixed() {
-            (String::new(), q(0.5), String::new())
-        } else {
-            (q(0.05), q(0.5), q(0.95))
-        };
-        let shown = match (&spec.distribution, spec.param.domain()) {
-            (Distribution::Fixed(x), Domain::Choice(_)) => {
-                format!("fixed({})", spec.param.format_value(*x))
-            }
-            (d, _) => d.to_string(),
-        };
+        let [p5, p50, p95] = spec.percentiles();
         t.row([
             spec.param.name().to_string(),
-            shown,
+            spec.describe(),
             p5,
             p50,
             p95,

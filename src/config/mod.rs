@@ -57,8 +57,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::claims::Claim;
 use crate::distribution::Distribution;
-use crate::model::{Param, ParamSet, Schedules};
+use crate::model::{Domain, Param, ParamSet, Schedules};
 use crate::sampler::RankCorrelation;
+use crate::table::significant;
 
 /// A validated scenario: every parameter and schedule with its source.
 #[derive(Clone, Debug)]
@@ -131,6 +132,39 @@ pub struct ParameterSpec {
     pub source: String,
     /// Why this value or range, where the file gives one.
     pub rationale: Option<String>,
+}
+
+impl ParameterSpec {
+    /// The distribution in the user's terms, a fixed switch by its name:
+    /// `pert(1.2, 1.55, 2.25)`, `fixed(published)`.
+    pub fn describe(&self) -> String {
+        match (&self.distribution, self.param.domain()) {
+            (Distribution::Fixed(x), Domain::Choice(_)) => {
+                format!("fixed({})", self.param.format_value(*x))
+            }
+            (d, _) => d.to_string(),
+        }
+    }
+
+    /// A value of this parameter for people: a switch by name, a number to
+    /// four significant digits.
+    pub fn format(&self, x: f64) -> String {
+        match self.param.domain() {
+            Domain::Choice(_) => self.param.format_value(x),
+            _ => significant(x, 4),
+        }
+    }
+
+    /// P5, P50 and P95 of the distribution, formatted; only P50 for a
+    /// fixed value.
+    pub fn percentiles(&self) -> [String; 3] {
+        let q = |u| self.format(self.distribution.quantile(u));
+        if self.distribution.is_fixed() {
+            [String::new(), q(0.5), String::new()]
+        } else {
+            [q(0.05), q(0.5), q(0.95)]
+        }
+    }
 }
 
 /// A schedule (vector input) of the model.
@@ -227,6 +261,113 @@ impl Scenario {
         ParamSet::from_array(std::array::from_fn(|i| {
             self.parameters[i].distribution.quantile(0.5)
         }))
+    }
+
+    /// The same scenario with `param` drawn from `distribution` instead: a
+    /// scenario built in code, checked as a file would be (the distribution
+    /// must stay inside the parameter's domain, a correlated parameter cannot
+    /// become fixed). The scenario no longer comes from its files, so
+    /// [`Scenario::files`] is emptied.
+    ///
+    /// ```
+    /// use nexus_mc::config::Scenario;
+    /// use nexus_mc::distribution::Distribution;
+    /// use nexus_mc::model::Param;
+    ///
+    /// let s = Scenario::load("kpmg-point").unwrap()
+    ///     .with_parameter(Param::Displacement, Distribution::uniform(0.0, 0.4).unwrap(),
+    ///                     "my source", "why this range").unwrap();
+    /// assert!(!s.parameter(Param::Displacement).distribution.is_fixed());
+    /// let bad = s.with_parameter(Param::Displacement, Distribution::uniform(0.0, 1.5).unwrap(), "x", "y");
+    /// assert!(bad.unwrap_err().contains("displacement"));
+    /// ```
+    pub fn with_parameter(
+        mut self,
+        param: Param,
+        distribution: Distribution,
+        source: &str,
+        rationale: &str,
+    ) -> Result<Scenario, String> {
+        let fail = |why: String| format!("parameter {param}: {why}");
+        parse::within_domain(&distribution, param.domain()).map_err(fail)?;
+        if source.trim().is_empty() {
+            return Err(fail("give a source".into()));
+        }
+        if distribution.is_fixed()
+            && self
+                .correlations
+                .iter()
+                .any(|c| c.between.0 == param || c.between.1 == param)
+        {
+            return Err(fail(
+                "it is correlated with another parameter, so it cannot be fixed".into(),
+            ));
+        }
+        if param == Param::PhaseLagShift {
+            self.schedules
+                .check_lag_shift(distribution.support().0)
+                .map_err(fail)?;
+        }
+        let spec = &mut self.parameters[param as usize];
+        spec.distribution = distribution;
+        spec.source = source.to_string();
+        spec.rationale = Some(rationale.to_string());
+        self.files.clear();
+        Ok(self)
+    }
+
+    /// The same scenario with a rank correlation between two uncertain
+    /// parameters added (or replaced), checked as in a file: different
+    /// parameters, `rank` in [-1, 1], and a possible matrix overall.
+    pub fn with_correlation(
+        mut self,
+        a: Param,
+        b: Param,
+        rank: f64,
+        source: &str,
+        rationale: &str,
+    ) -> Result<Scenario, String> {
+        let fail = |why: String| format!("correlation {a}, {b}: {why}");
+        if a == b {
+            return Err(fail("a parameter cannot be correlated with itself".into()));
+        }
+        if !(rank.is_finite() && (-1.0..=1.0).contains(&rank)) {
+            return Err(fail(format!("{rank} is not in [-1, 1]")));
+        }
+        for p in [a, b] {
+            if self.parameter(p).distribution.is_fixed() {
+                return Err(fail(format!(
+                    "{p} is fixed; only uncertain parameters can be correlated"
+                )));
+            }
+        }
+        let between = (a.min(b), a.max(b));
+        self.correlations.retain(|c| c.between != between);
+        self.correlations.push(CorrelationSpec {
+            between,
+            rank,
+            source: source.to_string(),
+            rationale: rationale.to_string(),
+        });
+        let params: Vec<Param> = Param::ALL
+            .iter()
+            .copied()
+            .filter(|p| {
+                self.correlations
+                    .iter()
+                    .any(|c| c.between.0 == *p || c.between.1 == *p)
+            })
+            .collect();
+        if !crate::sampler::check_matrix(&correlation_matrix(&params, &self.correlations))
+            .is_empty()
+        {
+            return Err(fail(
+                "the correlations together are impossible (not positive semi-definite)".into(),
+            ));
+        }
+        self.rank_correlation(&params).map_err(fail)?;
+        self.files.clear();
+        Ok(self)
     }
 
     /// The Iman-Conover target over the given sample columns, if the

@@ -1180,7 +1180,7 @@ fn family_keys(family: &str) -> Option<&'static [&'static [&'static str]]> {
 }
 
 /// Whether every value the distribution can take lies in the domain.
-fn within_domain(d: &Distribution, domain: Domain) -> Result<(), String> {
+pub(super) fn within_domain(d: &Distribution, domain: Domain) -> Result<(), String> {
     if let Some(values) = d.discrete_values() {
         return values.iter().try_for_each(|&x| {
             domain

@@ -270,7 +270,11 @@ fn column_of(metric: Metric, year: i32) -> usize {
 
 /// [lo, hi] widened by 5 % on each side, and made non-empty.
 fn histogram_range(lo: f64, hi: f64) -> (f64, f64) {
-    let pad = if hi > lo { 0.05 * (hi - lo) } else { 0.5 * lo.abs().max(1e-9) };
+    let pad = if hi > lo {
+        0.05 * (hi - lo)
+    } else {
+        0.5 * lo.abs().max(1e-9)
+    };
     (lo - pad, hi + pad)
 }
 

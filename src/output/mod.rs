@@ -45,7 +45,21 @@ pub fn write_atomic(
     fill(&mut w).map_err(failed)?;
     let tmp = w.into_inner().map_err(|e| failed(e.into_error()))?;
     tmp.as_file().sync_all().map_err(failed)?;
+    readable_by_all(tmp.as_file()).map_err(failed)?;
     tmp.persist(path).map_err(|e| failed(e.error))?;
+    Ok(())
+}
+
+/// Gives a finished output the usual mode of a new file (rw-r--r--), not
+/// the owner-only mode of a temporary file, so others on a cluster can read it.
+pub(crate) fn readable_by_all(file: &std::fs::File) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    #[cfg(not(unix))]
+    let _ = file;
     Ok(())
 }
 

@@ -175,7 +175,11 @@ impl LogSketch {
             .rev()
             .map(|(k, c)| (-representative(k), c))
             .chain(std::iter::once((0.0, self.zero)).filter(|(_, c)| *c > 0))
-            .chain(self.sides[POSITIVE].buckets().map(|(k, c)| (representative(k), c)))
+            .chain(
+                self.sides[POSITIVE]
+                    .buckets()
+                    .map(|(k, c)| (representative(k), c)),
+            )
     }
 
     /// The value of rank `ceil(p * n)`, within [`Self::RELATIVE_ERROR`] and

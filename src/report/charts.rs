@@ -1,0 +1,436 @@
+//! SVG charts drawn with plotters: fan charts, histograms, tornado and Sobol
+//! bars. Each series has its own colour (the `*_COLOUR` constants), so a
+//! reader and a test can tell them apart.
+
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// The P5-P95 band of a fan chart.
+pub const OUTER_BAND: RGBColor = RGBColor(0xBD, 0xD7, 0xEE);
+/// The P25-P75 band.
+pub const INNER_BAND: RGBColor = RGBColor(0x6F, 0xA8, 0xDC);
+/// The median line.
+pub const MEDIAN: RGBColor = RGBColor(0x1F, 0x4E, 0x79);
+/// The plan's own path (kpmg-point), dashed.
+pub const PLAN: RGBColor = RGBColor(0xC0, 0x00, 0x00);
+/// Histogram bars and tornado bars for the low input.
+pub const BARS: RGBColor = RGBColor(0x5B, 0x9B, 0xD5);
+/// Tornado bars for the high input; total Sobol indices.
+pub const SECOND: RGBColor = RGBColor(0xED, 0x7D, 0x31);
+
+const SIZE: (u32, u32) = (760, 420);
+const FONT: &str = "sans-serif";
+
+type Result<T> = std::result::Result<T, String>;
+
+fn fail<E: std::fmt::Display>(e: E) -> String {
+    format!("cannot draw chart: {e}")
+}
+
+/// The percentiles of one metric over the years, for a fan chart.
+pub struct Fan<'a> {
+    /// Chart title.
+    pub title: &'a str,
+    /// Y-axis label with unit.
+    pub unit: &'a str,
+    /// Calendar years.
+    pub years: &'a [i32],
+    /// P5, P25, P50, P75, P95 per year.
+    pub p05: &'a [f64],
+    /// P25.
+    pub p25: &'a [f64],
+    /// P50.
+    pub p50: &'a [f64],
+    /// P75.
+    pub p75: &'a [f64],
+    /// P95.
+    pub p95: &'a [f64],
+    /// The plan's path (kpmg-point), if shown.
+    pub plan: Option<&'a [f64]>,
+    /// The published claim: (year, value, label).
+    pub claim: Option<(i32, f64, String)>,
+}
+
+/// A fan chart: P5-P95 and P25-P75 bands, the median, the plan's path
+/// dashed and the published claim as a marked point.
+pub fn fan_chart(f: &Fan<'_>) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(fail)?;
+        let all = f
+            .p05
+            .iter()
+            .chain(f.p95)
+            .chain(f.plan.unwrap_or(&[]))
+            .chain(f.claim.as_ref().map(|c| &c.1))
+            .copied();
+        let (lo, hi) = padded_range(all, true);
+        let (x0, x1) = (
+            f64::from(*f.years.first().expect("years")),
+            f64::from(*f.years.last().expect("years")),
+        );
+        let mut chart = ChartBuilder::on(&root)
+            .caption(f.title, (FONT, 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(80)
+            .build_cartesian_2d(x0..x1, lo..hi)
+            .map_err(fail)?;
+        chart
+            .configure_mesh()
+            .x_desc("year")
+            .y_desc(f.unit)
+            .x_labels(13)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&axis_format(hi - lo))
+            .light_line_style(WHITE)
+            .draw()
+            .map_err(fail)?;
+        let years: Vec<f64> = f.years.iter().map(|&y| f64::from(y)).collect();
+        let band = |lower: &[f64], upper: &[f64]| -> Vec<(f64, f64)> {
+            years
+                .iter()
+                .zip(upper)
+                .map(|(&x, &y)| (x, y))
+                .chain(years.iter().zip(lower).rev().map(|(&x, &y)| (x, y)))
+                .collect()
+        };
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                band(f.p05, f.p95),
+                OUTER_BAND.filled(),
+            )))
+            .map_err(fail)?
+            .label("P5 - P95")
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], OUTER_BAND.filled()));
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                band(f.p25, f.p75),
+                INNER_BAND.filled(),
+            )))
+            .map_err(fail)?
+            .label("P25 - P75")
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], INNER_BAND.filled()));
+        chart
+            .draw_series(LineSeries::new(
+                years.iter().copied().zip(f.p50.iter().copied()),
+                MEDIAN.stroke_width(3),
+            ))
+            .map_err(fail)?
+            .label("median")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], MEDIAN.stroke_width(3)));
+        if let Some(plan) = f.plan {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    years.iter().copied().zip(plan.iter().copied()),
+                    8,
+                    5,
+                    PLAN.stroke_width(2),
+                ))
+                .map_err(fail)?
+                .label("the plan (kpmg-point)")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], PLAN.stroke_width(2)));
+        }
+        if let Some((year, value, label)) = &f.claim {
+            let at = (f64::from(*year), *value);
+            chart
+                .draw_series(std::iter::once(Circle::new(at, 6, PLAN.filled())))
+                .map_err(fail)?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    label.clone(),
+                    (at.0 + 0.4, at.1),
+                    (FONT, 14).into_font().color(&PLAN),
+                )))
+                .map_err(fail)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .label_font((FONT, 13))
+            .draw()
+            .map_err(fail)?;
+        root.present().map_err(fail)?;
+    }
+    Ok(svg)
+}
+
+/// A histogram with the claim's threshold as a vertical line and the
+/// probability written beside it.
+pub fn histogram_chart(
+    title: &str,
+    unit: &str,
+    edges: &[f64],
+    counts: &[u64],
+    threshold: f64,
+    note: &str,
+) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(fail)?;
+        let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.1;
+        let (x0, x1) = (edges[0], edges[edges.len() - 1]);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(80)
+            .build_cartesian_2d(x0..x1, 0f64..top)
+            .map_err(fail)?;
+        chart
+            .configure_mesh()
+            .x_desc(unit)
+            .y_desc("runs")
+            .x_label_formatter(&axis_format(x1 - x0))
+            .y_label_formatter(&axis_format(top))
+            .light_line_style(WHITE)
+            .draw()
+            .map_err(fail)?;
+        chart
+            .draw_series(counts.iter().enumerate().map(|(i, &c)| {
+                Rectangle::new([(edges[i], 0.0), (edges[i + 1], c as f64)], BARS.filled())
+            }))
+            .map_err(fail)?;
+        chart
+            .draw_series(LineSeries::new(
+                [(threshold, 0.0), (threshold, top)],
+                PLAN.stroke_width(3),
+            ))
+            .map_err(fail)?;
+        // The note sits on the side of the line with more room.
+        let right_half = threshold > (x0 + x1) / 2.0;
+        let (px, py) = chart.backend_coord(&(threshold, top * 0.93));
+        let (dx, hpos) = if right_half {
+            (-8, HPos::Right)
+        } else {
+            (8, HPos::Left)
+        };
+        let style = (FONT, 16)
+            .into_font()
+            .color(&PLAN)
+            .pos(Pos::new(hpos, VPos::Center));
+        root.draw(&Text::new(note.to_string(), (px + dx, py), style))
+            .map_err(fail)?;
+        root.present().map_err(fail)?;
+    }
+    Ok(svg)
+}
+
+/// One bar of a tornado: the output with the input low and high.
+pub struct Swing {
+    /// The input's name.
+    pub name: String,
+    /// Output with the input at its P10.
+    pub low: f64,
+    /// Output with the input at its P90.
+    pub high: f64,
+}
+
+/// A tornado: one horizontal bar per input around the base value, widest
+/// first (top).
+pub fn tornado_chart(title: &str, unit: &str, base: f64, swings: &[Swing]) -> Result<String> {
+    let mut svg = String::new();
+    let n = swings.len().max(1);
+    let height = (90 + 28 * n as u32).max(240);
+    {
+        let root = SVGBackend::with_string(&mut svg, (SIZE.0, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(fail)?;
+        let values = swings.iter().flat_map(|s| [s.low, s.high]).chain([base]);
+        let (lo, hi) = padded_range(values, false);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(170)
+            .build_cartesian_2d(lo..hi, 0f64..n as f64)
+            .map_err(fail)?;
+        chart
+            .configure_mesh()
+            .x_desc(unit)
+            .y_labels(0)
+            .x_label_formatter(&axis_format(hi - lo))
+            .light_line_style(WHITE)
+            .disable_y_mesh()
+            .draw()
+            .map_err(fail)?;
+        let row = |i: usize| n as f64 - i as f64 - 0.5;
+        chart
+            .draw_series(swings.iter().enumerate().map(|(i, s)| {
+                Rectangle::new(
+                    [(base, row(i) - 0.35), (s.low, row(i) + 0.35)],
+                    BARS.filled(),
+                )
+            }))
+            .map_err(fail)?
+            .label("parameter at its P10")
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], BARS.filled()));
+        chart
+            .draw_series(swings.iter().enumerate().map(|(i, s)| {
+                Rectangle::new(
+                    [(base, row(i) - 0.35), (s.high, row(i) + 0.35)],
+                    SECOND.filled(),
+                )
+            }))
+            .map_err(fail)?
+            .label("parameter at its P90")
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], SECOND.filled()));
+        chart
+            .draw_series(LineSeries::new(
+                [(base, 0.0), (base, n as f64)],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(fail)?;
+        row_names(&root, &chart, lo, swings.iter().map(|s| s.name.as_str()))?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .label_font((FONT, 13))
+            .draw()
+            .map_err(fail)?;
+        root.present().map_err(fail)?;
+    }
+    Ok(svg)
+}
+
+/// S1 and ST of one input with their intervals.
+pub struct Indices {
+    /// The input's name.
+    pub name: String,
+    /// First-order index and interval.
+    pub s1: (f64, f64, f64),
+    /// Total index and interval.
+    pub st: (f64, f64, f64),
+}
+
+/// Paired bars of S1 and ST per input with interval whiskers.
+pub fn sobol_chart(title: &str, rows: &[Indices]) -> Result<String> {
+    let mut svg = String::new();
+    let n = rows.len().max(1);
+    let height = (90 + 30 * n as u32).max(240);
+    {
+        let root = SVGBackend::with_string(&mut svg, (SIZE.0, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(fail)?;
+        let top = rows
+            .iter()
+            .flat_map(|r| [r.s1.2, r.st.2])
+            .fold(0.1f64, f64::max)
+            .min(1.5)
+            * 1.05;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(170)
+            .build_cartesian_2d(0f64..top, 0f64..n as f64)
+            .map_err(fail)?;
+        chart
+            .configure_mesh()
+            .x_desc("share of output variance")
+            .y_labels(0)
+            .light_line_style(WHITE)
+            .disable_y_mesh()
+            .draw()
+            .map_err(fail)?;
+        let row = |i: usize| n as f64 - i as f64 - 0.5;
+        for (series, colour, pick, offset) in [
+            ("first order S1", BARS, 0usize, 0.02),
+            ("total ST", SECOND, 1usize, -0.38),
+        ] {
+            let value = |r: &Indices| if pick == 0 { r.s1 } else { r.st };
+            chart
+                .draw_series(rows.iter().enumerate().map(|(i, r)| {
+                    let y = row(i) + offset;
+                    Rectangle::new([(0.0, y), (value(r).0.max(0.0), y + 0.36)], colour.filled())
+                }))
+                .map_err(fail)?
+                .label(series)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 20, y + 5)], colour.filled())
+                });
+            chart
+                .draw_series(rows.iter().enumerate().map(|(i, r)| {
+                    let y = row(i) + offset + 0.18;
+                    let (_, lo, hi) = value(r);
+                    PathElement::new(
+                        vec![(lo.max(0.0), y), (hi.max(0.0), y)],
+                        BLACK.stroke_width(2),
+                    )
+                }))
+                .map_err(fail)?;
+        }
+        row_names(&root, &chart, 0.0, rows.iter().map(|r| r.name.as_str()))?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .label_font((FONT, 13))
+            .draw()
+            .map_err(fail)?;
+        root.present().map_err(fail)?;
+    }
+    Ok(svg)
+}
+
+/// Writes `names` left of the plot, one per row from the top (row i is
+/// centred at y = n - i - 1/2), as the category labels of a bar chart.
+fn row_names<'a, DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    chart: &ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    x: f64,
+    names: impl ExactSizeIterator<Item = &'a str>,
+) -> Result<()> {
+    let n = names.len() as f64;
+    for (i, name) in names.enumerate() {
+        let (px, py) = chart.backend_coord(&(x, n - i as f64 - 0.5));
+        let style = (FONT, 13)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Right, VPos::Center));
+        root.draw(&Text::new(name.to_string(), (px - 8, py), style))
+            .map_err(fail)?;
+    }
+    Ok(())
+}
+
+/// The range of `values` with 5 % margins (and 0 included if asked).
+fn padded_range(values: impl Iterator<Item = f64>, include_zero: bool) -> (f64, f64) {
+    let (mut lo, mut hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    if include_zero {
+        lo = lo.min(0.0);
+        hi = hi.max(0.0);
+    }
+    let pad = if hi > lo {
+        0.05 * (hi - lo)
+    } else {
+        1.0_f64.max(hi.abs() * 0.1)
+    };
+    (lo - pad, hi + pad)
+}
+
+/// Formats axis numbers for an axis spanning `span`: thousands separated,
+/// with as many decimals as the span needs.
+fn axis_format(span: f64) -> impl Fn(&f64) -> String {
+    let decimals = if span >= 20.0 {
+        0
+    } else if span >= 2.0 {
+        1
+    } else {
+        2
+    };
+    move |x: &f64| crate::table::number(*x, decimals)
+}

@@ -1,0 +1,339 @@
+//! `report.html`: one self-contained page (well-formed XHTML, charts inline,
+//! no scripts), laid out to print.
+
+use std::fmt::Write;
+
+use super::Report;
+use crate::table::significant;
+
+const STYLE: &str = "
+body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; color: #1a1a1a;
+       max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; }
+h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+h2 { font-size: 1.25rem; border-bottom: 1px solid #ccc; padding-bottom: 0.2rem; margin-top: 2rem; }
+p.lead { font-size: 1.05rem; }
+table { border-collapse: collapse; width: 100%; font-size: 0.88rem; margin: 0.6rem 0 1rem; }
+th, td { border: 1px solid #d0d0d0; padding: 0.25rem 0.45rem; text-align: left; vertical-align: top; }
+th { background: #f2f2f2; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+figure { margin: 1rem 0; break-inside: avoid; page-break-inside: avoid; }
+figure svg { width: 100%; height: auto; }
+figcaption { font-size: 0.85rem; color: #444; }
+.note { background: #fff7e0; border-left: 4px solid #e0a800; padding: 0.4rem 0.7rem; }
+code { font-size: 0.85rem; }
+@media print { body { margin: 0; max-width: none; font-size: 10pt; } h2 { break-after: avoid; }
+               tr { break-inside: avoid; } }
+";
+
+/// Escapes text for XHTML.
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Drops an SVG's XML declaration, if any, so it can be inlined.
+fn inline(svg: &str) -> &str {
+    match svg.find("<svg") {
+        Some(i) => &svg[i..],
+        None => svg,
+    }
+}
+
+fn table(out: &mut String, header: &[&str], rows: &[Vec<(String, bool)>]) {
+    out.push_str("<table><thead><tr>");
+    for h in header {
+        let _ = write!(out, "<th>{}</th>", esc(h));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for row in rows {
+        out.push_str("<tr>");
+        for (cell, numeric) in row {
+            let class = if *numeric { " class=\"num\"" } else { "" };
+            let _ = write!(out, "<td{class}>{}</td>", esc(cell));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table>\n");
+}
+
+fn text(s: impl Into<String>) -> (String, bool) {
+    (s.into(), false)
+}
+
+fn num(s: impl Into<String>) -> (String, bool) {
+    (s.into(), true)
+}
+
+/// The probability as the claims table shows it.
+fn probability(p: f64) -> String {
+    if p == 0.0 || p == 1.0 || (1e-3..=1.0 - 1e-3).contains(&p) {
+        format!("{p:.4}")
+    } else {
+        significant(p, 3)
+    }
+}
+
+/// A number from a CSV to four significant digits; other text as it is.
+fn readable(cell: &str) -> String {
+    cell.parse::<f64>()
+        .map(|x| significant(x, 4))
+        .unwrap_or_else(|_| cell.to_string())
+}
+
+/// The whole page.
+pub(super) fn page(r: &Report) -> String {
+    let mut o = String::new();
+    let name = r
+        .scenario
+        .as_ref()
+        .map(|s| s.name.clone())
+        .or_else(|| {
+            r.run
+                .as_ref()
+                .map(|x| &x.manifest)
+                .or(r.sensitivity.as_ref().map(|x| &x.manifest))
+                .and_then(|m| m["scenario"].as_str().map(str::to_string))
+        })
+        .unwrap_or_default();
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\
+         <meta charset=\"utf-8\"/><title>nexus-mc report: {}</title><style>{STYLE}</style></head>\n<body>\n",
+        esc(&name)
+    );
+    let _ = writeln!(
+        o,
+        "<h1>Biotech Nexus claims under scenario <code>{}</code></h1>",
+        esc(&name)
+    );
+    if let Some(s) = &r.scenario {
+        let _ = writeln!(o, "<p class=\"lead\">{}</p>", esc(&s.description));
+    }
+    if let Some(note) = &r.scenario_note {
+        let _ = writeln!(o, "<p class=\"note\">{}</p>", esc(note));
+    }
+
+    if let Some(run) = &r.run {
+        o.push_str("<h2>The published claims</h2>\n");
+        if let Some(c) = run.claims.first() {
+            let held = if c.probability == 0.0 {
+                format!(
+                    "held in none of them (below {} at 95 % confidence)",
+                    significant(3.0 / c.runs as f64, 2)
+                )
+            } else if c.probability == 1.0 {
+                "held in every one".to_string()
+            } else {
+                format!(
+                    "held in a share {} of them (standard error {})",
+                    probability(c.probability),
+                    significant(c.std_error, 2)
+                )
+            };
+            let _ = writeln!(
+                o,
+                "<p class=\"lead\">In {} runs, the claim \u{201c}{}\u{201d} ({} {} {} {}) {held}.</p>",
+                crate::table::number(c.runs as f64, 0),
+                esc(&c.claim),
+                esc(&c.metric),
+                c.year,
+                esc(&c.op),
+                c.threshold,
+            );
+        }
+        let rows: Vec<Vec<(String, bool)>> = run
+            .claims
+            .iter()
+            .map(|c| {
+                vec![
+                    text(c.claim.clone()),
+                    text(format!("{} {} {} {}", c.metric, c.year, c.op, c.threshold)),
+                    num(probability(c.probability)),
+                    num(significant(c.std_error, 2)),
+                    num(c.runs.to_string()),
+                ]
+            })
+            .collect();
+        table(
+            &mut o,
+            &["claim", "test", "probability", "standard error", "runs"],
+            &rows,
+        );
+    }
+
+    let section = |o: &mut String, title: &str, prefix: &str| {
+        let charts: Vec<_> = r
+            .charts
+            .iter()
+            .filter(|c| c.file.starts_with(prefix))
+            .collect();
+        if charts.is_empty() {
+            return;
+        }
+        let _ = writeln!(o, "<h2>{}</h2>", esc(title));
+        for c in charts {
+            let _ = writeln!(
+                o,
+                "<figure id=\"{}\">{}<figcaption>{}</figcaption></figure>",
+                esc(c.file.trim_end_matches(".svg")),
+                inline(&c.svg),
+                esc(&c.caption)
+            );
+        }
+    };
+    section(&mut o, "Risk bands, 2026-2050", "fan_");
+    section(&mut o, "The 2035 outcomes", "hist_");
+
+    if let Some(sens) = &r.sensitivity {
+        let correlations = sens.manifest["correlations"].as_str().unwrap_or("");
+        if correlations != "none declared" && !correlations.is_empty() {
+            o.push_str("<h2>Which assumption decides it</h2>\n");
+            let _ = writeln!(
+                o,
+                "<p class=\"note\">Correlated inputs: {}.</p>",
+                esc(correlations)
+            );
+        }
+        section(&mut o, "Sobol indices", "sobol_");
+        section(&mut o, "One at a time: tornado", "tornado_");
+        if let Some(switching) = &sens.switching {
+            o.push_str(
+                "<h2>Switching values</h2>\n<p>Each row moves one parameter, the others at \
+                        their medians, until the claim flips.</p>\n",
+            );
+            let rows: Vec<Vec<(String, bool)>> = switching
+                .iter()
+                .filter(|s| !s.switching_value.is_empty())
+                .map(|s| {
+                    vec![
+                        text(s.claim.clone()),
+                        text(s.parameter.clone()),
+                        num(readable(&s.median)),
+                        text(if s.holds_at_median { "holds" } else { "fails" }),
+                        text(s.reading.clone()),
+                    ]
+                })
+                .collect();
+            if rows.is_empty() {
+                o.push_str("<p>No single parameter flips any claim within its range.</p>\n");
+            } else {
+                table(
+                    &mut o,
+                    &["claim", "parameter", "median", "at the medians", "flips"],
+                    &rows,
+                );
+            }
+        }
+    }
+
+    if let Some(s) = &r.scenario {
+        o.push_str("<h2>The scenario's parameters</h2>\n");
+        let rows: Vec<Vec<(String, bool)>> = s
+            .parameters
+            .iter()
+            .map(|p| {
+                let [p5, p50, p95] = p.percentiles();
+                vec![
+                    text(p.param.name()),
+                    text(p.describe()),
+                    num(p5),
+                    num(p50),
+                    num(p95),
+                    text(p.unit.clone()),
+                    text(p.source.clone()),
+                ]
+            })
+            .collect();
+        table(
+            &mut o,
+            &[
+                "parameter",
+                "distribution",
+                "P5",
+                "P50",
+                "P95",
+                "unit",
+                "source",
+            ],
+            &rows,
+        );
+        if !s.correlations.is_empty() {
+            let rows: Vec<Vec<(String, bool)>> = s
+                .correlations
+                .iter()
+                .map(|c| {
+                    vec![
+                        text(format!("{}, {}", c.between.0, c.between.1)),
+                        num(c.rank.to_string()),
+                        text(c.source.clone()),
+                    ]
+                })
+                .collect();
+            table(&mut o, &["rank correlation", "rho", "source"], &rows);
+        }
+        o.push_str("<h2>Anomalies of the plan's model, at this scenario's medians</h2>\n<ul>\n");
+        for (letter, line) in r.anomalies() {
+            let _ = writeln!(o, "<li><b>{letter}</b> {}</li>", esc(&line));
+        }
+        o.push_str("</ul>\n");
+    }
+
+    o.push_str("<h2>Provenance</h2>\n");
+    for m in r
+        .run
+        .iter()
+        .map(|x| &x.manifest)
+        .chain(r.sensitivity.iter().map(|x| &x.manifest))
+    {
+        let get = |k: &str| match &m[k] {
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::String(s) => s.clone(),
+            v => v.to_string(),
+        };
+        let files: Vec<String> = m["config"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|f| {
+                format!(
+                    "{} (SHA-256 {})",
+                    f["origin"].as_str().unwrap_or(""),
+                    f["sha256"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        let mut rows = vec![
+            vec![text("command"), text(get("command"))],
+            vec![text("nexus-mc version"), text(get("version"))],
+            vec![text("scenario files"), text(files.join("; "))],
+            vec![text("seed"), text(get("seed"))],
+        ];
+        for (label, key) in [
+            ("runs", "runs"),
+            ("sampler", "sampler"),
+            ("Sobol base sample N", "base_runs"),
+            ("bootstrap resamples", "bootstrap"),
+        ] {
+            if !m[key].is_null() {
+                rows.push(vec![text(label), text(get(key))]);
+            }
+        }
+        if !m["quantiles"].is_null() {
+            rows.push(vec![
+                text("quantiles"),
+                text(format!(
+                    "{} (relative error at most {})",
+                    m["quantiles"]["method"].as_str().unwrap_or(""),
+                    m["quantiles"]["relative_error"]
+                )),
+            ]);
+        }
+        rows.push(vec![text("started (UTC)"), text(get("started"))]);
+        rows.push(vec![text("wall time, s"), text(get("wall_time_s"))]);
+        table(&mut o, &["", ""], &rows);
+    }
+    o.push_str("</body>\n</html>\n");
+    o
+}

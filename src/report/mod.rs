@@ -1,0 +1,322 @@
+//! Charts and one self-contained page from the outputs of `run` and
+//! `sensitivity`: fan charts, histograms, Sobol and tornado charts as SVG
+//! files under `charts/`, and `report.html` with all of them inlined, the
+//! claim table, the scenario's parameters, the model's anomalies and the
+//! manifests. The page needs no network and no JavaScript, and prints to PDF.
+
+pub mod charts;
+mod html;
+mod read;
+
+use std::path::{Path, PathBuf};
+
+use crate::baseline::Baseline;
+use crate::config::Scenario;
+use crate::error::{Error, Result};
+use crate::model::{Metric, Model, Outputs, YEARS};
+
+use charts::{Fan, Indices, Swing};
+use read::{Found, RunFiles, SensitivityFiles};
+
+/// The fan charts: metric, title, unit.
+const FANS: [(Metric, &str, &str); 4] = [
+    (
+        Metric::GdpTotal,
+        "GDP contribution",
+        "EUR million, 2024 prices",
+    ),
+    (Metric::GdpSharePct, "Share of GDP", "% of GDP"),
+    (Metric::Jobs, "Jobs", "jobs (head count)"),
+    (
+        Metric::NpvCum,
+        "Government NPV, cumulative from 2026",
+        "EUR million, discounted to 2024",
+    ),
+];
+
+/// Sobol and tornado charts show at most this many parameters.
+const TOP: usize = 10;
+
+/// One chart: its file name under `charts/`, caption and SVG.
+pub struct Chart {
+    /// File name, e.g. `fan_gdp_share_pct.svg`.
+    pub file: String,
+    /// What it shows.
+    pub caption: String,
+    /// The SVG document.
+    pub svg: String,
+}
+
+/// Everything the page shows.
+pub struct Report {
+    run: Option<RunFiles>,
+    sensitivity: Option<SensitivityFiles>,
+    scenario: Option<Scenario>,
+    scenario_note: Option<String>,
+    charts: Vec<Chart>,
+}
+
+impl Report {
+    /// Reads the outputs in `dirs` (a `run` or `merge` directory, a
+    /// `sensitivity` directory, or one of each) and draws the charts.
+    pub fn from_dirs(dirs: &[PathBuf]) -> Result<Report> {
+        let mut run = None;
+        let mut sensitivity = None;
+        for dir in dirs {
+            match read::read_dir(dir)? {
+                Found::Run(r) if run.is_none() => run = Some(r),
+                Found::Sensitivity(s) if sensitivity.is_none() => sensitivity = Some(s),
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "{}: a report takes at most one run and one sensitivity directory",
+                        dir.display()
+                    )))
+                }
+            }
+        }
+        let manifest = run
+            .as_ref()
+            .map(|r| &r.manifest)
+            .or(sensitivity.as_ref().map(|s| &s.manifest))
+            .ok_or_else(|| Error::Usage("no output directory given".into()))?;
+        let (scenario, scenario_note) = scenario_of(manifest);
+        let mut report = Report {
+            run,
+            sensitivity,
+            scenario,
+            scenario_note,
+            charts: Vec::new(),
+        };
+        report.charts = report.draw().map_err(Error::Failed)?;
+        Ok(report)
+    }
+
+    /// The charts, in page order.
+    pub fn charts(&self) -> &[Chart] {
+        &self.charts
+    }
+
+    /// Writes `charts/*.svg` and `report.html` into `out`; returns the names
+    /// written (relative to `out`).
+    pub fn write(&self, out: &Path) -> Result<Vec<String>> {
+        let mut written = Vec::new();
+        for chart in &self.charts {
+            let name = format!("charts/{}", chart.file);
+            crate::output::write_atomic(&out.join(&name), |w| w.write_all(chart.svg.as_bytes()))?;
+            written.push(name);
+        }
+        let page = html::page(self);
+        crate::output::write_atomic(&out.join("report.html"), |w| w.write_all(page.as_bytes()))?;
+        written.push("report.html".into());
+        Ok(written)
+    }
+
+    fn draw(&self) -> std::result::Result<Vec<Chart>, String> {
+        let mut out = Vec::new();
+        if let Some(run) = &self.run {
+            let plan = plan_path();
+            for (metric, title, unit) in FANS {
+                let rows: Vec<_> = run
+                    .bands
+                    .iter()
+                    .filter(|b| b.metric == metric.name())
+                    .collect();
+                if rows.is_empty() {
+                    continue;
+                }
+                let col =
+                    |f: fn(&read::BandRow) -> f64| rows.iter().map(|r| f(r)).collect::<Vec<f64>>();
+                let years: Vec<i32> = rows.iter().map(|r| r.year).collect();
+                let claim = run
+                    .claims
+                    .iter()
+                    .find(|c| c.metric == metric.name() && c.year == 2035)
+                    .map(|c| (c.year, c.threshold, format!("plan: {}", c.claim)));
+                let svg = charts::fan_chart(&Fan {
+                    title: &format!("{title}: percentile bands"),
+                    unit,
+                    years: &years,
+                    p05: &col(|r| r.p05),
+                    p25: &col(|r| r.p25),
+                    p50: &col(|r| r.p50),
+                    p75: &col(|r| r.p75),
+                    p95: &col(|r| r.p95),
+                    plan: Some(&plan[metric]),
+                    claim,
+                })?;
+                out.push(Chart {
+                    file: format!("fan_{}.svg", metric.name()),
+                    caption: format!(
+                        "{title} ({unit}), 2026-2050: median, P25-P75 and P5-P95 over the runs; \
+                         dashed, the plan's own path; the dot, the published claim."
+                    ),
+                    svg,
+                });
+            }
+            for (metric, year, threshold) in crate::engine::HISTOGRAMS.map(|(m, y, t)| (m, y, t)) {
+                let rows: Vec<_> = run
+                    .histogram
+                    .iter()
+                    .filter(|h| h.metric == metric.name() && h.year == year)
+                    .collect();
+                // The first and last rows count what lies outside the bins.
+                if rows.len() < 3 {
+                    continue;
+                }
+                let bins = &rows[1..rows.len() - 1];
+                let edges: Vec<f64> = bins
+                    .iter()
+                    .map(|h| h.bin_lo)
+                    .chain(bins.last().map(|h| h.bin_hi))
+                    .collect();
+                let counts: Vec<u64> = bins.iter().map(|h| h.count).collect();
+                let claim = run
+                    .claims
+                    .iter()
+                    .find(|c| c.metric == metric.name() && c.year == year);
+                let note = claim
+                    .map(|c| {
+                        format!(
+                            "P({} {}) = {:.4}",
+                            c.op,
+                            crate::table::significant(c.threshold, 4),
+                            c.probability
+                        )
+                    })
+                    .unwrap_or_default();
+                let (title, unit) = match metric {
+                    Metric::GdpSharePct => ("Share of GDP in 2035", "% of GDP"),
+                    _ => (
+                        "Government NPV 2026-2035",
+                        "EUR million, discounted to 2024",
+                    ),
+                };
+                out.push(Chart {
+                    file: format!("hist_{}_{year}.svg", metric.name()),
+                    caption: format!(
+                        "{title}: runs per bin ({unit}); the line is the published claim's threshold."
+                    ),
+                    svg: charts::histogram_chart(title, unit, &edges, &counts, threshold, &note)?,
+                });
+            }
+        }
+        if let Some(sens) = &self.sensitivity {
+            for output in outputs_of(sens) {
+                if let Some(sobol) = &sens.sobol {
+                    let mut rows: Vec<_> = sobol
+                        .iter()
+                        .filter(|r| r.output == output && r.st > 0.0)
+                        .collect();
+                    rows.sort_by(|a, b| b.st.total_cmp(&a.st));
+                    rows.truncate(TOP);
+                    let indices: Vec<Indices> = rows
+                        .iter()
+                        .map(|r| Indices {
+                            name: r.parameter.clone(),
+                            s1: (r.s1, r.s1_lo, r.s1_hi),
+                            st: (r.st, r.st_lo, r.st_hi),
+                        })
+                        .collect();
+                    out.push(Chart {
+                        file: format!("sobol_{}.svg", output.replace(':', "_")),
+                        caption: format!(
+                            "Sobol indices of {output}: the share of its variance due to each \
+                             parameter alone (S1) and with its interactions (ST), with bootstrap \
+                             intervals; the {TOP} largest."
+                        ),
+                        svg: charts::sobol_chart(&format!("Sobol indices: {output}"), &indices)?,
+                    });
+                }
+                if let Some(tornado) = &sens.tornado {
+                    let mut rows: Vec<_> = tornado.iter().filter(|r| r.output == output).collect();
+                    rows.truncate(TOP);
+                    let Some(base) = rows.first().map(|r| r.base) else {
+                        continue;
+                    };
+                    let swings: Vec<Swing> = rows
+                        .iter()
+                        .map(|r| Swing {
+                            name: r.parameter.clone(),
+                            low: r.output_at_p10,
+                            high: r.output_at_p90,
+                        })
+                        .collect();
+                    out.push(Chart {
+                        file: format!("tornado_{}.svg", output.replace(':', "_")),
+                        caption: format!(
+                            "Tornado of {output}: each parameter at its P10 and P90, the others \
+                             at their medians; the {TOP} widest swings."
+                        ),
+                        svg: charts::tornado_chart(
+                            &format!("Tornado: {output}"),
+                            &output,
+                            base,
+                            &swings,
+                        )?,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The anomalies of the plan's model (MODEL.md section 4) at the
+    /// scenario's medians.
+    fn anomalies(&self) -> Vec<(char, String)> {
+        self.scenario
+            .as_ref()
+            .map(|s| Baseline::new(s, s.point()).anomalies())
+            .unwrap_or_default()
+    }
+}
+
+/// The outputs a sensitivity analysis covered, in file order.
+fn outputs_of(sens: &SensitivityFiles) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let all = sens
+        .sobol
+        .iter()
+        .flatten()
+        .map(|r| &r.output)
+        .chain(sens.tornado.iter().flatten().map(|r| &r.output));
+    for name in all {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    names
+}
+
+/// The plan's own path: kpmg-point's baseline.
+fn plan_path() -> Outputs {
+    let kpmg = Scenario::load("kpmg-point").expect("shipped scenario");
+    let mut out = Outputs::default();
+    Model::new(&kpmg.schedules).evaluate(&kpmg.point(), &mut out);
+    debug_assert_eq!(out[Metric::GdpTotal].len(), YEARS);
+    out
+}
+
+/// The scenario a manifest names, if its files are unchanged.
+fn scenario_of(manifest: &serde_json::Value) -> (Option<Scenario>, Option<String>) {
+    let files: Vec<crate::config::ConfigFile> =
+        serde_json::from_value(manifest["config"].clone()).unwrap_or_default();
+    let Some(top) = files.last() else {
+        return (None, Some("the manifest names no scenario file".into()));
+    };
+    let spec = top.origin.strip_prefix("shipped:").unwrap_or(&top.origin);
+    match Scenario::load(spec) {
+        Ok(s) if s.files == files => (Some(s), None),
+        Ok(_) => (
+            None,
+            Some(format!(
+                "{} has changed since these outputs were written (SHA-256 differs), so its \
+                 parameter table is not shown",
+                top.origin
+            )),
+        ),
+        Err(e) => (
+            None,
+            Some(format!("{} cannot be read now: {e}", top.origin)),
+        ),
+    }
+}

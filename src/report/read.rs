@@ -1,0 +1,158 @@
+//! Reading back the files `run` and `sensitivity` wrote: only the columns
+//! the report shows.
+
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// A row of bands.csv.
+#[derive(Clone, Debug, Deserialize)]
+pub struct BandRow {
+    pub metric: String,
+    pub year: i32,
+    pub p05: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p95: f64,
+}
+
+/// A row of claims.csv.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ClaimRow {
+    pub claim: String,
+    pub metric: String,
+    pub year: i32,
+    pub op: String,
+    pub threshold: f64,
+    pub probability: f64,
+    pub std_error: f64,
+    pub runs: u64,
+}
+
+/// A row of histogram.csv.
+#[derive(Clone, Debug, Deserialize)]
+pub struct HistogramRow {
+    pub metric: String,
+    pub year: i32,
+    pub bin_lo: f64,
+    pub bin_hi: f64,
+    pub count: u64,
+}
+
+/// A row of sobol.csv.
+#[derive(Clone, Debug, Deserialize)]
+pub struct SobolRow {
+    pub output: String,
+    pub parameter: String,
+    pub s1: f64,
+    pub s1_lo: f64,
+    pub s1_hi: f64,
+    pub st: f64,
+    pub st_lo: f64,
+    pub st_hi: f64,
+}
+
+/// A row of tornado.csv.
+#[derive(Clone, Debug, Deserialize)]
+pub struct TornadoRow {
+    pub output: String,
+    pub parameter: String,
+    pub output_at_p10: f64,
+    pub output_at_p90: f64,
+    pub base: f64,
+}
+
+/// A row of switching_values.csv.
+#[derive(Clone, Debug, Deserialize)]
+pub struct SwitchingRow {
+    pub claim: String,
+    pub parameter: String,
+    pub median: String,
+    pub holds_at_median: bool,
+    pub switching_value: String,
+    pub reading: String,
+}
+
+/// The outputs of one `run` (or `merge`).
+pub struct RunFiles {
+    pub manifest: serde_json::Value,
+    pub bands: Vec<BandRow>,
+    pub claims: Vec<ClaimRow>,
+    pub histogram: Vec<HistogramRow>,
+}
+
+/// The outputs of one `sensitivity`.
+pub struct SensitivityFiles {
+    pub manifest: serde_json::Value,
+    pub sobol: Option<Vec<SobolRow>>,
+    pub tornado: Option<Vec<TornadoRow>>,
+    pub switching: Option<Vec<SwitchingRow>>,
+}
+
+fn bad(path: &Path, why: impl std::fmt::Display) -> Error {
+    Error::Usage(format!("{}: {why}", path.display()))
+}
+
+fn table<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| bad(path, e))?;
+    reader
+        .deserialize()
+        .collect::<std::result::Result<Vec<T>, _>>()
+        .map_err(|e| bad(path, format!("not as nexus-mc writes it: {e}")))
+}
+
+fn optional<T: DeserializeOwned>(path: &Path) -> Result<Option<Vec<T>>> {
+    if path.is_file() {
+        table(path).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+fn manifest(dir: &Path) -> Result<serde_json::Value> {
+    let path = dir.join(crate::output::MANIFEST_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        bad(
+            &path,
+            format!("{e}; a complete nexus-mc output directory has a manifest.json"),
+        )
+    })?;
+    serde_json::from_str(&text).map_err(|e| bad(&path, e))
+}
+
+/// What a directory holds: a run, a sensitivity analysis, or neither.
+pub enum Found {
+    Run(RunFiles),
+    Sensitivity(SensitivityFiles),
+}
+
+/// Reads the outputs in `dir`, telling a run from a sensitivity analysis by
+/// its manifest.
+pub fn read_dir(dir: &Path) -> Result<Found> {
+    let manifest = manifest(dir)?;
+    match manifest["command"].as_str() {
+        Some("run") | Some("merge") => Ok(Found::Run(RunFiles {
+            bands: table(&dir.join("bands.csv"))?,
+            claims: table(&dir.join("claims.csv"))?,
+            histogram: optional(&dir.join("histogram.csv"))?.unwrap_or_default(),
+            manifest,
+        })),
+        Some("sensitivity") => Ok(Found::Sensitivity(SensitivityFiles {
+            sobol: optional(&dir.join("sobol.csv"))?,
+            tornado: optional(&dir.join("tornado.csv"))?,
+            switching: optional(&dir.join("switching_values.csv"))?,
+            manifest,
+        })),
+        other => Err(bad(
+            &dir.join(crate::output::MANIFEST_FILE),
+            format!(
+                "command {other:?} is neither run, merge nor sensitivity; \
+                 give the --out directory of one of those"
+            ),
+        )),
+    }
+}
