@@ -98,8 +98,10 @@ impl Schedules {
 pub struct Model {
     public: [f64; YEARS],
     enabling: [f64; YEARS],
-    /// cum_public[k] = sum of public[v] for v < k: drug-line windows in O(1).
-    cum_public: [f64; YEARS + 1],
+    /// Prefix sums of public investment, padded so that any drug-line window
+    /// is a plain slice: `cum_public[PAD + i]` = sum of public[v] for v < i,
+    /// 0 for i <= 0 (built once, so evaluating never allocates).
+    cum_public: Vec<f64>,
     /// w_p: the public part of total investment per public euro, by phase.
     public_part: [f64; PHASES],
     /// w_p (1/s_p - 1): the induced private part per public euro, by phase.
@@ -112,9 +114,11 @@ pub struct Model {
 impl Model {
     /// Prepares the model for a scenario's schedules.
     pub fn new(s: &Schedules) -> Model {
-        let mut cum_public = [0.0; YEARS + 1];
+        let longest_lag = s.phase_lag.iter().max().copied().unwrap_or(0) as usize;
+        let mut cum_public = vec![0.0; pad(longest_lag) + YEARS + 1];
+        let at = pad(longest_lag);
         for (v, p) in s.public_investment.iter().enumerate() {
-            cum_public[v + 1] = cum_public[v] + p;
+            cum_public[at + v + 1] = cum_public[at + v] + p;
         }
         let public_part = s.phase_weights;
         let private_part: [f64; PHASES] =
@@ -148,92 +152,130 @@ impl Model {
         let scale_p = p[Param::PublicInvestmentScale];
         let scale_r = p[Param::EnablingScale];
         let (rate_gs, rate_d) = tax_rates(p);
-        let per_job = p[Param::ValueAddedPerJob];
-
-        // Total investment per public euro, and its split over phases.
+        let per_job = 1.0 / p[Param::ValueAddedPerJob];
+        // Total investment per public euro, and G per public euro.
         let invest_per_public = self.public_part_sum + additionality * self.private_part_sum;
+        let g_per_public = m * invest_per_public;
+
+        // Every output row is written in place, one loop per row where the
+        // row does not depend on the year before, so the loops vectorise.
+        let [public, enabling, g, s, d, total, share, jobs, tax, cash_flow, df, discounted, npv_cum] =
+            out.rows_mut();
+        for t in 0..YEARS {
+            public[t] = scale_p * self.public[t];
+            enabling[t] = scale_r * self.enabling[t];
+        }
+
+        // Lasting growth: what each of the first ten years adds (on G before
+        // displacement), by recurrence while it is fed, then in closed form.
+        let mut added = [0.0; LASTING_YEARS];
+        for t in 0..LASTING_YEARS {
+            added[t] = sigma * g_per_public * public[t];
+        }
+        if p.lasting_seed() == LastingSeed::Published {
+            added[0] = p[Param::LastingSeed2026];
+        }
+        let mut powers = [1.0; YEARS];
+        for j in 1..YEARS {
+            powers[j] = powers[j - 1] * growth;
+        }
+        match p.after_2035() {
+            After2035::Expire => {
+                // S_t = sum of A_v g^(t-v) over the living vintages v
+                //     = g^t (Q[last + 1] - Q[first]), Q the prefix sums of A_v g^-v.
+                let life = p[Param::LastingLife] as usize;
+                let mut q = [0.0; LASTING_YEARS + 1];
+                let mut shrink = 1.0;
+                for v in 0..LASTING_YEARS {
+                    q[v + 1] = q[v] + added[v] * shrink;
+                    shrink /= growth;
+                }
+                for (t, s) in s.iter_mut().enumerate() {
+                    let first = (t + 1).saturating_sub(life).min(LASTING_YEARS);
+                    let last = t.min(LASTING_YEARS - 1);
+                    *s = if first > last {
+                        0.0
+                    } else {
+                        powers[t] * (q[last + 1] - q[first])
+                    };
+                }
+            }
+            after => {
+                let mut lasting = 0.0;
+                for t in 0..LASTING_YEARS {
+                    lasting = growth * lasting + added[t];
+                    s[t] = lasting;
+                }
+                for t in LASTING_YEARS..YEARS {
+                    s[t] = match after {
+                        After2035::Freeze => lasting,
+                        _ => lasting * powers[t + 1 - LASTING_YEARS],
+                    };
+                }
+            }
+        }
+
+        // Drugs launched from vintage v sell in years v+lag+1 ..= v+lag+N, so
+        // D_t = sum_k f_k (C[t - lag_k + 1] - C[t - lag_k + 1 - N]) with C the
+        // prefix sums of P: two slices of the padded C per phase.
         let drug_factor =
             m * scale_p * p[Param::DrugSales] * p[Param::NlProductionShare] / p[Param::DrugCost];
         let lag_shift = p[Param::PhaseLagShift] as i64;
         let sales_years = p[Param::DrugSalesYears] as i64;
-        let mut phase_factor = [0.0; PHASES];
-        let mut launch_lag = [0i64; PHASES];
+        let origin = self.cum_public.len() - YEARS - 1;
+        d.fill(0.0);
         for k in 0..PHASES {
-            phase_factor[k] =
-                drug_factor * (self.public_part[k] + additionality * self.private_part[k]);
-            launch_lag[k] = self.phase_lag[k] + lag_shift + 1;
-        }
-
-        // Lasting growth: what each of the first ten years adds.
-        let mut added = [0.0; LASTING_YEARS];
-        let after = p.after_2035();
-        let life = p[Param::LastingLife] as usize;
-        let mut lasting = 0.0;
-        // growth^j for j < YEARS, for expiring vintages.
-        let mut powers = [1.0; YEARS];
-        if after == After2035::Expire {
-            for j in 1..YEARS {
-                powers[j] = powers[j - 1] * growth;
+            let factor = drug_factor * (self.public_part[k] + additionality * self.private_part[k]);
+            let launch = self.phase_lag[k] + lag_shift + 1;
+            let newest = &self.cum_public[window(origin, 1 - launch)..][..YEARS];
+            let oldest = &self.cum_public[window(origin, 1 - launch - sales_years)..][..YEARS];
+            for ((d, n), o) in d.iter_mut().zip(newest).zip(oldest) {
+                *d += factor * (n - o);
             }
         }
 
+        // Discounting and the GDP denominator (as its inverse).
         let discount = 1.0 / (1.0 + p[Param::DiscountRate]);
-        let mut df = discount.powi(FIRST_YEAR - DISCOUNT_BASE_YEAR);
         let gdp_growth = 1.0 + p[Param::GdpGrowth];
-        let mut gdp = p[Param::GdpBase] * gdp_growth.powi(FIRST_YEAR - GDP_BASE_YEAR);
-        let mut npv = 0.0;
+        let shrink = 1.0 / gdp_growth;
+        let mut per_gdp = [0.0; YEARS];
+        df[0] = discount.powi(FIRST_YEAR - DISCOUNT_BASE_YEAR);
+        per_gdp[0] = 100.0 / (p[Param::GdpBase] * gdp_growth.powi(FIRST_YEAR - GDP_BASE_YEAR));
+        for t in 1..YEARS {
+            df[t] = df[t - 1] * discount;
+            per_gdp[t] = per_gdp[t - 1] * shrink;
+        }
 
         for t in 0..YEARS {
-            let public = scale_p * self.public[t];
-            let enabling = scale_r * self.enabling[t];
-            let g = m * public * invest_per_public;
-
-            if t < LASTING_YEARS {
-                added[t] = if t == 0 && p.lasting_seed() == LastingSeed::Published {
-                    p[Param::LastingSeed2026]
-                } else {
-                    sigma * g
-                };
-            }
-            lasting = match after {
-                After2035::Freeze if t >= LASTING_YEARS => lasting,
-                After2035::Expire => expiring_sum(&added, t, life, &powers),
-                _ => growth * lasting + if t < LASTING_YEARS { added[t] } else { 0.0 },
-            };
-
-            // Drugs launched from vintage v sell in years v+lag+1 ..= v+lag+N.
-            let mut drugs = 0.0;
-            for k in 0..PHASES {
-                let newest = (t as i64 - launch_lag[k] + 1).clamp(0, YEARS as i64) as usize;
-                let oldest =
-                    (t as i64 - launch_lag[k] + 1 - sales_years).clamp(0, YEARS as i64) as usize;
-                drugs += phase_factor[k] * (self.cum_public[newest] - self.cum_public[oldest]);
-            }
-
-            let (g, s, d) = (kept * g, kept * lasting, kept * drugs);
-            let total = g + s + d;
-            let tax = rate_gs * (g + s) + rate_d * d;
-            let cash_flow = tax - public - enabling;
-            npv += cash_flow * df;
-
-            out[Metric::PublicInvestment][t] = public;
-            out[Metric::EnablingConditions][t] = enabling;
-            out[Metric::GdpInvestment][t] = g;
-            out[Metric::GdpLasting][t] = s;
-            out[Metric::GdpDrugs][t] = d;
-            out[Metric::GdpTotal][t] = total;
-            out[Metric::GdpSharePct][t] = 100.0 * total / gdp;
-            out[Metric::Jobs][t] = total / per_job;
-            out[Metric::Tax][t] = tax;
-            out[Metric::CashFlow][t] = cash_flow;
-            out[Metric::DiscountFactor][t] = df;
-            out[Metric::DiscountedCashFlow][t] = cash_flow * df;
-            out[Metric::NpvCum][t] = npv;
-
-            df *= discount;
-            gdp *= gdp_growth;
+            g[t] = kept * g_per_public * public[t];
+            s[t] *= kept;
+            d[t] *= kept;
+            total[t] = g[t] + s[t] + d[t];
+            tax[t] = rate_gs * (g[t] + s[t]) + rate_d * d[t];
+            cash_flow[t] = tax[t] - public[t] - enabling[t];
+            share[t] = total[t] * per_gdp[t];
+            jobs[t] = total[t] * per_job;
+            discounted[t] = cash_flow[t] * df[t];
+        }
+        let mut npv = 0.0;
+        for t in 0..YEARS {
+            npv += discounted[t];
+            npv_cum[t] = npv;
         }
     }
+}
+
+/// Most years a drug window can reach before 2026, for the longest phase lag:
+/// the lag, the largest `phase_lag_shift` (15), one year to launch and the
+/// most sales years (40), so no window needs clamping.
+const fn pad(longest_lag: usize) -> usize {
+    longest_lag + 15 + 1 + 40
+}
+
+/// Index into the padded prefix sums of offset `i` from 2026, clamped at the
+/// padding (only reached by parameters outside their domains).
+fn window(origin: usize, i: i64) -> usize {
+    (origin as i64 + i).max(0) as usize
 }
 
 /// Tax revenue per euro of (G + S) and per euro of D under the chosen method.
@@ -245,12 +287,4 @@ pub fn tax_rates(p: &ParamSet) -> (f64, f64) {
         ),
         TaxMethod::Wage => (p[Param::WageTaxRate], p[Param::DrugTaxRate]),
     }
-}
-
-/// S_t when each year's addition grows (`powers[j]` = growth^j) and drops out
-/// after `life` years.
-fn expiring_sum(added: &[f64; LASTING_YEARS], t: usize, life: usize, powers: &[f64; YEARS]) -> f64 {
-    let first_alive = (t + 1).saturating_sub(life);
-    let last = t.min(LASTING_YEARS - 1);
-    (first_alive..=last).map(|v| added[v] * powers[t - v]).sum()
 }

@@ -89,6 +89,13 @@ impl Outputs {
     }
 }
 
+impl Outputs {
+    /// Every row at once, in [`Metric::ALL`] order, for the model to fill.
+    pub(super) fn rows_mut(&mut self) -> &mut [[f64; YEARS]; Metric::COUNT] {
+        &mut self.rows
+    }
+}
+
 impl Index<Metric> for Outputs {
     type Output = [f64; YEARS];
     fn index(&self, m: Metric) -> &[f64; YEARS] {
