@@ -48,8 +48,8 @@ pub enum Distribution {
         max: f64,
         /// Whether the user gave it as a PERT (for display).
         pert: bool,
-        /// The `rand_distr` sampler for the unit beta.
-        sampler: rand_distr::Beta<f64>,
+        /// How Monte Carlo draws the unit beta.
+        sampler: BetaSampler,
     },
     /// Normal with `mean` and standard deviation `sd`.
     Normal {
@@ -94,6 +94,45 @@ pub enum Distribution {
 pub const WEIGHT_TOLERANCE: f64 = 1e-9;
 /// Default PERT shape.
 pub const PERT_LAMBDA: f64 = 4.0;
+/// An exact sampler of the unit beta distribution.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum BetaSampler {
+    /// Both shapes at least 1 (every PERT): X / (X + Y) with X, Y gamma
+    /// draws (Marsaglia-Tsang), about twice as fast as Cheng's algorithm.
+    GammaRatio(rand_distr::Gamma<f64>, rand_distr::Gamma<f64>),
+    /// A shape below 1: Cheng's algorithm (`rand_distr::Beta`), which stays
+    /// exact where small gamma draws would underflow.
+    Cheng(rand_distr::Beta<f64>),
+}
+
+impl BetaSampler {
+    fn new(alpha: f64, beta: f64) -> Result<Self, String> {
+        let err = |e: &dyn fmt::Display| e.to_string();
+        if alpha >= 1.0 && beta >= 1.0 {
+            Ok(BetaSampler::GammaRatio(
+                rand_distr::Gamma::new(alpha, 1.0).map_err(|e| err(&e))?,
+                rand_distr::Gamma::new(beta, 1.0).map_err(|e| err(&e))?,
+            ))
+        } else {
+            Ok(BetaSampler::Cheng(
+                rand_distr::Beta::new(alpha, beta).map_err(|e| err(&e))?,
+            ))
+        }
+    }
+
+    /// One draw in (0, 1).
+    #[inline]
+    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            BetaSampler::GammaRatio(x, y) => {
+                let a = x.sample(rng);
+                a / (a + y.sample(rng))
+            }
+            BetaSampler::Cheng(b) => b.sample(rng),
+        }
+    }
+}
+
 /// The smallest probability a sampler's uniform can carry (2^-53): unbounded
 /// families never draw beyond their quantiles at `TAIL` and `1 - TAIL`.
 pub const TAIL: f64 = 1.0 / 9_007_199_254_740_992.0;
@@ -199,7 +238,7 @@ impl Distribution {
                 return Err(format!("{name} = {x} must be > 0"));
             }
         }
-        let sampler = rand_distr::Beta::new(alpha, beta).map_err(|e| e.to_string())?;
+        let sampler = BetaSampler::new(alpha, beta)?;
         Ok(Distribution::ScaledBeta {
             alpha,
             beta,
@@ -398,15 +437,15 @@ impl Distribution {
         }
     }
 
-    /// One Monte Carlo draw: `rand_distr`'s sampler for the beta family
-    /// (and so PERT), the inverse CDF of an open-interval uniform otherwise,
+    /// One Monte Carlo draw: a [`BetaSampler`] for the beta family (and so
+    /// PERT), the inverse CDF of an open-interval uniform otherwise,
     /// so a draw never leaves [`support`](Self::support).
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Distribution::Fixed(x) => *x,
             Distribution::ScaledBeta {
                 min, max, sampler, ..
-            } => min + (max - min) * sampler.sample(rng),
+            } => min + (max - min) * sampler.draw(rng),
             _ => self.quantile(rng.sample(rand_distr::Open01)),
         }
     }

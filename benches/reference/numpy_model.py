@@ -10,6 +10,17 @@ sources. Python 3.11 + NumPy only.
         -n 1000000 --seed 42 --out /tmp/np-run
     python3 benches/reference/numpy_model.py --config distributions/kpmg-point.toml \
         --baseline --out /tmp/np-base
+    python3 benches/reference/numpy_model.py --self-check     # kpmg-point vs MODEL.md s.3
+
+Monte Carlo prints `numpy: N runs in T s, R runs/s`; T covers sampling (with
+the rank correlation), evaluation and bands, not start-up, TOML parsing or CSV
+writing. `--timings` adds the split per phase on stderr. Single-threaded.
+
+What it implements: the model of MODEL.md s.2 with the DESIGN.md stress
+parameters and switches (`evaluate`); every distribution family of the README
+(`sample_param`, medians in `median_param`); Iman-Conover rank correlation over
+the whole sample (`iman_conover`); bands with exact quantiles of rank
+ceil(q N) (`band_rows`).
 
 Layout: internally every yearly quantity is a (25, N) array (year-major, so
 that one year of all runs is contiguous and the per-year loop works on
@@ -407,20 +418,20 @@ def iman_conover(params: dict, correlations: list, rng: np.random.Generator) -> 
         i, j = (names.index(v) for v in c["between"])
         target[i, j] = target[j, i] = 2 * math.sin(math.pi * c["rank"] / 6)
     scores = norm_ppf_approx(np.arange(1, n + 1) / (n + 1))
-    s = np.empty((n, k))
+    s = np.empty((k, n))                         # one row per variable (contiguous)
     for j in range(k):
-        s[:, j] = rng.permutation(scores)
-    e = np.corrcoef(s, rowvar=False)
+        s[j] = rng.permutation(scores)
+    e = np.corrcoef(s)                           # the scores' own sample correlation
     q = np.linalg.cholesky(e)                    # E = Q Q^T
     p = np.linalg.cholesky(target)               # target = P P^T
-    t = s @ (p @ np.linalg.inv(q)).T             # corr(t) = target
+    t = (p @ np.linalg.inv(q)) @ s               # whitened, then coloured: corr(t) = target
     del s
     for j, v in enumerate(names):
         x = params[v]
         if np.ndim(x) == 0:
             continue                             # a fixed value: nothing to reorder
         out = np.empty_like(x)
-        out[np.argsort(t[:, j])] = np.sort(x)    # rank r of the score gets the r-th smallest value
+        out[np.argsort(t[j])] = np.sort(x)       # rank r of the score gets the r-th smallest value
         params[v] = out
 
 
@@ -524,7 +535,8 @@ def evaluate(params: dict, sched: dict, n: int, outputs=OUTPUTS, out: dict | Non
         tab_e[off] = 1.0
         base = off - life
         # after the last vintage has expired S is exactly 0, not a rounding residue
-        dead_year = np.where(is_exp, life + N_INVEST, -1)  # year index of S = 0 from then on
+        # the last vintage (index 9) lives through index 9 + life - 1, so from index 9 + life on S = 0
+        dead_year = np.where(is_exp, life + N_INVEST - 1, -1)
         dead_years = set(np.unique(dead_year).tolist())
 
     # --- drug line (MODEL.md s.2 and anomaly C): vintage v of phase p sells in
@@ -657,6 +669,7 @@ def band_rows(store: np.ndarray) -> list[tuple]:
     # rank ceil(q n), in exact integer arithmetic (q = pct / 100); 0-based index rank-1
     kth = [max((pct * n + 99) // 100, 1) - 1 for pct in BAND_PCTS]
     rows = []
+    dev = np.empty(n)                       # one scratch buffer, reused
     for k, metric in enumerate(BAND_METRICS):
         for i, year in enumerate(YEARS):
             col = store[k, i]
@@ -664,7 +677,7 @@ def band_rows(store: np.ndarray) -> list[tuple]:
             # mean and sd about a shift c (the median): better conditioned, and
             # exactly (c, 0) when every run gives the same value (kpmg-point)
             c = col[kth[3]]
-            dev = col - c
+            np.subtract(col, c, out=dev)
             mdev = dev.mean()
             mean = c + mdev
             dev -= mdev
@@ -679,13 +692,15 @@ def run_monte_carlo(sc: Scenario, n: int, seed: int, batch: int = 1 << 17,
 
     Memory: the exact quantiles keep every value of the five band metrics,
     5 x 25 x N float64 = 1,000 bytes per run (1 GB at 1 M runs, 10 GB at 10 M),
-    plus the drawn parameters (at most 27 x 8 bytes = 216 bytes per run, about
-    150 bytes for central, ~1.5 GB at 10 M) and Iman-Conover scratch for the
-    correlated columns (~5 x 8 x k bytes per run while it runs). Per batch the
-    evaluation only holds (batch,) rows, ~30 of them (30 MB at 2^17 runs).
-    So 10 M runs need about 12-13 GB, within a 24 GiB machine.
+    plus the drawn parameters (18 drawn in central: 16 float64 + 2 int8 switches,
+    about 130 bytes per run, 1.3 GB at 10 M; fixed ones stay scalars), freed
+    before the bands, and Iman-Conover scratch for the k correlated columns
+    (about 3 x 8 x k bytes per run, briefly). Per batch the evaluation holds
+    only (batch,) rows, ~30 of them (~30 MB at 2^17 runs), and the bands one
+    N-long scratch row. Measured: central at 10 M runs peaks at 11.2 GB RSS
+    (/usr/bin/time -v), so 10 M fit a 24 GiB machine; the limit is about 20 M.
     """
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     params = sample_scenario(sc, n, seed)
     t1 = time.perf_counter()
     # exact quantiles: every value of the five band metrics, year-major per metric
@@ -695,13 +710,14 @@ def run_monte_carlo(sc: Scenario, n: int, seed: int, batch: int = 1 << 17,
         sub = {k: (v[start:stop] if np.ndim(v) == 1 else v) for k, v in params.items()}
         evaluate(sub, sc.sched, stop - start, outputs=BAND_METRICS,
                  out={mname: store[j, :, start:stop] for j, mname in enumerate(BAND_METRICS)})
-    del params
+    del params, sub                 # (the batch views keep the parameter arrays alive)
     t2 = time.perf_counter()
     rows = band_rows(store)
     t3 = time.perf_counter()
     if timings:
         print(f"timings: sampling + correlation {t1 - t0:.3f} s, evaluation {t2 - t1:.3f} s, "
-              f"bands {t3 - t2:.3f} s", file=sys.stderr)
+              f"bands {t3 - t2:.3f} s; process CPU time {time.process_time() - c0:.3f} s",
+              file=sys.stderr)
     return rows, t3 - t0
 
 
@@ -719,18 +735,66 @@ def write_baseline(path: str, res: dict) -> None:
             fh.write(",".join([str(int(year))] + [repr(float(res[o][0, i])) for o in OUTPUTS]) + "\n")
 
 
+# MODEL.md s.3, "With the formulas above": the figures kpmg-point must give, to the unit
+# (EUR m; jobs a head count), and the Tabel 2 cells that reproduce to the published rounding.
+SELF_CHECK = (
+    ("Y 2035", "gdp_total", 2035, 12601, "kpmg"),
+    ("NPV 2026-2035", "npv_cum", 2035, 1477, "kpmg"),
+    ("D 2030", "gdp_drugs", 2030, 246, "kpmg"),
+    ("D 2035", "gdp_drugs", 2035, 1279, "kpmg"),
+    ("jobs 2035", "jobs", 2035, 21002, "kpmg"),
+    ("alternative-tax NPV 2026-2035", "npv_cum", 2035, 10287, "wage"),
+    ("S 2026", "gdp_lasting", 2026, 394, "kpmg"),
+    ("S 2030", "gdp_lasting", 2030, 2730, "kpmg"),
+    ("S 2035", "gdp_lasting", 2035, 7191, "kpmg"),
+    ("CF 2026", "cash_flow", 2026, -60, "kpmg"),
+    ("CF 2030", "cash_flow", 2030, 84, "kpmg"),
+    ("CF 2035", "cash_flow", 2035, 681, "kpmg"),
+    ("discounted CF 2035", "discounted_cash_flow", 2035, 503, "kpmg"),
+)
+
+
+def self_check(path: str) -> bool:
+    """Evaluate kpmg-point and compare with MODEL.md s.3 (rounded to the unit)."""
+    sc = Scenario(path)
+    point = point_scenario(sc)
+    res = {"kpmg": evaluate(dict(point, tax_method="kpmg"), sc.sched, 1),
+           "wage": evaluate(dict(point, tax_method="wage"), sc.sched, 1)}
+    ok = True
+    for label, out, year, want, method in SELF_CHECK:
+        got = float(res[method][out][0, year - FIRST_YEAR])
+        hit = round(got) == want
+        ok &= hit
+        print(f"{label:32s} {got:14.4f}  MODEL.md {want:>7,}  {'ok' if hit else 'DIFFERS'}")
+    gs = {y: float(res["kpmg"]["gdp_investment"][0, y - FIRST_YEAR] + res["kpmg"]["gdp_lasting"][0, y - FIRST_YEAR])
+          for y in (2026, 2030, 2035)}
+    for y, want in ((2026, 2460), (2030, 6862), (2035, 11322)):
+        hit = round(gs[y]) == want
+        ok &= hit
+        print(f"{'G+S ' + str(y):32s} {gs[y]:14.4f}  MODEL.md {want:>7,}  {'ok' if hit else 'DIFFERS'}")
+    return ok
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--config", required=True, help="scenario TOML file")
+    ap.add_argument("--config", help="scenario TOML file")
     ap.add_argument("-n", type=float, default=1_000_000, help="Monte Carlo runs (1e6 allowed)")
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--out", required=True, help="output directory (created if missing)")
+    ap.add_argument("--out", help="output directory (created if missing)")
     ap.add_argument("--baseline", action="store_true",
                     help="evaluate the point values (every parameter at its median) once; write baseline.csv")
     ap.add_argument("--batch", type=int, default=1 << 17,
                     help="runs per evaluation batch (2^17: one (batch,) row of float64 is 1 MiB, about an L2 cache)")
     ap.add_argument("--timings", action="store_true", help="print the time of each phase to stderr")
+    ap.add_argument("--self-check", action="store_true",
+                    help="compare kpmg-point (or --config) with the MODEL.md s.3 figures; exit 1 if any differs")
     args = ap.parse_args(argv)
+    if args.self_check:
+        here = os.path.dirname(os.path.abspath(__file__))
+        path = args.config or os.path.join(here, "..", "..", "distributions", "kpmg-point.toml")
+        return 0 if self_check(path) else 1
+    if not args.config or not args.out:
+        ap.error("--config and --out are required")
     try:
         sc = Scenario(args.config)
     except (OSError, ValueError, KeyError, tomllib.TOMLDecodeError) as exc:
@@ -743,9 +807,12 @@ def main(argv=None) -> int:
         write_baseline(os.path.join(args.out, "baseline.csv"), res)
         return 0
     n = int(args.n)
+    if n < 1 or n != args.n:
+        print(f"error: -n must be a whole number of runs >= 1, got {args.n}", file=sys.stderr)
+        return 2
     rows, secs = run_monte_carlo(sc, n, args.seed, args.batch, args.timings)
     write_bands(os.path.join(args.out, "bands.csv"), rows)
-    print(f"numpy: {n} runs in {secs:.3f} s, {n / secs:,.0f} runs/s")
+    print(f"numpy: {n} runs in {secs:.3f} s, {n / secs:.0f} runs/s")   # plain numbers, easy to parse
     return 0
 
 

@@ -1,0 +1,58 @@
+//! `accumulate`: what a run keeps per value: quantile sketch inserts and
+//! merges, moments, claim counters.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use nexus_mc::claims::Claim;
+use nexus_mc::config::Scenario;
+use nexus_mc::model::{Model, Outputs, Param};
+use nexus_mc::stats::{LogSketch, Moments};
+
+/// A column of 256 values like the engine's tiles: one output over runs.
+fn column() -> Vec<f64> {
+    (0..256)
+        .map(|i| 1_000.0 + 900.0 * ((i as f64) * 0.618_033_988_749_895).fract() - 450.0)
+        .collect()
+}
+
+fn accumulate(c: &mut Criterion) {
+    let values = column();
+    let mut group = c.benchmark_group("accumulate");
+    group.throughput(Throughput::Elements(values.len() as u64));
+    let mut sketch = LogSketch::default();
+    group.bench_function("sketch_insert", |b| {
+        b.iter(|| sketch.insert_all(black_box(&values)))
+    });
+    group.bench_function("moments", |b| b.iter(|| Moments::of(black_box(&values))));
+
+    let mut other = LogSketch::default();
+    other.insert_all(&values);
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("sketch_merge", |b| {
+        b.iter(|| {
+            let mut s = LogSketch::default();
+            s.merge(black_box(&other));
+            s
+        })
+    });
+    let mut total = Moments::of(&values);
+    let part = Moments::of(&values[..100]);
+    group.bench_function("moments_merge", |b| {
+        b.iter(|| total.merge(black_box(&part)))
+    });
+
+    let scenario = Scenario::load("kpmg-point").expect("shipped scenario");
+    let mut out = Outputs::default();
+    Model::new(&scenario.schedules)
+        .evaluate(&scenario.point().with(Param::Multiplier, 1.5), &mut out);
+    let claims = Claim::default_set();
+    group.throughput(Throughput::Elements(claims.len() as u64));
+    group.bench_function("claim_counters", |b| {
+        b.iter(|| claims.iter().filter(|c| c.holds(black_box(&out))).count())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, accumulate);
+criterion_main!(benches);
