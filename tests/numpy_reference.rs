@@ -12,7 +12,10 @@ use nexus_mc::config::Scenario;
 use nexus_mc::engine::{Control, Engine, QuantileMethod, RunPlan};
 use nexus_mc::model::Metric;
 
-const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/reference/numpy_model.py");
+const SCRIPT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/benches/reference/numpy_model.py"
+);
 
 fn numpy_available() -> bool {
     let ok = Command::new("python3")
@@ -20,7 +23,9 @@ fn numpy_available() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("skipped: python3 with numpy is not installed (pip install numpy to run this check)");
+        eprintln!(
+            "skipped: python3 with numpy is not installed (pip install numpy to run this check)"
+        );
     }
     ok
 }
@@ -51,7 +56,10 @@ fn numpy_reproduces_the_kpmg_point_baseline_cell_by_cell() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    numpy(&["--config", "distributions/kpmg-point.toml", "--baseline"], dir.path());
+    numpy(
+        &["--config", "distributions/kpmg-point.toml", "--baseline"],
+        dir.path(),
+    );
     let ours = common::run(&common::kpmg().point());
     let theirs = rows(&dir.path().join("baseline.csv"));
     assert_eq!(theirs.len(), 25);
@@ -77,7 +85,14 @@ fn numpy_and_rust_agree_on_central_medians_within_monte_carlo_error() {
     const N: u64 = 200_000;
     let dir = tempfile::tempdir().unwrap();
     numpy(
-        &["--config", "distributions/central.toml", "-n", &N.to_string(), "--seed", "7"],
+        &[
+            "--config",
+            "distributions/central.toml",
+            "-n",
+            &N.to_string(),
+            "--seed",
+            "7",
+        ],
         dir.path(),
     );
     let theirs = rows(&dir.path().join("bands.csv"));
@@ -87,7 +102,10 @@ fn numpy_and_rust_agree_on_central_medians_within_monte_carlo_error() {
         ..RunPlan::new(N)
     };
     let engine = Engine::new(&central, plan).unwrap();
-    let ours = engine.run(&Control::default()).unwrap().summary(engine.claims());
+    let ours = engine
+        .run(&Control::default())
+        .unwrap()
+        .summary(engine.claims());
     for (metric, year) in [
         (Metric::GdpSharePct, 2035),
         (Metric::Jobs, 2035),

@@ -201,7 +201,7 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
     if args.report {
         // The report reads the finished outputs; the manifest then lists it.
         files.extend(Report::from_dirs(std::slice::from_ref(&out.path))?.write(&out.path)?);
-        finish(&out, manifest, files, started, clock)?;
+        finish(&out, manifest, files.clone(), started, clock)?;
     }
 
     if !args.quiet {
@@ -211,6 +211,7 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
             plan.shard_runs(),
             clock,
             &out.path,
+            &files,
         );
         if let Some(path) = samples_path {
             println!("samples: {}", path.display());
@@ -242,9 +243,9 @@ pub(super) fn merge(args: MergeArgs) -> Result<()> {
     let files = write_tables(&out, &summary)?;
     let mut manifest = Manifest::new("merge", &identity, acc.runs());
     manifest.merged_shards = Some(args.dirs.len() as u64);
-    finish(&out, manifest, files, started, clock)?;
+    finish(&out, manifest, files.clone(), started, clock)?;
     if !args.quiet {
-        print_summary(&identity, &summary, acc.runs(), clock, &out.path);
+        print_summary(&identity, &summary, acc.runs(), clock, &out.path, &files);
     }
     Ok(())
 }
@@ -281,7 +282,14 @@ fn finish(
 }
 
 /// The headline: where the outputs are and what they say, in a few lines.
-fn print_summary(identity: &RunIdentity, summary: &Summary, runs: u64, clock: Instant, out: &Path) {
+fn print_summary(
+    identity: &RunIdentity,
+    summary: &Summary,
+    runs: u64,
+    clock: Instant,
+    out: &Path,
+    files: &[String],
+) {
     let seconds = clock.elapsed().as_secs_f64();
     println!(
         "{}: {} runs (sampler {}, seed {}, {} quantiles) in {:.1} s, {} runs/s",
@@ -308,9 +316,25 @@ fn print_summary(identity: &RunIdentity, summary: &Summary, runs: u64, clock: In
     }
     print!("{}", t.render());
     println!(
-        "outputs: {}/{{bands.csv, claims.csv, manifest.json}}",
-        out.display()
+        "outputs: {}/{{{}}}",
+        out.display(),
+        listing(files).join(", ")
     );
+}
+
+/// The files of an output set for people: the charts as one `charts/`,
+/// the manifest last.
+fn listing(files: &[String]) -> Vec<String> {
+    let mut shown: Vec<String> = files
+        .iter()
+        .filter(|f| !f.starts_with("charts/"))
+        .cloned()
+        .collect();
+    if files.iter().any(|f| f.starts_with("charts/")) {
+        shown.push("charts/".into());
+    }
+    shown.push("manifest.json".into());
+    shown
 }
 
 /// A probability with its standard error, or, when the claim held in no run
