@@ -1,22 +1,10 @@
 //! The binary: outputs, exit codes, and no panics on bad input.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+use common::{nexus, stderr};
 
 use nexus_mc::config::Scenario;
 use nexus_mc::model::{Metric, Model, Outputs};
-
-fn nexus(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nexus-mc"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 #[test]
 fn baseline_writes_the_design_columns_for_2026_to_2050() {

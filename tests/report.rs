@@ -2,18 +2,12 @@
 //! every chart and the claim table of claims.csv, and each chart parses with
 //! its series.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
+use common::nexus;
 
 use nexus_mc::report::charts::{BARS, INNER_BAND, MEDIAN, OUTER_BAND, PLAN, SECOND};
-
-fn nexus(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nexus-mc"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("binary runs")
-}
 
 fn ok(o: Output) {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -1,34 +1,13 @@
 //! `nexus-mc run` and `nexus-mc merge` as a user and a batch job see them:
 //! files, bytes, exit codes and messages.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
+
+mod common;
+use common::{assert_bad_input, nexus, read, stderr};
 
 /// Four chunks of 8,192 runs, the last partial.
 const RUNS: &str = "25000";
-
-fn nexus(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nexus-mc"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn read(dir: &Path, file: &str) -> String {
-    std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
-}
-
-fn assert_bad_input(o: &Output, expect: &str) {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains(expect), "expected `{expect}` in: {err}");
-    assert!(!err.contains("panicked"), "{err}");
-}
 
 #[test]
 fn run_writes_bands_claims_and_manifest_and_prints_the_headline() {

@@ -1,24 +1,8 @@
 //! `nexus-mc sensitivity` as a user sees it: files, columns, determinism and
 //! bad flags.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn nexus(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nexus-mc"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn read(dir: &Path, file: &str) -> String {
-    std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
-}
+mod common;
+use common::{nexus, read, stderr};
 
 const SMALL: [&str; 4] = ["-n", "512", "--bootstrap", "50"];
 
