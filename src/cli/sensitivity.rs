@@ -199,11 +199,7 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     };
     let out = OutDir::prepare(&args.out, args.force)?;
 
-    let uncertain = problem
-        .inputs()
-        .iter()
-        .filter(|i| !i.distribution.is_fixed())
-        .count();
+    let uncertain = problem.uncertain().len();
     let mut runs = BTreeMap::new();
     for &m in &methods {
         let count = match m {

@@ -30,12 +30,7 @@ const EDGE: f64 = 0.01;
 
 /// Model runs [`morris`] makes: r (k + 1).
 pub fn morris_runs<P: Problem + ?Sized>(problem: &P, trajectories: usize) -> u64 {
-    let k = problem
-        .inputs()
-        .iter()
-        .filter(|i| !i.distribution.is_fixed())
-        .count();
-    (trajectories * (k + 1)) as u64
+    (trajectories * (problem.uncertain().len() + 1)) as u64
 }
 
 /// Morris (1991) trajectories in probability space: each non-fixed input
@@ -52,10 +47,8 @@ pub fn morris<P: Problem + ?Sized>(
     progress: Progress<'_>,
 ) -> Vec<MorrisEffect> {
     let inputs = problem.inputs();
-    let medians: Vec<f64> = inputs.iter().map(|i| i.median()).collect();
-    let moving: Vec<usize> = (0..inputs.len())
-        .filter(|&i| !inputs[i].distribution.is_fixed())
-        .collect();
+    let medians = problem.medians();
+    let moving = problem.uncertain();
     let k = moving.len();
     let jump = LEVELS / 2;
     let level_u = |l: usize| EDGE + (1.0 - 2.0 * EDGE) * l as f64 / (LEVELS - 1) as f64;

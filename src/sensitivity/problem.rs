@@ -45,6 +45,17 @@ pub trait Problem: Sync {
     fn outputs(&self) -> Vec<String>;
     /// Writes the outputs for inputs `x` into `y`.
     fn evaluate(&self, x: &[f64], y: &mut [f64]);
+    /// The inputs that vary (not fixed), as indices into [`Problem::inputs`]:
+    /// the ones every method moves.
+    fn uncertain(&self) -> Vec<usize> {
+        (0..self.inputs().len())
+            .filter(|&i| !self.inputs()[i].distribution.is_fixed())
+            .collect()
+    }
+    /// Every input at its median: where one-at-a-time methods hold the rest.
+    fn medians(&self) -> Vec<f64> {
+        self.inputs().iter().map(Input::median).collect()
+    }
     /// Formats a value of input `i` (switches by name, for example).
     fn format_input(&self, i: usize, x: f64) -> String {
         self.inputs()[i].format(x)

@@ -61,18 +61,7 @@ impl Default for SobolOptions {
 
 /// Model runs [`sobol_indices`] makes: N (k + 2), k the non-fixed inputs.
 pub fn sobol_runs<P: Problem + ?Sized>(problem: &P, base_runs: usize) -> u64 {
-    let k = uncertain(problem).len();
-    (base_runs * (k + 2)) as u64
-}
-
-fn uncertain<P: Problem + ?Sized>(problem: &P) -> Vec<usize> {
-    problem
-        .inputs()
-        .iter()
-        .enumerate()
-        .filter(|(_, i)| !i.distribution.is_fixed())
-        .map(|(i, _)| i)
-        .collect()
+    (base_runs * (problem.uncertain().len() + 2)) as u64
 }
 
 /// S1 and ST of every input for every output (output-major order).
@@ -93,9 +82,9 @@ pub fn sobol_indices<P: Problem + ?Sized>(
 ) -> Vec<SobolIndex> {
     let inputs = problem.inputs();
     let n = opts.base_runs;
-    let moving = uncertain(problem);
+    let moving = problem.uncertain();
     let k = moving.len();
-    let medians: Vec<f64> = inputs.iter().map(|i| i.median()).collect();
+    let medians = problem.medians();
     let sobol = ScrambledSobol::new((2 * k).max(1), hash::derive(opts.seed, 0x50b0));
     let point = |j: usize, second: bool| -> Vec<f64> {
         let mut x = medians.clone();

@@ -57,12 +57,7 @@ const BISECTIONS: usize = 60;
 
 /// Model runs [`switching_values`] makes at most.
 pub fn switching_runs<P: Problem + ?Sized>(problem: &P, claims: usize) -> u64 {
-    let moving = problem
-        .inputs()
-        .iter()
-        .filter(|i| !i.distribution.is_fixed())
-        .count();
-    (claims * moving * (GRID + 2 + BISECTIONS)) as u64
+    (claims * problem.uncertain().len() * (GRID + 2 + BISECTIONS)) as u64
 }
 
 /// For every claim and every non-fixed input (claim-major): the value of that
@@ -75,7 +70,7 @@ pub fn switching_values<P: Problem + ?Sized>(
     progress: Progress<'_>,
 ) -> Vec<SwitchingValue> {
     let inputs = problem.inputs();
-    let medians: Vec<f64> = inputs.iter().map(|i| i.median()).collect();
+    let medians = problem.medians();
     let outputs = problem.outputs().len();
     let holds = |claim: &ClaimTest, input: usize, value: f64| {
         let mut x = medians.clone();
@@ -84,12 +79,9 @@ pub fn switching_values<P: Problem + ?Sized>(
         problem.evaluate(&x, &mut y);
         claim.op.holds(y[claim.output], claim.threshold)
     };
+    let moving = problem.uncertain();
     let pairs: Vec<(usize, usize)> = (0..claims.len())
-        .flat_map(|c| {
-            (0..inputs.len())
-                .filter(|&i| !inputs[i].distribution.is_fixed())
-                .map(move |i| (c, i))
-        })
+        .flat_map(|c| moving.iter().map(move |&i| (c, i)))
         .collect();
     pairs
         .par_iter()

@@ -34,11 +34,7 @@ impl TornadoBar {
 
 /// Model runs [`tornado`] makes: one base run and two per non-fixed input.
 pub fn tornado_runs<P: Problem + ?Sized>(problem: &P) -> u64 {
-    1 + 2 * problem
-        .inputs()
-        .iter()
-        .filter(|i| !i.distribution.is_fixed())
-        .count() as u64
+    1 + 2 * problem.uncertain().len() as u64
 }
 
 /// For every output, one bar per non-fixed input, widest swing first (ties
@@ -50,10 +46,8 @@ pub fn tornado<P: Problem + ?Sized>(
     progress: Progress<'_>,
 ) -> Vec<TornadoBar> {
     let inputs = problem.inputs();
-    let medians: Vec<f64> = inputs.iter().map(|i| i.median()).collect();
-    let moving: Vec<usize> = (0..inputs.len())
-        .filter(|&i| !inputs[i].distribution.is_fixed())
-        .collect();
+    let medians = problem.medians();
+    let moving = problem.uncertain();
     // Row 0: all medians; then (low, high) for each moving input.
     let mut x = Array2::<f64>::zeros((1 + 2 * moving.len(), inputs.len()));
     for mut row in x.rows_mut() {
