@@ -96,6 +96,24 @@ pub fn significant(x: f64, digits: usize) -> String {
     }
 }
 
+/// A probability for people: four decimals, or three significant digits
+/// where four decimals would hide it (below 0.001 or above 0.999); exact 0
+/// and 1 as `0.0000` and `1.0000`.
+///
+/// ```
+/// use nexus_mc::table::probability;
+/// assert_eq!(probability(0.2151), "0.2151");
+/// assert_eq!(probability(0.0000123), "0.0000123");
+/// assert_eq!(probability(0.0), "0.0000");
+/// ```
+pub fn probability(p: f64) -> String {
+    if p == 0.0 || p == 1.0 || (1e-3..=1.0 - 1e-3).contains(&p) {
+        format!("{p:.4}")
+    } else {
+        significant(p, 3)
+    }
+}
+
 /// A difference with an explicit sign, `0` for none at this precision.
 ///
 /// ```

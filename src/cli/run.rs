@@ -349,13 +349,11 @@ fn probability(c: &ClaimResult) -> String {
             significant(1.0 - bound, 6)
         )
     } else {
-        let p = c.probability();
-        let shown = if (1e-3..=1.0 - 1e-3).contains(&p) {
-            format!("{p:.4}")
-        } else {
-            significant(p, 3)
-        };
-        format!("{shown} +- {}", significant(c.std_error(), 2))
+        format!(
+            "{} +- {}",
+            crate::table::probability(c.probability()),
+            significant(c.std_error(), 2)
+        )
     }
 }
 

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::Report;
-use crate::table::significant;
+use crate::table::{probability, significant};
 
 const STYLE: &str = "
 body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; color: #1a1a1a;
@@ -64,15 +64,6 @@ fn text(s: impl Into<String>) -> (String, bool) {
 
 fn num(s: impl Into<String>) -> (String, bool) {
     (s.into(), true)
-}
-
-/// The probability as the claims table shows it.
-fn probability(p: f64) -> String {
-    if p == 0.0 || p == 1.0 || (1e-3..=1.0 - 1e-3).contains(&p) {
-        format!("{p:.4}")
-    } else {
-        significant(p, 3)
-    }
 }
 
 /// A number from a CSV to four significant digits; other text as it is.
