@@ -194,14 +194,21 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
         files.push(STATE_FILE.to_string());
     }
     let samples_path = samples.map(SamplesFile::persist).transpose()?;
-    let mut manifest = Manifest::new("run", engine.identity(), plan.shard_runs());
+    let mut manifest = Manifest::new(
+        "run",
+        engine.identity(),
+        plan.shard_runs(),
+        pool.current_num_threads(),
+        started,
+    );
     manifest.shard = args.shard;
-    manifest.threads = pool.current_num_threads();
-    finish(&out, manifest.clone(), files.clone(), started, clock)?;
+    manifest.provenance.stamp(&files, clock);
+    out.finish(&manifest)?;
     if args.report {
         // The report reads the finished outputs; the manifest then lists it.
         files.extend(Report::from_dirs(std::slice::from_ref(&out.path))?.write(&out.path)?);
-        finish(&out, manifest, files.clone(), started, clock)?;
+        manifest.provenance.stamp(&files, clock);
+        out.finish(&manifest)?;
     }
 
     if !args.quiet {
@@ -241,9 +248,16 @@ pub(super) fn merge(args: MergeArgs) -> Result<()> {
     let summary = acc.summary(&identity.claims);
     out.begin()?;
     let files = write_tables(&out, &summary)?;
-    let mut manifest = Manifest::new("merge", &identity, acc.runs());
+    let mut manifest = Manifest::new(
+        "merge",
+        &identity,
+        acc.runs(),
+        rayon::current_num_threads(),
+        started,
+    );
     manifest.merged_shards = Some(args.dirs.len() as u64);
-    finish(&out, manifest, files.clone(), started, clock)?;
+    manifest.provenance.stamp(&files, clock);
+    out.finish(&manifest)?;
     if !args.quiet {
         print_summary(&identity, &summary, acc.runs(), clock, &out.path, &files);
     }
@@ -266,19 +280,6 @@ fn write_tables(out: &OutDir, summary: &Summary) -> Result<Vec<String>> {
         "claims.csv".into(),
         "histogram.csv".into(),
     ])
-}
-
-fn finish(
-    out: &OutDir,
-    mut manifest: Manifest,
-    files: Vec<String>,
-    started: SystemTime,
-    clock: Instant,
-) -> Result<()> {
-    manifest.files = files;
-    manifest.started = humantime::format_rfc3339_seconds(started).to_string();
-    manifest.wall_time_s = (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
-    out.finish(&manifest)
 }
 
 /// The headline: where the outputs are and what they say, in a few lines.

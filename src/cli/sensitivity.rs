@@ -11,7 +11,7 @@ use crate::claims::Claim;
 use crate::config::Scenario;
 use crate::error::{Error, Result};
 use crate::model::{Metric, FIRST_YEAR, LAST_YEAR};
-use crate::output::{self, OutDir, SensitivityManifest};
+use crate::output::{self, OutDir, Provenance, SensitivityManifest};
 use crate::report::Report;
 use crate::sensitivity::{
     self as sens, morris, rank_correlations, scenario_sample, sobol_indices, switching_values,
@@ -301,13 +301,15 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     if let Some(m) = &results.morris {
         write("morris.csv", &|w| output::write_morris_csv(w, &problem, m))?;
     }
-    let manifest = SensitivityManifest {
-        tool: "nexus-mc".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        command: "sensitivity".into(),
-        scenario: scenario.name.clone(),
-        config: scenario.files.clone(),
-        seed: args.seed,
+    let mut manifest = SensitivityManifest {
+        provenance: Provenance::new(
+            "sensitivity",
+            &scenario.name,
+            &scenario.files,
+            args.seed,
+            pool.current_num_threads(),
+            started,
+        ),
         methods: methods.iter().map(|m| m.name().to_string()).collect(),
         outputs: problem.outputs(),
         base_runs: n,
@@ -316,20 +318,14 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
         confidence: args.confidence,
         trajectories: args.trajectories,
         correlations,
-        threads: pool.current_num_threads(),
-        started: humantime::format_rfc3339_seconds(started).to_string(),
-        wall_time_s: (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
-        files: files.clone(),
     };
-    out.finish_with(&files, |w| manifest.write_to(w))?;
+    manifest.provenance.stamp(&files, clock);
+    out.finish(&manifest)?;
     if args.report {
         // The report reads the finished outputs; the manifest then lists it.
         files.extend(Report::from_dirs(std::slice::from_ref(&out.path))?.write(&out.path)?);
-        let manifest = SensitivityManifest {
-            files: files.clone(),
-            ..manifest
-        };
-        out.finish_with(&files, |w| manifest.write_to(w))?;
+        manifest.provenance.stamp(&files, clock);
+        out.finish(&manifest)?;
     }
 
     if !args.quiet {

@@ -2,6 +2,7 @@
 //! belong to it. It is written last, so its presence marks a complete set.
 
 use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
@@ -39,14 +40,15 @@ pub struct QuantileInfo {
     pub definition: String,
 }
 
-/// The contents of `manifest.json`.
+/// What every manifest says, whichever command wrote it: the tool, the
+/// scenario files, the seed, when, and which files belong to the set.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Manifest {
+pub struct Provenance {
     /// Always `nexus-mc`.
     pub tool: String,
     /// Version that wrote the outputs.
     pub version: String,
-    /// `run` or `merge`.
+    /// `run`, `merge` or `sensitivity`.
     pub command: String,
     /// Scenario name.
     pub scenario: String,
@@ -55,6 +57,61 @@ pub struct Manifest {
     pub config: Vec<ConfigFile>,
     /// Master seed.
     pub seed: u64,
+    /// Worker threads (results do not depend on it).
+    pub threads: usize,
+    /// When the command started, UTC.
+    pub started: String,
+    /// Wall time of the command, seconds.
+    pub wall_time_s: f64,
+    /// The files of this output set, besides the manifest.
+    pub files: Vec<String>,
+}
+
+impl Provenance {
+    /// The provenance of a command started at `started`; files and wall
+    /// time are filled in by [`Provenance::stamp`].
+    pub fn new(
+        command: &str,
+        scenario: &str,
+        config: &[ConfigFile],
+        seed: u64,
+        threads: usize,
+        started: SystemTime,
+    ) -> Provenance {
+        Provenance {
+            tool: TOOL.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            command: command.into(),
+            scenario: scenario.into(),
+            config: config.to_vec(),
+            seed,
+            threads,
+            started: humantime::format_rfc3339_seconds(started).to_string(),
+            wall_time_s: 0.0,
+            files: Vec::new(),
+        }
+    }
+
+    /// Records the files of the set and the wall time since `clock` (to the
+    /// millisecond).
+    pub fn stamp(&mut self, files: &[String], clock: Instant) {
+        self.files = files.to_vec();
+        self.wall_time_s = (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    }
+}
+
+/// A manifest: JSON with a [`Provenance`] among its fields.
+pub trait ManifestJson: Serialize {
+    /// The shared part.
+    fn provenance(&self) -> &Provenance;
+}
+
+/// The contents of `manifest.json` of `run` and `merge`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Tool, scenario files, seed, time and files.
+    #[serde(flatten)]
+    pub provenance: Provenance,
     /// Runs of the whole run.
     pub runs: u64,
     /// Runs evaluated for these outputs (fewer than `runs` for one shard).
@@ -71,26 +128,26 @@ pub struct Manifest {
     pub quantiles: QuantileInfo,
     /// How `std_error` in claims.csv is computed.
     pub claim_std_error: String,
-    /// Worker threads (results do not depend on it).
-    pub threads: usize,
-    /// When the command started, UTC.
-    pub started: String,
-    /// Wall time of the command, seconds.
-    pub wall_time_s: f64,
-    /// The files of this output set, besides the manifest.
-    pub files: Vec<String>,
 }
 
 impl Manifest {
     /// A manifest for outputs of the run `identity`.
-    pub fn new(command: &str, identity: &RunIdentity, runs_here: u64) -> Manifest {
+    pub fn new(
+        command: &str,
+        identity: &RunIdentity,
+        runs_here: u64,
+        threads: usize,
+        started: SystemTime,
+    ) -> Manifest {
         Manifest {
-            tool: TOOL.into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            command: command.into(),
-            scenario: identity.scenario.clone(),
-            config: identity.config.clone(),
-            seed: identity.seed,
+            provenance: Provenance::new(
+                command,
+                &identity.scenario,
+                &identity.config,
+                identity.seed,
+                threads,
+                started,
+            ),
             runs: identity.runs,
             runs_here,
             sampler: identity.sampler.clone(),
@@ -108,23 +165,14 @@ impl Manifest {
             claim_std_error: "sqrt(p * (1 - p) / runs), the Monte Carlo standard error; \
                               conservative for lhs and sobol samples"
                 .into(),
-            threads: rayon::current_num_threads(),
-            started: String::new(),
-            wall_time_s: 0.0,
-            files: Vec::new(),
         }
-    }
-
-    /// Writes the manifest as pretty JSON.
-    pub fn write_to(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-        write_json(w, self)
     }
 }
 
-/// `value` as pretty JSON and a final newline.
-fn write_json(w: &mut dyn std::io::Write, value: &impl Serialize) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, value).map_err(std::io::Error::other)?;
-    w.write_all(b"\n")
+impl ManifestJson for Manifest {
+    fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
 }
 
 /// The files listed by the nexus-mc manifest in `dir` (of any command).
@@ -145,18 +193,9 @@ fn files_of_earlier_outputs(dir: &Path) -> Vec<String> {
 /// `manifest.json` of `sensitivity`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SensitivityManifest {
-    /// Always `nexus-mc`.
-    pub tool: String,
-    /// Version that wrote the outputs.
-    pub version: String,
-    /// Always `sensitivity`.
-    pub command: String,
-    /// Scenario name.
-    pub scenario: String,
-    /// Scenario files and their SHA-256, root of the `extends` chain first.
-    pub config: Vec<ConfigFile>,
-    /// Master seed.
-    pub seed: u64,
+    /// Tool, scenario files, seed, time and files.
+    #[serde(flatten)]
+    pub provenance: Provenance,
     /// Methods run.
     pub methods: Vec<String>,
     /// Outputs analysed, `metric:year`.
@@ -173,20 +212,11 @@ pub struct SensitivityManifest {
     pub trajectories: usize,
     /// How declared correlations were treated.
     pub correlations: String,
-    /// Worker threads (results do not depend on it).
-    pub threads: usize,
-    /// When the command started, UTC.
-    pub started: String,
-    /// Wall time, seconds.
-    pub wall_time_s: f64,
-    /// The files of this output set, besides the manifest.
-    pub files: Vec<String>,
 }
 
-impl SensitivityManifest {
-    /// Writes the manifest as pretty JSON.
-    pub fn write_to(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-        write_json(w, self)
+impl ManifestJson for SensitivityManifest {
+    fn provenance(&self) -> &Provenance {
+        &self.provenance
     }
 }
 
@@ -260,19 +290,14 @@ impl OutDir {
         }
     }
 
-    /// Writes the manifest last, then removes files of the earlier output
-    /// set that this one does not contain.
-    pub fn finish(&self, manifest: &Manifest) -> Result<()> {
-        self.finish_with(&manifest.files, |w| manifest.write_to(w))
-    }
-
-    /// As [`OutDir::finish`], for any manifest that lists `files`.
-    pub fn finish_with(
-        &self,
-        files: &[String],
-        write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
-    ) -> Result<()> {
-        super::write_atomic(&self.file(MANIFEST_FILE), write)?;
+    /// Writes the manifest (pretty JSON) last, then removes files of the
+    /// earlier output set that this one does not list.
+    pub fn finish(&self, manifest: &impl ManifestJson) -> Result<()> {
+        super::write_atomic(&self.file(MANIFEST_FILE), |w| {
+            serde_json::to_writer_pretty(&mut *w, manifest).map_err(std::io::Error::other)?;
+            w.write_all(b"\n")
+        })?;
+        let files = &manifest.provenance().files;
         for old in self.previous.iter().filter(|f| !files.contains(f)) {
             let path = self.file(old);
             if path.is_file() {

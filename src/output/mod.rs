@@ -6,7 +6,8 @@ mod run;
 mod sensitivity;
 
 pub use manifest::{
-    Manifest, OutDir, QuantileInfo, SensitivityManifest, MANIFEST_FILE, OUTPUT_FILES,
+    Manifest, ManifestJson, OutDir, Provenance, QuantileInfo, SensitivityManifest, MANIFEST_FILE,
+    OUTPUT_FILES,
 };
 pub use run::{write_bands_csv, write_claims_csv, write_histogram_csv, SamplesWriter};
 pub use sensitivity::{
