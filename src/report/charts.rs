@@ -104,7 +104,7 @@ pub fn fan_chart(f: &Fan<'_>) -> Result<String> {
             )))
             .map_err(fail)?
             .label("P5 - P95")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], OUTER_BAND.filled()));
+            .legend(legend_key(OUTER_BAND));
         chart
             .draw_series(std::iter::once(Polygon::new(
                 band(f.p25, f.p75),
@@ -112,7 +112,7 @@ pub fn fan_chart(f: &Fan<'_>) -> Result<String> {
             )))
             .map_err(fail)?
             .label("P25 - P75")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], INNER_BAND.filled()));
+            .legend(legend_key(INNER_BAND));
         chart
             .draw_series(LineSeries::new(
                 years.iter().copied().zip(f.p50.iter().copied()),
@@ -146,14 +146,7 @@ pub fn fan_chart(f: &Fan<'_>) -> Result<String> {
                 )))
                 .map_err(fail)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(fail)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(fail)?;
     }
     Ok(svg)
@@ -268,7 +261,7 @@ pub fn tornado_chart(title: &str, unit: &str, base: f64, swings: &[Swing]) -> Re
             }))
             .map_err(fail)?
             .label("parameter at its P10")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], BARS.filled()));
+            .legend(legend_key(BARS));
         chart
             .draw_series(swings.iter().enumerate().map(|(i, s)| {
                 Rectangle::new(
@@ -278,7 +271,7 @@ pub fn tornado_chart(title: &str, unit: &str, base: f64, swings: &[Swing]) -> Re
             }))
             .map_err(fail)?
             .label("parameter at its P90")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], SECOND.filled()));
+            .legend(legend_key(SECOND));
         chart
             .draw_series(LineSeries::new(
                 [(base, 0.0), (base, n as f64)],
@@ -286,14 +279,7 @@ pub fn tornado_chart(title: &str, unit: &str, base: f64, swings: &[Swing]) -> Re
             ))
             .map_err(fail)?;
         row_names(&root, &chart, lo, swings.iter().map(|s| s.name.as_str()))?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(fail)?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         root.present().map_err(fail)?;
     }
     Ok(svg)
@@ -351,9 +337,7 @@ pub fn sobol_chart(title: &str, rows: &[Indices]) -> Result<String> {
                 }))
                 .map_err(fail)?
                 .label(series)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 20, y + 5)], colour.filled())
-                });
+                .legend(legend_key(colour));
             chart
                 .draw_series(rows.iter().enumerate().map(|(i, r)| {
                     let y = row(i) + offset + 0.18;
@@ -366,17 +350,30 @@ pub fn sobol_chart(title: &str, rows: &[Indices]) -> Result<String> {
                 .map_err(fail)?;
         }
         row_names(&root, &chart, 0.0, rows.iter().map(|r| r.name.as_str()))?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(fail)?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         root.present().map_err(fail)?;
     }
     Ok(svg)
+}
+
+/// A filled square for a series in the legend.
+fn legend_key(colour: RGBColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], colour.filled())
+}
+
+/// The legend box, the same on every chart.
+fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    position: SeriesLabelPosition,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .label_font((FONT, 13))
+        .draw()
+        .map_err(fail)
 }
 
 /// Writes `names` left of the plot, one per row from the top (row i is
