@@ -8,37 +8,38 @@ use crate::sensitivity::{
     TornadoBar,
 };
 
+/// Writes a table whose rows begin with an output and a parameter name:
+/// header `output,parameter,` then `columns`; one row per (output index,
+/// input index, values).
+fn by_output_and_parameter(
+    w: &mut dyn Write,
+    problem: &dyn Problem,
+    columns: &[&str],
+    rows: impl Iterator<Item = (usize, usize, Vec<String>)>,
+) -> io::Result<()> {
+    let (outputs, inputs) = (problem.outputs(), problem.inputs());
+    let mut csv = csv::Writer::from_writer(w);
+    csv.write_record(["output", "parameter"].iter().chain(columns))?;
+    for (output, input, values) in rows {
+        let keys = [outputs[output].clone(), inputs[input].name.clone()];
+        csv.write_record(keys.into_iter().chain(values))?;
+    }
+    csv.flush()
+}
+
 /// `sobol.csv`: `output,parameter,s1,s1_lo,s1_hi,st,st_lo,st_hi`.
 pub fn write_sobol_csv(
     w: &mut dyn Write,
     problem: &dyn Problem,
     indices: &[SobolIndex],
 ) -> io::Result<()> {
-    let (outputs, inputs) = (problem.outputs(), problem.inputs());
-    let mut csv = csv::Writer::from_writer(w);
-    csv.write_record([
-        "output",
-        "parameter",
-        "s1",
-        "s1_lo",
-        "s1_hi",
-        "st",
-        "st_lo",
-        "st_hi",
-    ])?;
-    for ix in indices {
-        csv.write_record([
-            outputs[ix.output].clone(),
-            inputs[ix.input].name.clone(),
-            csv_number(ix.s1.estimate),
-            csv_number(ix.s1.lo),
-            csv_number(ix.s1.hi),
-            csv_number(ix.st.estimate),
-            csv_number(ix.st.lo),
-            csv_number(ix.st.hi),
-        ])?;
-    }
-    csv.flush()
+    let rows = indices.iter().map(|ix| {
+        let (s1, st) = (ix.s1, ix.st);
+        let values = [s1.estimate, s1.lo, s1.hi, st.estimate, st.lo, st.hi];
+        (ix.output, ix.input, values.map(csv_number).to_vec())
+    });
+    let columns = ["s1", "s1_lo", "s1_hi", "st", "st_lo", "st_hi"];
+    by_output_and_parameter(w, problem, &columns, rows)
 }
 
 /// `tornado.csv`: `output,parameter,input_p10,input_p90,output_at_p10,output_at_p90,base,swing`.
@@ -47,31 +48,23 @@ pub fn write_tornado_csv(
     problem: &dyn Problem,
     bars: &[TornadoBar],
 ) -> io::Result<()> {
-    let (outputs, inputs) = (problem.outputs(), problem.inputs());
-    let mut csv = csv::Writer::from_writer(w);
-    csv.write_record([
-        "output",
-        "parameter",
+    let rows = bars.iter().map(|b| {
+        let mut values = vec![
+            problem.format_input(b.input, b.input_low),
+            problem.format_input(b.input, b.input_high),
+        ];
+        values.extend([b.output_low, b.output_high, b.base, b.swing()].map(csv_number));
+        (b.output, b.input, values)
+    });
+    let columns = [
         "input_p10",
         "input_p90",
         "output_at_p10",
         "output_at_p90",
         "base",
         "swing",
-    ])?;
-    for b in bars {
-        csv.write_record([
-            outputs[b.output].clone(),
-            inputs[b.input].name.clone(),
-            problem.format_input(b.input, b.input_low),
-            problem.format_input(b.input, b.input_high),
-            csv_number(b.output_low),
-            csv_number(b.output_high),
-            csv_number(b.base),
-            csv_number(b.swing()),
-        ])?;
-    }
-    csv.flush()
+    ];
+    by_output_and_parameter(w, problem, &columns, rows)
 }
 
 /// `rank_correlation.csv`: `output,parameter,spearman,prcc`.
@@ -80,18 +73,14 @@ pub fn write_rank_csv(
     problem: &dyn Problem,
     rows: &[RankCorrelation],
 ) -> io::Result<()> {
-    let (outputs, inputs) = (problem.outputs(), problem.inputs());
-    let mut csv = csv::Writer::from_writer(w);
-    csv.write_record(["output", "parameter", "spearman", "prcc"])?;
-    for r in rows {
-        csv.write_record([
-            outputs[r.output].clone(),
-            inputs[r.input].name.clone(),
-            csv_number(r.spearman),
-            csv_number(r.prcc),
-        ])?;
-    }
-    csv.flush()
+    let rows = rows.iter().map(|r| {
+        (
+            r.output,
+            r.input,
+            [r.spearman, r.prcc].map(csv_number).to_vec(),
+        )
+    });
+    by_output_and_parameter(w, problem, &["spearman", "prcc"], rows)
 }
 
 /// `morris.csv`: `output,parameter,mu_star,mu,sigma`.
@@ -100,19 +89,11 @@ pub fn write_morris_csv(
     problem: &dyn Problem,
     rows: &[MorrisEffect],
 ) -> io::Result<()> {
-    let (outputs, inputs) = (problem.outputs(), problem.inputs());
-    let mut csv = csv::Writer::from_writer(w);
-    csv.write_record(["output", "parameter", "mu_star", "mu", "sigma"])?;
-    for r in rows {
-        csv.write_record([
-            outputs[r.output].clone(),
-            inputs[r.input].name.clone(),
-            csv_number(r.mu_star),
-            csv_number(r.mu),
-            csv_number(r.sigma),
-        ])?;
-    }
-    csv.flush()
+    let rows = rows.iter().map(|r| {
+        let values = [r.mu_star, r.mu, r.sigma].map(csv_number).to_vec();
+        (r.output, r.input, values)
+    });
+    by_output_and_parameter(w, problem, &["mu_star", "mu", "sigma"], rows)
 }
 
 /// In words, to four significant digits: where the claim fails or holds,
