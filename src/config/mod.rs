@@ -349,23 +349,12 @@ impl Scenario {
             source: source.to_string(),
             rationale: rationale.to_string(),
         });
-        let params: Vec<Param> = Param::ALL
-            .iter()
-            .copied()
-            .filter(|p| {
-                self.correlations
-                    .iter()
-                    .any(|c| c.between.0 == *p || c.between.1 == *p)
-            })
-            .collect();
-        if !crate::sampler::check_matrix(&correlation_matrix(&params, &self.correlations))
-            .is_empty()
+        if let Some(why) = parse::correlation_problems(&self.correlations)
+            .into_iter()
+            .next()
         {
-            return Err(fail(
-                "the correlations together are impossible (not positive semi-definite)".into(),
-            ));
+            return Err(fail(why));
         }
-        self.rank_correlation(&params).map_err(fail)?;
         self.files.clear();
         Ok(self)
     }
@@ -373,14 +362,11 @@ impl Scenario {
     /// The Iman-Conover target over the given sample columns, if the
     /// scenario declares correlations between them.
     pub fn rank_correlation(&self, columns: &[Param]) -> Result<Option<RankCorrelation>, String> {
+        let correlated = correlated(&self.correlations);
         let involved: Vec<Param> = columns
             .iter()
             .copied()
-            .filter(|p| {
-                self.correlations
-                    .iter()
-                    .any(|c| c.between.0 == *p || c.between.1 == *p)
-            })
+            .filter(|p| correlated.contains(p))
             .collect();
         if involved.is_empty() {
             return Ok(None);
@@ -397,6 +383,17 @@ impl Scenario {
             .collect();
         RankCorrelation::new(at, &matrix).map(Some)
     }
+}
+
+/// The parameters named in `pairs`, in registry order, each once.
+fn correlated(pairs: &[CorrelationSpec]) -> Vec<Param> {
+    let mut params: Vec<Param> = pairs
+        .iter()
+        .flat_map(|c| [c.between.0, c.between.1])
+        .collect();
+    params.sort();
+    params.dedup();
+    params
 }
 
 /// The correlation matrix over `params` (unit diagonal, 0 where no pair is given).

@@ -288,15 +288,25 @@ fn finish(mut layer: Layer, origin: &str) -> Result<Scenario, ConfigError> {
 
 /// The declared pairs must form a possible (positive semi-definite) matrix.
 fn check_correlations(pairs: &[(CorrelationSpec, At)]) -> Vec<Problem> {
-    let mut params: Vec<Param> = pairs
-        .iter()
-        .flat_map(|(c, _)| [c.between.0, c.between.1])
-        .collect();
-    params.sort();
-    params.dedup();
     let specs: Vec<CorrelationSpec> = pairs.iter().map(|(c, _)| c.clone()).collect();
-    let matrix = super::correlation_matrix(&params, &specs);
     let at = &pairs[0].1;
+    correlation_problems(&specs)
+        .into_iter()
+        .map(|reason| Problem {
+            file: at.file.clone(),
+            line: None,
+            key: "correlation".into(),
+            reason,
+        })
+        .collect()
+}
+
+/// Why a set of (range-checked) correlations cannot be imposed: not positive
+/// semi-definite, naming the contradicting triples, or singular for
+/// Iman-Conover. Empty if they can.
+pub(super) fn correlation_problems(specs: &[CorrelationSpec]) -> Vec<String> {
+    let params = super::correlated(specs);
+    let matrix = super::correlation_matrix(&params, specs);
     let mut problems = Vec::new();
     for p in check_matrix(&matrix) {
         let reason = match p {
@@ -326,21 +336,11 @@ fn check_correlations(pairs: &[(CorrelationSpec, At)]) -> Vec<Problem> {
             // Entries are range-checked when read, and the matrix is built symmetric.
             MatrixProblem::NotSymmetric(..) | MatrixProblem::OutOfRange(..) => continue,
         };
-        problems.push(Problem {
-            file: at.file.clone(),
-            line: None,
-            key: "correlation".into(),
-            reason,
-        });
+        problems.push(reason);
     }
     if problems.is_empty() {
         if let Err(why) = RankCorrelation::new((0..params.len()).collect(), &matrix) {
-            problems.push(Problem {
-                file: at.file.clone(),
-                line: None,
-                key: "correlation".into(),
-                reason: why,
-            });
+            problems.push(why);
         }
     }
     problems
