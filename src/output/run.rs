@@ -134,10 +134,7 @@ impl<W: Write> SamplesWriter<W> {
                 self.params
                     .iter()
                     .zip(inputs)
-                    .map(|(p, &x)| match p.domain() {
-                        crate::model::Domain::Choice(_) => p.format_value(x),
-                        _ => csv_number(x),
-                    }),
+                    .map(|(p, &x)| p.format_value(x)),
             );
             row.extend(outputs.iter().map(|&x| csv_number(x)));
             self.csv.write_record(&row)?;

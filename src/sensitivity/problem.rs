@@ -30,11 +30,6 @@ impl Input {
     pub fn median(&self) -> f64 {
         self.distribution.quantile(0.5)
     }
-
-    /// Formats a value of this input for the output files.
-    pub fn format(&self, x: f64) -> String {
-        crate::output::csv_number(x)
-    }
 }
 
 /// A model with named inputs and outputs, evaluated without side effects.
@@ -56,9 +51,10 @@ pub trait Problem: Sync {
     fn medians(&self) -> Vec<f64> {
         self.inputs().iter().map(Input::median).collect()
     }
-    /// Formats a value of input `i` (switches by name, for example).
-    fn format_input(&self, i: usize, x: f64) -> String {
-        self.inputs()[i].format(x)
+    /// Formats a value of input `input` for the output files: a number by
+    /// default; a problem with named choices (switches) overrides it.
+    fn format_input(&self, _input: usize, x: f64) -> String {
+        crate::output::csv_number(x)
     }
 }
 
@@ -187,9 +183,6 @@ impl Problem for ScenarioProblem {
     }
 
     fn format_input(&self, i: usize, x: f64) -> String {
-        match self.params[i].domain() {
-            crate::model::Domain::Choice(_) => self.params[i].format_value(x),
-            _ => self.inputs[i].format(x),
-        }
+        self.params[i].format_value(x)
     }
 }
