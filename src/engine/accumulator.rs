@@ -218,10 +218,10 @@ impl Accumulator {
             .iter()
             .map(|&(metric, year, threshold)| {
                 let c = column_of(metric, year);
-                let (p1, p99) = match &self.quantiles {
+                let (p1, p99) = match &mut self.quantiles {
+                    // Selecting reorders the kept values, which is harmless here.
                     Quantiles::Exact(columns) => {
-                        let mut v = columns[c].clone();
-                        let q = exact_quantiles(&mut v, &[Percentile(1), Percentile(99)]);
+                        let q = exact_quantiles(&mut columns[c], &[Percentile(1), Percentile(99)]);
                         (q[0], q[1])
                     }
                     Quantiles::Sketch(s) => {
