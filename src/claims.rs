@@ -17,7 +17,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Metric, Outputs, FIRST_YEAR, LAST_YEAR};
+use crate::model::{check_year, Metric, Outputs, FIRST_YEAR};
 
 /// How a metric is compared with a claim's threshold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,11 +97,7 @@ impl Claim {
         op: Op,
         threshold: f64,
     ) -> Result<Claim, String> {
-        if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
-            return Err(format!(
-                "year {year} is outside the model's {FIRST_YEAR}..{LAST_YEAR}"
-            ));
-        }
+        check_year(year)?;
         if !threshold.is_finite() {
             return Err(format!("threshold {threshold} is not a finite number"));
         }

@@ -10,7 +10,7 @@ use super::jobs::{guard_workers, parse_runs, parse_threads, progress_bar, thread
 use crate::claims::Claim;
 use crate::config::Scenario;
 use crate::error::{Error, Result};
-use crate::model::{Metric, FIRST_YEAR, LAST_YEAR};
+use crate::model::{check_year, Metric};
 use crate::output::{self, OutDir, Provenance, SensitivityManifest};
 use crate::report::Report;
 use crate::sensitivity::{
@@ -135,11 +135,7 @@ fn parse_output(text: &str) -> std::result::Result<(Metric, i32), String> {
         .trim()
         .parse()
         .map_err(|_| format!("`{y}` is not a year"))?;
-    if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
-        return Err(format!(
-            "year {year} is outside the model's {FIRST_YEAR}..{LAST_YEAR}"
-        ));
-    }
+    check_year(year)?;
     Ok((metric, year))
 }
 

@@ -35,6 +35,22 @@ pub const PHASE_NAMES: [&str; PHASES] = [
     "production",
 ];
 
+/// Checks that `year` is one the model covers, 2026..=2050.
+///
+/// ```
+/// assert!(nexus_mc::model::check_year(2035).is_ok());
+/// assert!(nexus_mc::model::check_year(2051).unwrap_err().contains("2026..2050"));
+/// ```
+pub fn check_year(year: i32) -> Result<(), String> {
+    if (FIRST_YEAR..=LAST_YEAR).contains(&year) {
+        Ok(())
+    } else {
+        Err(format!(
+            "year {year} is outside the model's {FIRST_YEAR}..{LAST_YEAR}"
+        ))
+    }
+}
+
 /// The index of a calendar year in the yearly arrays.
 ///
 /// # Panics
