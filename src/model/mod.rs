@@ -152,8 +152,7 @@ impl Model {
             private_part_sum: private_part.iter().sum(),
             phase_lag: s.phase_lag.map(i64::from),
             #[cfg(target_arch = "x86_64")]
-            avx512: std::arch::is_x86_feature_detected!("avx512f")
-                && std::arch::is_x86_feature_detected!("avx512vl"),
+            avx512: crate::cpu::has_avx512(),
         }
     }
 
@@ -174,8 +173,8 @@ impl Model {
     pub fn evaluate(&self, p: &ParamSet, out: &mut Outputs) {
         #[cfg(target_arch = "x86_64")]
         if self.avx512 {
-            // SAFETY: `avx512` is set only when the processor reports
-            // AVX-512 F and VL.
+            // SAFETY: `avx512` is set only when `has_avx512` says the
+            // processor has AVX-512 F and VL.
             unsafe { self.evaluate_avx512(p, out) };
             return;
         }

@@ -191,6 +191,7 @@ impl LogSketch {
     }
 
     /// Counts every value of `values` (all finite).
+    #[inline]
     pub fn insert_all(&mut self, values: &[f64]) {
         debug_assert!(values.iter().all(|x| x.is_finite()));
         self.count += values.len() as u64;
