@@ -361,8 +361,14 @@ impl Engine {
         let pool = Mutex::new(Vec::<Accumulator>::new());
         let fresh = || Accumulator::new(self.plan.quantiles, self.claims.len());
         // Batches keep `--samples` blocks in run order with bounded memory.
-        let batch = 4 * rayon::current_num_threads();
+        // Without samples, one batch: every batch ends with the threads
+        // waiting for its slowest chunk.
         let keep_samples = sink.is_some();
+        let batch = if keep_samples {
+            4 * rayon::current_num_threads()
+        } else {
+            chunks.len().max(1)
+        };
         for group in chunks.chunks(batch) {
             let samples: Vec<Option<SampleBlock>> = group
                 .par_iter()
