@@ -17,7 +17,7 @@ use crate::config::{ConfigFile, Scenario};
 pub const STATE_FILE: &str = "shard-state.bin";
 const MAGIC: &[u8; 16] = b"nexus-mc shard\n\0";
 /// Bumped whenever the layout of [`ShardState`] changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// Everything a run's results depend on. Two shards merge only if their
 /// identities are equal.
