@@ -1,10 +1,10 @@
 //! What the processor offers beyond the portable build.
 //!
 //! The two hottest loops, [`Model::evaluate`](crate::model::Model::evaluate)
-//! and the accumulation of each tile of outputs, are compiled twice: once
-//! portable, once for AVX-512, chosen at run time with [`has_avx512`]. Both
-//! copies give the same bits: Rust neither fuses nor reorders floating-point
-//! operations, whatever the instruction set.
+//! and [`LogSketch::insert_all`](crate::stats::LogSketch::insert_all), are
+//! compiled twice: once portable, once for AVX-512, chosen at run time with
+//! [`has_avx512`]. Both copies give the same bits: Rust neither fuses nor
+//! reorders floating-point operations, whatever the instruction set.
 
 /// Whether this processor runs code compiled with AVX-512 F and VL enabled.
 pub(crate) fn has_avx512() -> bool {

@@ -13,7 +13,7 @@
 //! | [`claims`] | published claims as tests on one metric in one year |
 //! | [`engine`] | the Monte Carlo engine: chunks, threads, shards, accumulators |
 //! | [`stats`] | mergeable moments, exact quantiles and the quantile sketch |
-//! | `cpu` | run-time choice of the AVX-512 build of the hot loops |
+//! | `cpu` | run-time choice of the AVX-512 build of the two hottest loops |
 //! | [`sensitivity`] | Sobol indices, tornado, rank correlations, switching values, Morris |
 //! | [`output`] | CSV files and the manifest, written whole or not at all |
 //! | [`report`] | SVG charts and the self-contained report.html |

@@ -101,35 +101,7 @@ impl Accumulator {
 
     /// Adds `rows` runs laid out column by column in `tile` (column `c` at
     /// `tile[c * stride..][..rows]`), or reports the first non-finite value.
-    /// Runs compiled for AVX-512 where the processor has it (about 8 % off
-    /// a whole run here), with the same results.
     pub(crate) fn add_tile(
-        &mut self,
-        tile: &[f64],
-        stride: usize,
-        rows: usize,
-    ) -> Result<(), NonFinite> {
-        #[cfg(target_arch = "x86_64")]
-        if crate::cpu::has_avx512() {
-            // SAFETY: the processor has AVX-512 F and VL.
-            return unsafe { self.add_tile_avx512(tile, stride, rows) };
-        }
-        self.add_tile_portable(tile, stride, rows)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx512vl")]
-    unsafe fn add_tile_avx512(
-        &mut self,
-        tile: &[f64],
-        stride: usize,
-        rows: usize,
-    ) -> Result<(), NonFinite> {
-        self.add_tile_portable(tile, stride, rows)
-    }
-
-    #[inline(always)]
-    fn add_tile_portable(
         &mut self,
         tile: &[f64],
         stride: usize,
@@ -409,34 +381,6 @@ mod tests {
             *h = x;
         }
         acc
-    }
-
-    /// The AVX-512 build of the tile accumulation keeps the same bits as the
-    /// portable one (on processors without AVX-512 both take the portable
-    /// path, and the test checks nothing new).
-    #[test]
-    fn every_build_of_the_accumulation_keeps_the_same_bits() {
-        let rows = 253;
-        let tile: Vec<f64> = (0..COLUMNS * rows)
-            .map(|i| {
-                let u = (i as f64 * 0.618_033_988_749_895).fract();
-                match i % 11 {
-                    0 => 0.0,
-                    1 => -u * 1e3,
-                    _ => (u * 20.0 - 5.0).exp(),
-                }
-            })
-            .collect();
-        for method in [QuantileMethod::Exact, QuantileMethod::Sketch] {
-            let mut fast = Accumulator::new(method, 1);
-            let mut portable = Accumulator::new(method, 1);
-            fast.begin_chunk(0);
-            portable.begin_chunk(0);
-            fast.add_tile(&tile, rows, rows).unwrap();
-            portable.add_tile_portable(&tile, rows, rows).unwrap();
-            let bits = |a: &Accumulator| postcard::to_stdvec(a).unwrap();
-            assert_eq!(bits(&fast), bits(&portable), "{method:?}");
-        }
     }
 
     fn parts() -> impl Strategy<Value = Vec<(Vec<f64>, Vec<u64>)>> {
