@@ -3,7 +3,7 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use nexus_mc::claims::Claim;
 use nexus_mc::config::Scenario;
 use nexus_mc::model::{Model, Outputs, Param};
@@ -26,20 +26,23 @@ fn accumulate(c: &mut Criterion) {
     });
     group.bench_function("moments", |b| b.iter(|| Moments::of(black_box(&values))));
 
+    // Two sketches whose ranges overlap in part, as a chunk's and a total's.
     let mut other = LogSketch::default();
     other.insert_all(&values);
+    let mut total = LogSketch::default();
+    total.insert_all(&values.iter().map(|x| x * 1.3).collect::<Vec<_>>());
     group.throughput(Throughput::Elements(1));
     group.bench_function("sketch_merge", |b| {
-        b.iter(|| {
-            let mut s = LogSketch::default();
-            s.merge(black_box(&other));
-            s
-        })
+        b.iter_batched_ref(
+            || total.clone(),
+            |s| s.merge(black_box(&other)),
+            BatchSize::SmallInput,
+        )
     });
-    let mut total = Moments::of(&values);
+    let mut moments = Moments::of(&values);
     let part = Moments::of(&values[..100]);
     group.bench_function("moments_merge", |b| {
-        b.iter(|| total.merge(black_box(&part)))
+        b.iter(|| moments.merge(black_box(&part)))
     });
 
     let scenario = Scenario::load("kpmg-point").expect("shipped scenario");

@@ -205,10 +205,8 @@ impl LogSketch {
         let magnitude = x.abs();
         if magnitude < Self::MIN_MAGNITUDE {
             self.zero_slot()
-        } else if x < 0.0 {
-            (key(magnitude) - self.first[NEGATIVE]) as usize
         } else {
-            (self.len[NEGATIVE] + key(magnitude) - self.first[POSITIVE]) as usize
+            self.key_slot(usize::from(x >= 0.0), key(magnitude))
         }
     }
 
@@ -250,23 +248,51 @@ impl LogSketch {
             high: Vec::new(),
             ..*self
         };
-        for (at, count) in self.slots() {
-            let i = at.place_in(&grown);
-            grown.add_at(i, count);
-        }
+        grown.add_counts(self);
         *self = grown;
     }
 
-    /// Every slot with a count, as where it is and the count.
-    fn slots(&self) -> impl Iterator<Item = (Bucket, u64)> + '_ {
-        let buckets =
-            |side: usize| (0..self.len[side]).map(move |i| Bucket::Key(side, self.first[side] + i));
-        buckets(NEGATIVE)
-            .chain(buckets(POSITIVE))
-            .chain(std::iter::once(Bucket::Zero))
-            .enumerate()
-            .map(|(i, b)| (b, self.get(i)))
-            .filter(|&(_, c)| c > 0)
+    /// Adds the counts of `other` into `self`, which has a bucket for each:
+    /// side by side and then zero, each a run of slots in both, the low
+    /// words with carries, then the high words.
+    fn add_counts(&mut self, other: &LogSketch) {
+        let mut moves = [(0, 0, 0); 3];
+        let mut from = 0;
+        for side in [NEGATIVE, POSITIVE] {
+            let len = other.len[side] as usize;
+            let to = if len > 0 {
+                self.key_slot(side, other.first[side])
+            } else {
+                0
+            };
+            moves[side] = (from, to, len);
+            from += len;
+        }
+        moves[2] = (other.zero_slot(), self.zero_slot(), 1);
+        for (from, to, len) in moves {
+            for i in 0..len {
+                let (sum, carried) = self.low[to + i].overflowing_add(other.low[from + i]);
+                self.low[to + i] = sum;
+                if carried {
+                    self.carry(to + i);
+                }
+            }
+            for (i, &h) in other.high.iter().skip(from).take(len).enumerate() {
+                if h > 0 {
+                    self.add_at(to + i, u64::from(h) << 32);
+                }
+            }
+        }
+    }
+
+    /// The slot of key `k` of `side`, which has a bucket.
+    fn key_slot(&self, side: usize, k: u32) -> usize {
+        let start = if side == NEGATIVE {
+            0
+        } else {
+            self.len[NEGATIVE]
+        };
+        (start + k - self.first[side]) as usize
     }
 
     /// The count of slot `i`.
@@ -294,15 +320,18 @@ impl LogSketch {
 
     /// Adds another sketch's counts.
     pub fn merge(&mut self, other: &LogSketch) {
+        if self.count == 0 {
+            // Nothing counted yet: the merge is a copy.
+            self.clone_from(other);
+            return;
+        }
         for side in [NEGATIVE, POSITIVE] {
             if let Some(last) = other.len[side].checked_sub(1) {
                 self.make_room_for(side, other.first[side]);
                 self.make_room_for(side, other.first[side] + last);
             }
         }
-        for (at, count) in other.slots() {
-            self.add_at(at.place_in(self), count);
-        }
+        self.add_counts(other);
         self.count += other.count;
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
@@ -344,25 +373,6 @@ impl LogSketch {
             }
         }
         self.max
-    }
-}
-
-/// Where a count belongs, independent of a sketch's layout.
-#[derive(Clone, Copy)]
-enum Bucket {
-    /// Side and key.
-    Key(usize, u32),
-    Zero,
-}
-
-impl Bucket {
-    /// The slot of this bucket in `sketch`, which has it.
-    fn place_in(self, sketch: &LogSketch) -> usize {
-        match self {
-            Bucket::Key(NEGATIVE, k) => (k - sketch.first[NEGATIVE]) as usize,
-            Bucket::Key(_, k) => (sketch.len[NEGATIVE] + k - sketch.first[POSITIVE]) as usize,
-            Bucket::Zero => sketch.zero_slot(),
-        }
     }
 }
 
