@@ -132,6 +132,45 @@ impl Accumulator {
         Ok(())
     }
 
+    /// Checks an accumulator read from a file against what the run's
+    /// identity says: `claims` claims and every column of every chunk, so a
+    /// damaged shard state gives an error, not a panic in the merge.
+    pub(crate) fn check(&self, claims: usize) -> Result<(), String> {
+        if self.hits.len() != claims {
+            return Err(format!(
+                "{} claim counters for {claims} claims",
+                self.hits.len()
+            ));
+        }
+        if let Some(chunk) = self.chunks.iter().find(|c| c.columns.len() != COLUMNS) {
+            return Err(format!(
+                "chunk {} has {} columns, not {COLUMNS}",
+                chunk.chunk,
+                chunk.columns.len()
+            ));
+        }
+        match &self.quantiles {
+            Quantiles::Exact(columns) => {
+                if columns.len() != COLUMNS || columns.iter().any(|c| c.len() as u64 != self.runs) {
+                    return Err(format!(
+                        "the kept values are not {COLUMNS} columns of {} runs",
+                        self.runs
+                    ));
+                }
+            }
+            Quantiles::Sketch(sketches) => {
+                if sketches.len() != COLUMNS || sketches.iter().any(|s| s.count() != self.runs) {
+                    return Err(format!(
+                        "the sketches are not {COLUMNS} of {} runs",
+                        self.runs
+                    ));
+                }
+                sketches.iter().try_for_each(LogSketch::check)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Claim counters, one per claim.
     pub(crate) fn hits_mut(&mut self) -> &mut [u64] {
         &mut self.hits
@@ -381,6 +420,23 @@ mod tests {
             *h = x;
         }
         acc
+    }
+
+    /// An accumulator read from a damaged file is refused with the reason.
+    #[test]
+    fn check_finds_what_a_damaged_state_gets_wrong() {
+        let claims = Claim::default_set().len();
+        for method in [QuantileMethod::Exact, QuantileMethod::Sketch] {
+            let good = chunk(method, 0, &[1.0, -2.0, 3.5], &[1]);
+            assert_eq!(good.check(claims), Ok(()));
+            assert!(good.check(claims + 1).unwrap_err().contains("claim counters"));
+            let mut short = good.clone();
+            short.chunks[0].columns.pop();
+            assert!(short.check(claims).unwrap_err().contains("columns"));
+            let mut miscounted = good.clone();
+            miscounted.runs += 1;
+            assert!(miscounted.check(claims).unwrap_err().contains("4 runs"));
+        }
     }
 
     fn parts() -> impl Strategy<Value = Vec<(Vec<f64>, Vec<u64>)>> {

@@ -147,8 +147,14 @@ impl ShardState {
                 env!("CARGO_PKG_VERSION")
             ));
         }
-        postcard::from_bytes(body)
-            .map_err(|e| format!("{} is damaged or incomplete: {e}", path.display()))
+        let damaged =
+            |e: &dyn std::fmt::Display| format!("{} is damaged or incomplete: {e}", path.display());
+        let state: ShardState = postcard::from_bytes(body).map_err(|e| damaged(&e))?;
+        state
+            .accumulator
+            .check(state.identity.claims.len())
+            .map_err(|e| damaged(&e))?;
+        Ok(state)
     }
 }
 

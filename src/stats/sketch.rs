@@ -43,7 +43,6 @@ const BATCH: usize = 256;
 /// assert!((p75 - 250.0).abs() <= 250.0 * LogSketch::RELATIVE_ERROR);
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "Stored")]
 pub struct LogSketch {
     /// Key of the first bucket of the negative and of the positive side.
     first: [u32; 2],
@@ -59,39 +58,6 @@ pub struct LogSketch {
     count: u64,
     min: f64,
     max: f64,
-}
-
-/// A sketch as serialised, checked before it becomes a [`LogSketch`] (a
-/// damaged shard state must give an error, not a panic).
-#[derive(Deserialize)]
-struct Stored {
-    first: [u32; 2],
-    len: [u32; 2],
-    low: Vec<u32>,
-    high: Vec<u32>,
-    count: u64,
-    min: f64,
-    max: f64,
-}
-
-impl TryFrom<Stored> for LogSketch {
-    type Error = String;
-    fn try_from(s: Stored) -> Result<Self, String> {
-        let slots = s.len[0] as usize + s.len[1] as usize + 1;
-        let keys_fit = (0..2).all(|side| s.first[side].checked_add(s.len[side]).is_some());
-        if s.low.len() != slots || !(s.high.is_empty() || s.high.len() == slots) || !keys_fit {
-            return Err("inconsistent quantile sketch".into());
-        }
-        Ok(LogSketch {
-            first: s.first,
-            len: s.len,
-            low: s.low,
-            high: s.high,
-            count: s.count,
-            min: s.min,
-            max: s.max,
-        })
-    }
 }
 
 impl Default for LogSketch {
@@ -337,6 +303,26 @@ impl LogSketch {
         self.max = self.max.max(other.max);
     }
 
+    /// Checks the layout of a sketch read from a file, so that a damaged
+    /// shard state gives an error, not a panic later.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let slots = self.len[NEGATIVE] as usize + self.len[POSITIVE] as usize + 1;
+        let keys_fit = (0..2).all(|side| self.first[side].checked_add(self.len[side]).is_some());
+        let high_fits = self.high.is_empty() || self.high.len() == slots;
+        if self.low.len() != slots || !high_fits || !keys_fit {
+            return Err("a quantile sketch's buckets do not add up".into());
+        }
+        let counted = (0..slots).try_fold(0u64, |sum, i| sum.checked_add(self.get(i)));
+        if counted != Some(self.count) {
+            return Err(format!(
+                "a quantile sketch holds {} values but says {}",
+                counted.map_or("too many".into(), |n| n.to_string()),
+                self.count
+            ));
+        }
+        Ok(())
+    }
+
     /// Number of values counted.
     pub fn count(&self) -> u64 {
         self.count
@@ -535,16 +521,21 @@ mod tests {
         assert_eq!(fast.count(), 5_000);
     }
 
-    /// A damaged shard state is an error when read, not a panic later.
+    /// A damaged sketch read from a file is found by `check`.
     #[test]
-    fn an_inconsistent_stored_sketch_is_refused() {
+    fn an_inconsistent_sketch_is_found() {
         let mut s = LogSketch::default();
-        s.insert_all(&[1.0, 2.0, -4.0]);
-        let good = postcard::to_stdvec(&s).unwrap();
-        assert_eq!(postcard::from_bytes::<LogSketch>(&good).unwrap(), s);
-        s.low.pop();
-        let bad = postcard::to_stdvec(&s).unwrap();
-        assert!(postcard::from_bytes::<LogSketch>(&bad).is_err());
+        s.insert_all(&[1.0, 2.0, -4.0, 0.0]);
+        assert_eq!(s.check(), Ok(()));
+        let mut short = s.clone();
+        short.low.pop();
+        assert!(short.check().is_err());
+        let mut miscounted = s.clone();
+        miscounted.count += 1;
+        assert!(miscounted
+            .check()
+            .unwrap_err()
+            .contains("holds 4 values but says 5"));
     }
 
     #[test]
