@@ -429,7 +429,10 @@ mod tests {
         for method in [QuantileMethod::Exact, QuantileMethod::Sketch] {
             let good = chunk(method, 0, &[1.0, -2.0, 3.5], &[1]);
             assert_eq!(good.check(claims), Ok(()));
-            assert!(good.check(claims + 1).unwrap_err().contains("claim counters"));
+            assert!(good
+                .check(claims + 1)
+                .unwrap_err()
+                .contains("claim counters"));
             let mut short = good.clone();
             short.chunks[0].columns.pop();
             assert!(short.check(claims).unwrap_err().contains("columns"));
