@@ -14,8 +14,11 @@ pub use run::{MergeArgs, RunArgs};
 pub use sensitivity::SensitivityArgs;
 pub use validate::ValidateArgs;
 
+use std::time::Instant;
+
 use crate::error::Result;
 use crate::model::Param;
+use crate::output::{ManifestJson, OutDir};
 
 /// Monte Carlo sensitivity engine for the Biotech Nexus investment claims.
 #[derive(Debug, Parser)]
@@ -84,6 +87,27 @@ pub(super) fn parse_assignment(text: &str) -> Result<(Param, f64), String> {
         )
     })?;
     Ok((param, param.parse_value(value.trim())?))
+}
+
+/// Stamps `manifest` with `files` and the wall time and writes it last. With
+/// `report`, then writes the report from the finished outputs (it reads the
+/// manifest), adds it to `files` and writes the manifest again.
+fn finish_outputs(
+    out: &OutDir,
+    manifest: &mut impl ManifestJson,
+    files: &mut Vec<String>,
+    clock: Instant,
+    report: bool,
+) -> Result<()> {
+    manifest.provenance_mut().stamp(files, clock);
+    out.finish(manifest)?;
+    if report {
+        let written = crate::report::Report::from_dirs(std::slice::from_ref(&out.path))?;
+        files.extend(written.write(&out.path)?);
+        manifest.provenance_mut().stamp(files, clock);
+        out.finish(manifest)?;
+    }
+    Ok(())
 }
 
 fn report(args: ReportArgs) -> Result<()> {

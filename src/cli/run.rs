@@ -19,7 +19,6 @@ use crate::engine::{
 use crate::error::{Error, Result};
 use crate::model::Metric;
 use crate::output::{self, Manifest, OutDir, SamplesWriter};
-use crate::report::Report;
 use crate::sampler::SamplerKind;
 use crate::table::{number, significant, Table};
 
@@ -202,14 +201,7 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
         started,
     );
     manifest.shard = args.shard;
-    manifest.provenance.stamp(&files, clock);
-    out.finish(&manifest)?;
-    if args.report {
-        // The report reads the finished outputs; the manifest then lists it.
-        files.extend(Report::from_dirs(std::slice::from_ref(&out.path))?.write(&out.path)?);
-        manifest.provenance.stamp(&files, clock);
-        out.finish(&manifest)?;
-    }
+    super::finish_outputs(&out, &mut manifest, &mut files, clock, args.report)?;
 
     if !args.quiet {
         print_summary(
@@ -247,7 +239,7 @@ pub(super) fn merge(args: MergeArgs) -> Result<()> {
     let out = OutDir::prepare(&args.out, args.force)?;
     let summary = acc.summary(&identity.claims);
     out.begin()?;
-    let files = write_tables(&out, &summary)?;
+    let mut files = write_tables(&out, &summary)?;
     let mut manifest = Manifest::new(
         "merge",
         &identity,
@@ -256,8 +248,7 @@ pub(super) fn merge(args: MergeArgs) -> Result<()> {
         started,
     );
     manifest.merged_shards = Some(args.dirs.len() as u64);
-    manifest.provenance.stamp(&files, clock);
-    out.finish(&manifest)?;
+    super::finish_outputs(&out, &mut manifest, &mut files, clock, false)?;
     if !args.quiet {
         print_summary(&identity, &summary, acc.runs(), clock, &out.path, &files);
     }

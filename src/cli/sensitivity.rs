@@ -12,7 +12,6 @@ use crate::config::Scenario;
 use crate::error::{Error, Result};
 use crate::model::{check_year, Metric};
 use crate::output::{self, OutDir, Provenance, SensitivityManifest};
-use crate::report::Report;
 use crate::sensitivity::{
     self as sens, morris, rank_correlations, scenario_sample, sobol_indices, switching_values,
     tornado, ClaimTest, Problem, ScenarioProblem, SobolOptions, Switch,
@@ -315,14 +314,7 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
         trajectories: args.trajectories,
         correlations,
     };
-    manifest.provenance.stamp(&files, clock);
-    out.finish(&manifest)?;
-    if args.report {
-        // The report reads the finished outputs; the manifest then lists it.
-        files.extend(Report::from_dirs(std::slice::from_ref(&out.path))?.write(&out.path)?);
-        manifest.provenance.stamp(&files, clock);
-        out.finish(&manifest)?;
-    }
+    super::finish_outputs(&out, &mut manifest, &mut files, clock, args.report)?;
 
     if !args.quiet {
         print_summary(&problem, &claim_problem, &tests, &results);

@@ -104,6 +104,8 @@ impl Provenance {
 pub trait ManifestJson: Serialize {
     /// The shared part.
     fn provenance(&self) -> &Provenance;
+    /// The shared part, to stamp.
+    fn provenance_mut(&mut self) -> &mut Provenance;
 }
 
 /// The contents of `manifest.json` of `run` and `merge`.
@@ -173,6 +175,9 @@ impl ManifestJson for Manifest {
     fn provenance(&self) -> &Provenance {
         &self.provenance
     }
+    fn provenance_mut(&mut self) -> &mut Provenance {
+        &mut self.provenance
+    }
 }
 
 /// The files listed by the nexus-mc manifest in `dir` (of any command).
@@ -217,6 +222,9 @@ pub struct SensitivityManifest {
 impl ManifestJson for SensitivityManifest {
     fn provenance(&self) -> &Provenance {
         &self.provenance
+    }
+    fn provenance_mut(&mut self) -> &mut Provenance {
+        &mut self.provenance
     }
 }
 
