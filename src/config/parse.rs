@@ -526,6 +526,39 @@ impl Checker {
         }
     }
 
+    /// The tables of an array of tables `[[name]]`, each with its key
+    /// (`name[i]`) and its fields; keys outside `keys` are reported.
+    fn table_array<'a, 'i>(
+        &mut self,
+        value: &'a Value<'i>,
+        name: &str,
+        each: &str,
+        keys: &[&str],
+    ) -> Vec<(String, &'a Value<'i>, Fields<'a, 'i>)> {
+        let DeValue::Array(items) = value.get_ref() else {
+            self.problem(
+                value.span(),
+                name,
+                format!("must be an array of tables: write each {each} as [[{name}]]"),
+            );
+            return Vec::new();
+        };
+        let mut tables = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let key = format!("{name}[{i}]");
+            let fields = Fields {
+                entries: self.entries(item, &key),
+            };
+            for (k, _) in &fields.entries {
+                if !keys.contains(&k.get_ref().as_ref()) {
+                    self.unknown(k.span(), &format!("{key}."), k.get_ref(), keys);
+                }
+            }
+            tables.push((key, item, fields));
+        }
+        tables
+    }
+
     fn string(&mut self, value: &Value<'_>, key: &str) -> Option<String> {
         match value.get_ref() {
             DeValue::String(s) => Some(s.to_string()),
@@ -966,25 +999,9 @@ impl Checker {
     }
 
     fn correlations(&mut self, value: &Value<'_>) -> Vec<(CorrelationSpec, At)> {
-        let DeValue::Array(items) = value.get_ref() else {
-            self.problem(
-                value.span(),
-                "correlation",
-                "must be an array of tables: write each pair as [[correlation]]",
-            );
-            return Vec::new();
-        };
         let mut out = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            let key = format!("correlation[{i}]");
-            let fields = Fields {
-                entries: self.entries(item, &key),
-            };
-            for (k, _) in &fields.entries {
-                if !CORRELATION_KEYS.contains(&k.get_ref().as_ref()) {
-                    self.unknown(k.span(), &format!("{key}."), k.get_ref(), CORRELATION_KEYS);
-                }
-            }
+        for (key, item, fields) in self.table_array(value, "correlation", "pair", CORRELATION_KEYS)
+        {
             let source = self.text(&fields, item.span(), &key, "source", None);
             let rationale = self.text(&fields, item.span(), &key, "rationale", None);
             let rank = match fields.get("rank") {
@@ -1023,25 +1040,8 @@ impl Checker {
     }
 
     fn claims(&mut self, value: &Value<'_>) -> Vec<(Claim, At)> {
-        let DeValue::Array(items) = value.get_ref() else {
-            self.problem(
-                value.span(),
-                "claim",
-                "must be an array of tables: write each claim as [[claim]]",
-            );
-            return Vec::new();
-        };
         let mut out = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            let key = format!("claim[{i}]");
-            let fields = Fields {
-                entries: self.entries(item, &key),
-            };
-            for (k, _) in &fields.entries {
-                if !CLAIM_KEYS.contains(&k.get_ref().as_ref()) {
-                    self.unknown(k.span(), &format!("{key}."), k.get_ref(), CLAIM_KEYS);
-                }
-            }
+        for (key, item, fields) in self.table_array(value, "claim", "claim", CLAIM_KEYS) {
             let name = self.text(&fields, item.span(), &key, "name", None);
             let metric = self
                 .text(&fields, item.span(), &key, "metric", None)
