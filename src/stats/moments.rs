@@ -26,7 +26,6 @@ pub struct Moments {
 impl Moments {
     /// The moments of `values` (two passes, shifted by the first value).
     /// Sums run in four fixed lanes: faster, and the same bits every time.
-    #[inline]
     pub fn of(values: &[f64]) -> Moments {
         let Some(&shift) = values.first() else {
             return Moments::default();
