@@ -168,12 +168,7 @@ impl LogSketch {
 
     /// The slot of `x`, which has a bucket.
     fn slot(&self, x: f64) -> usize {
-        let magnitude = x.abs();
-        if magnitude < Self::MIN_MAGNITUDE {
-            self.zero_slot()
-        } else {
-            self.key_slot(usize::from(x >= 0.0), key(magnitude))
-        }
+        bucket(x).map_or(self.zero_slot(), |(side, k)| self.key_slot(side, k))
     }
 
     fn zero_slot(&self) -> usize {
@@ -183,9 +178,8 @@ impl LogSketch {
     /// Gives `x` a bucket if it has none.
     #[cold]
     fn make_room(&mut self, x: f64) {
-        let magnitude = x.abs();
-        if magnitude >= Self::MIN_MAGNITUDE {
-            self.make_room_for(usize::from(x >= 0.0), key(magnitude));
+        if let Some((side, k)) = bucket(x) {
+            self.make_room_for(side, k);
         }
     }
 
@@ -360,6 +354,12 @@ impl LogSketch {
         }
         self.max
     }
+}
+
+/// The side and key of `x`, or `None` if it counts as zero.
+fn bucket(x: f64) -> Option<(usize, u32)> {
+    let magnitude = x.abs();
+    (magnitude >= LogSketch::MIN_MAGNITUDE).then(|| (usize::from(x >= 0.0), key(magnitude)))
 }
 
 /// The bucket of a magnitude of at least [`LogSketch::MIN_MAGNITUDE`]: its
