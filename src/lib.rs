@@ -20,6 +20,7 @@
 //! | [`table`] | plain-text tables and number formatting |
 //! | [`cli`] | the command line |
 //! | [`error`] | the error type and exit codes |
+//! | [`limits`] | size ceilings and the memory check run before any allocation |
 
 pub mod baseline;
 pub mod claims;
@@ -29,6 +30,7 @@ mod cpu;
 pub mod distribution;
 pub mod engine;
 pub mod error;
+pub mod limits;
 pub mod model;
 pub mod output;
 pub mod report;

@@ -362,3 +362,37 @@ fn shard_specs_parse_and_bad_ones_explain() {
     let s = Shard { index: 1, count: 3 };
     assert_eq!(s.chunks(8).collect::<Vec<_>>(), vec![1, 4, 7]);
 }
+
+/// A shard's runs are computed without listing its chunks (a plan of 10^12
+/// runs lists none); they must equal the runs of its chunks counted one by
+/// one, and the shards of a run must add up to it.
+#[test]
+fn shard_runs_are_the_runs_of_its_chunks_without_listing_them() {
+    for runs in [1, 8191, 8192, 8193, 25_000, 100_000, 1_000_003] {
+        for count in [1, 2, 3, 7, 13] {
+            let mut total = 0;
+            for index in 0..count {
+                let plan = RunPlan {
+                    shard: Shard { index, count },
+                    ..RunPlan::new(runs)
+                };
+                let counted: u64 = plan
+                    .shard
+                    .chunks(plan.chunks())
+                    .map(|c| (runs - c * CHUNK_RUNS).min(CHUNK_RUNS))
+                    .sum();
+                assert_eq!(
+                    plan.shard_runs(),
+                    counted,
+                    "{runs} runs, shard {index}/{count}"
+                );
+                assert_eq!(
+                    plan.shard_chunks(),
+                    plan.shard.chunks(plan.chunks()).count() as u64
+                );
+                total += counted;
+            }
+            assert_eq!(total, runs);
+        }
+    }
+}

@@ -169,7 +169,7 @@ fn each_chart_parses_and_draws_its_series() {
             "-n",
             "256",
             "--bootstrap",
-            "20",
+            "100",
             "--method",
             "sobol,tornado",
             "--out",

@@ -89,25 +89,27 @@ pub(super) fn parse_assignment(text: &str) -> Result<(Param, f64), String> {
     Ok((param, param.parse_value(value.trim())?))
 }
 
-/// Stamps `manifest` with `files` and the wall time and writes it last. With
-/// `report`, then writes the report from the finished outputs (it reads the
-/// manifest), adds it to `files` and writes the manifest again.
+/// Stamps `manifest` with `files` (and their checksums) and the wall time
+/// and writes it into the set; with `report`, then writes the report from
+/// the finished outputs (it reads the manifest), adds it to `files` and
+/// writes the manifest again. Last, puts the whole set in place of `--out`.
 fn finish_outputs(
-    out: &OutDir,
+    out: OutDir,
     manifest: &mut impl ManifestJson,
     files: &mut Vec<String>,
     clock: Instant,
     report: bool,
 ) -> Result<()> {
-    manifest.provenance_mut().stamp(files, clock);
-    out.finish(manifest)?;
+    let dir = out.staging().to_path_buf();
+    manifest.provenance_mut().stamp(&dir, files, clock)?;
+    out.write_manifest(manifest)?;
     if report {
-        let written = crate::report::Report::from_dirs(std::slice::from_ref(&out.path))?;
-        files.extend(written.write(&out.path)?);
-        manifest.provenance_mut().stamp(files, clock);
-        out.finish(manifest)?;
+        let written = crate::report::Report::from_dirs(std::slice::from_ref(&dir))?;
+        files.extend(written.write(&dir)?);
+        manifest.provenance_mut().stamp(&dir, files, clock)?;
+        out.write_manifest(manifest)?;
     }
-    Ok(())
+    out.commit()
 }
 
 fn report(args: ReportArgs) -> Result<()> {

@@ -9,7 +9,7 @@ use std::time::{Instant, SystemTime};
 use clap::{Args, ValueEnum};
 
 use super::jobs::{
-    guard_workers, interrupt_flag, parse_runs, parse_threads, progress_bar, thread_pool,
+    guard_workers, interrupt_flag, parse_runs, parse_seed, parse_threads, progress_bar, thread_pool,
 };
 use crate::config::Scenario;
 use crate::engine::{
@@ -32,12 +32,12 @@ pub struct RunArgs {
 
     /// Number of model runs in the whole run (all shards together). Accepts
     /// 1000000, 1_000_000 or 1e6.
-    #[arg(short = 'n', long = "runs", value_name = "RUNS", default_value = "1000000", value_parser = parse_runs)]
+    #[arg(short = 'n', long = "runs", value_name = "RUNS", default_value = "1000000", value_parser = parse_runs, allow_negative_numbers = true)]
     pub runs: u64,
 
     /// Master seed. The same scenario, seed, runs and sampler give the same
     /// bytes in bands.csv and claims.csv, on any number of threads or shards.
-    #[arg(long, value_name = "S", default_value_t = 42)]
+    #[arg(long, value_name = "S", default_value = "42", value_parser = parse_seed, allow_negative_numbers = true)]
     pub seed: u64,
 
     /// Worker threads [default: one per core]. Results do not depend on it.
@@ -148,18 +148,23 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
         quantiles: args.quantiles.resolve(args.runs),
         shard: args.shard.unwrap_or(Shard::WHOLE),
     };
-    let engine = Engine::new(&scenario, plan)?;
+    let pool = thread_pool(args.threads)?;
+    let engine = pool.install(|| Engine::new(&scenario, plan))?;
     let out_path = args.out.clone().unwrap_or_else(|| match args.shard {
         Some(s) => PathBuf::from(format!("out/shard-{}-of-{}", s.index, s.count)),
         None => PathBuf::from("out/run"),
     });
-    let out = OutDir::prepare(&out_path, args.force)?;
+    let mut inputs = scenario_paths(&scenario);
+    if let Some(samples) = &args.samples {
+        check_samples_path(samples, &out_path, &inputs)?;
+        inputs.push(samples.clone());
+    }
+    let mut out = OutDir::prepare(&out_path, args.force, &inputs)?;
     let mut samples = args
         .samples
         .as_deref()
         .map(|path| SamplesFile::create(path, &engine))
         .transpose()?;
-    let pool = thread_pool(args.threads)?;
 
     let cancel = interrupt_flag();
     let bar = progress_bar(plan.shard_runs(), args.quiet);
@@ -181,8 +186,7 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
     }
     let summary = pool.install(|| acc.summary(engine.claims()));
 
-    out.begin()?;
-    let mut files = write_tables(&out, &summary)?;
+    let mut files = write_tables(&mut out, &summary)?;
     if let Some(shard) = args.shard {
         let state = ShardState {
             identity: engine.identity().clone(),
@@ -201,15 +205,20 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
         started,
     );
     manifest.shard = args.shard;
-    super::finish_outputs(&out, &mut manifest, &mut files, clock, args.report)?;
+    super::finish_outputs(out, &mut manifest, &mut files, clock, args.report)?;
 
     if !args.quiet {
+        let seconds = clock.elapsed().as_secs_f64();
+        let timing = format!(
+            " in {seconds:.1} s, {} runs/s",
+            number(plan.shard_runs() as f64 / seconds.max(1e-9), 0)
+        );
         print_summary(
             engine.identity(),
             &summary,
             plan.shard_runs(),
-            clock,
-            &out.path,
+            &timing,
+            &out_path,
             &files,
         );
         if let Some(path) = samples_path {
@@ -228,18 +237,15 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
 pub(super) fn merge(args: MergeArgs) -> Result<()> {
     let started = SystemTime::now();
     let clock = Instant::now();
-    let (identity, mut acc) = merge_shards(&args.dirs).map_err(Error::Usage)?;
-    if acc.runs() != identity.runs {
-        return Err(Error::Failed(format!(
-            "the shards hold {} runs but the run has {}; a shard state is damaged",
-            acc.runs(),
-            identity.runs
-        )));
+    let mut out = OutDir::prepare(&args.out, args.force, &args.dirs)?;
+    let mut shard_seconds = 0.0;
+    for dir in &args.dirs {
+        let manifest = Manifest::read_verified(dir).map_err(Error::Usage)?;
+        shard_seconds += manifest.provenance.wall_time_s;
     }
-    let out = OutDir::prepare(&args.out, args.force)?;
+    let (identity, mut acc) = merge_shards(&args.dirs).map_err(Error::Usage)?;
     let summary = acc.summary(&identity.claims);
-    out.begin()?;
-    let mut files = write_tables(&out, &summary)?;
+    let mut files = write_tables(&mut out, &summary)?;
     let mut manifest = Manifest::new(
         "merge",
         &identity,
@@ -248,15 +254,62 @@ pub(super) fn merge(args: MergeArgs) -> Result<()> {
         started,
     );
     manifest.merged_shards = Some(args.dirs.len() as u64);
-    super::finish_outputs(&out, &mut manifest, &mut files, clock, false)?;
+    super::finish_outputs(out, &mut manifest, &mut files, clock, false)?;
     if !args.quiet {
-        print_summary(&identity, &summary, acc.runs(), clock, &out.path, &files);
+        // The merge's own time says nothing of the run: report the shards'.
+        let timing = format!(
+            "; {} shards ran {shard_seconds:.1} s in all, {} runs/s per shard",
+            args.dirs.len(),
+            number(acc.runs() as f64 / shard_seconds.max(1e-3), 0)
+        );
+        print_summary(&identity, &summary, acc.runs(), &timing, &args.out, &files);
+    }
+    Ok(())
+}
+
+/// The scenario files a run reads (shipped scenarios have none).
+fn scenario_paths(scenario: &Scenario) -> Vec<PathBuf> {
+    scenario
+        .files
+        .iter()
+        .filter(|f| !f.origin.starts_with("shipped:"))
+        .map(|f| PathBuf::from(&f.origin))
+        .collect()
+}
+
+/// `--samples` must be a new file of its own: not an input, not inside the
+/// output set (which is replaced whole), not a directory.
+fn check_samples_path(samples: &Path, out: &Path, inputs: &[PathBuf]) -> Result<()> {
+    let bad = |why: String| Error::Usage(format!("--samples {}: {why}", samples.display()));
+    let at = output::resolve(samples).map_err(|e| bad(e.to_string()))?;
+    if at.is_dir() {
+        return Err(bad(
+            "is a directory; give a file name such as samples.csv".into()
+        ));
+    }
+    if let Ok(out) = output::resolve(out) {
+        if at.starts_with(&out) {
+            return Err(bad(format!(
+                "is inside --out {}, whose output set is replaced whole; write the samples \
+                 beside it instead",
+                out.display()
+            )));
+        }
+    }
+    for input in inputs {
+        if output::resolve(input).is_ok_and(|i| i == at) {
+            return Err(bad(format!(
+                "is the scenario file {}, which this run reads; choose another file",
+                input.display()
+            )));
+        }
     }
     Ok(())
 }
 
 /// Writes bands.csv and claims.csv; returns their names.
-fn write_tables(out: &OutDir, summary: &Summary) -> Result<Vec<String>> {
+fn write_tables(out: &mut OutDir, summary: &Summary) -> Result<Vec<String>> {
+    out.begin()?;
     output::write_atomic(&out.file("bands.csv"), |w| {
         output::write_bands_csv(w, summary)
     })?;
@@ -278,20 +331,17 @@ fn print_summary(
     identity: &RunIdentity,
     summary: &Summary,
     runs: u64,
-    clock: Instant,
+    timing: &str,
     out: &Path,
     files: &[String],
 ) {
-    let seconds = clock.elapsed().as_secs_f64();
     println!(
-        "{}: {} runs (sampler {}, seed {}, {} quantiles) in {:.1} s, {} runs/s",
+        "{}: {} runs (sampler {}, seed {}, {} quantiles){timing}",
         identity.scenario,
         number(runs as f64, 0),
         identity.sampler,
         identity.seed,
         identity.quantiles.name(),
-        seconds,
-        number(runs as f64 / seconds.max(1e-9), 0),
     );
     if let Some(b) = summary.band(Metric::GdpSharePct, 2035) {
         println!(

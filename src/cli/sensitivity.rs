@@ -6,7 +6,9 @@ use std::time::{Instant, SystemTime};
 
 use clap::{Args, ValueEnum};
 
-use super::jobs::{guard_workers, parse_runs, parse_threads, progress_bar, thread_pool};
+use super::jobs::{
+    guard_workers, parse_runs, parse_seed, parse_threads, progress_bar, thread_pool,
+};
 use crate::claims::Claim;
 use crate::config::Scenario;
 use crate::error::{Error, Result};
@@ -25,14 +27,16 @@ pub struct SensitivityArgs {
     #[arg(long, value_name = "FILE|NAME", default_value = "central")]
     pub config: String,
 
-    /// Sobol base sample size N: the Sobol design makes N x (k + 2) model
-    /// runs for k uncertain parameters; also the Monte Carlo runs for rank
-    /// correlations. Powers of two suit the Sobol sequence best.
-    #[arg(short = 'n', long = "runs", value_name = "N", default_value = "16384", value_parser = parse_runs)]
+    /// Sobol base sample size N, 256 to 16,777,216: the Sobol design makes
+    /// N x (k + 2) model runs for k uncertain parameters; also the Monte
+    /// Carlo runs for rank correlations. Powers of two suit the Sobol
+    /// sequence best. Tornado makes 2k + 1 runs, switching values about 130
+    /// per claim and parameter, Morris R x (k + 1).
+    #[arg(short = 'n', long = "runs", value_name = "N", default_value = "16384", value_parser = parse_runs, allow_negative_numbers = true)]
     pub runs: u64,
 
     /// Master seed; the same seed gives the same files on any thread count.
-    #[arg(long, value_name = "S", default_value_t = 42)]
+    #[arg(long, value_name = "S", default_value = "42", value_parser = parse_seed, allow_negative_numbers = true)]
     pub seed: u64,
 
     /// Worker threads [default: one per core]. Results do not depend on it.
@@ -56,7 +60,8 @@ pub struct SensitivityArgs {
     #[arg(long = "output", value_name = "METRIC:YEAR", value_parser = parse_output)]
     pub outputs: Vec<(Metric, i32)>,
 
-    /// Bootstrap resamples for the Sobol intervals.
+    /// Bootstrap resamples for the Sobol intervals: at least 100 (and 4 / (1 -
+    /// C)), at most 100,000; costs no model runs.
     #[arg(long, value_name = "B", default_value_t = 1000)]
     pub bootstrap: usize,
 
@@ -64,7 +69,7 @@ pub struct SensitivityArgs {
     #[arg(long, value_name = "C", default_value_t = 0.95, value_parser = parse_confidence)]
     pub confidence: f64,
 
-    /// Morris trajectories; each makes k + 1 model runs.
+    /// Morris trajectories, 10 to 1,000,000; each makes k + 1 model runs.
     #[arg(long, value_name = "R", default_value_t = 100)]
     pub trajectories: usize,
 
@@ -185,6 +190,7 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
             threshold: c.threshold,
         })
         .collect();
+    check_sizes(&args, &methods, &problem, &claim_problem)?;
     let n = args.runs as usize;
     let sobol_opts = SobolOptions {
         base_runs: n,
@@ -192,7 +198,13 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
         bootstrap: args.bootstrap,
         confidence: args.confidence,
     };
-    let out = OutDir::prepare(&args.out, args.force)?;
+    let inputs: Vec<PathBuf> = scenario
+        .files
+        .iter()
+        .filter(|f| !f.origin.starts_with("shipped:"))
+        .map(|f| PathBuf::from(&f.origin))
+        .collect();
+    let mut out = OutDir::prepare(&args.out, args.force, &inputs)?;
 
     let uncertain = problem.uncertain().len();
     let mut runs = BTreeMap::new();
@@ -268,6 +280,7 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     bar.finish_and_clear();
 
     out.begin()?;
+    let out = out;
     let mut files = Vec::new();
     let mut write =
         |name: &str, fill: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| -> Result<()> {
@@ -314,18 +327,136 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
         trajectories: args.trajectories,
         correlations,
     };
-    super::finish_outputs(&out, &mut manifest, &mut files, clock, args.report)?;
+    super::finish_outputs(out, &mut manifest, &mut files, clock, args.report)?;
 
     if !args.quiet {
         print_summary(&problem, &claim_problem, &tests, &results);
         println!(
             "outputs: {}/{{{}, manifest.json}} in {:.1} s",
-            out.path.display(),
+            args.out.display(),
             files.join(", "),
             clock.elapsed().as_secs_f64()
         );
     }
     Ok(())
+}
+
+/// Smallest Sobol base sample: below it the S1 and ST of a model with a
+/// dozen inputs err by more than about 0.06 (one over the square root of N),
+/// the size of the effects worth telling apart.
+const MIN_BASE_RUNS: u64 = 256;
+/// Largest Sobol base sample: 2^24 points of the Sobol sequence.
+const MAX_BASE_RUNS: u64 = 1 << 24;
+/// Fewest bootstrap resamples; at least 2 must also fall beyond each end
+/// of the interval, so 4 / (1 - C) for coverage C.
+const MIN_BOOTSTRAP: usize = 100;
+/// Most bootstrap resamples, and most resampled rows (resamples x N).
+const MAX_BOOTSTRAP: usize = 100_000;
+const MAX_BOOTSTRAP_ROWS: f64 = 4.0e9;
+/// Fewest Morris trajectories: with fewer, the spread (sigma) of the
+/// elementary effects rests on a handful of values (Saltelli et al. 2008,
+/// ch. 3, use 10 to 20).
+const MIN_TRAJECTORIES: usize = 10;
+/// Most Morris trajectories.
+const MAX_TRAJECTORIES: usize = 1_000_000;
+
+/// Refuses sizes too small for an estimate to mean anything, and sizes
+/// whose memory or time is out of reach, before anything is allocated.
+fn check_sizes(
+    args: &SensitivityArgs,
+    methods: &[Method],
+    problem: &ScenarioProblem,
+    claim_problem: &ScenarioProblem,
+) -> Result<()> {
+    let bad = |flag: &str, why: String| Err(Error::Usage(format!("{flag}: {why}")));
+    let uses = |m: Method| methods.contains(&m);
+    let n = args.runs;
+    let needs_n = uses(Method::Sobol) || uses(Method::Rank);
+    if needs_n && n < MIN_BASE_RUNS {
+        return bad(
+            "-n",
+            format!(
+                "{n} runs are too few for Sobol indices or rank correlations to mean anything \
+                 (their error is about 1 / sqrt(N)); use at least {MIN_BASE_RUNS}, e.g. the \
+                 default 16384"
+            ),
+        );
+    }
+    if needs_n && n > MAX_BASE_RUNS {
+        return bad(
+            "-n",
+            format!(
+                "{} is more than the {} base runs sensitivity allows; the Sobol design makes \
+                 N x (k + 2) model runs, and 16384 already gives indices to about 0.01",
+                number(n as f64, 0),
+                number(MAX_BASE_RUNS as f64, 0)
+            ),
+        );
+    }
+    if uses(Method::Sobol) {
+        let tail_min = (4.0 / (1.0 - args.confidence)).ceil() as usize;
+        let least = MIN_BOOTSTRAP.max(tail_min);
+        if args.bootstrap < least {
+            return bad(
+                "--bootstrap",
+                format!(
+                    "{} resamples cannot give a {} % interval (at least 2 resamples must fall \
+                     beyond each end); use at least {least}, e.g. the default 1000",
+                    args.bootstrap,
+                    args.confidence * 100.0
+                ),
+            );
+        }
+        let rows = args.bootstrap as f64 * n as f64;
+        if args.bootstrap > MAX_BOOTSTRAP || rows > MAX_BOOTSTRAP_ROWS {
+            return bad(
+                "--bootstrap",
+                format!(
+                    "{} resamples of {} rows would take hours; at most {} resamples and {} \
+                     resampled rows (resamples x N): 1000 resamples already fix a 95 % \
+                     interval's ends to about 1 %",
+                    number(args.bootstrap as f64, 0),
+                    number(n as f64, 0),
+                    number(MAX_BOOTSTRAP as f64, 0),
+                    number(MAX_BOOTSTRAP_ROWS, 0)
+                ),
+            );
+        }
+    }
+    if uses(Method::Morris) && !(MIN_TRAJECTORIES..=MAX_TRAJECTORIES).contains(&args.trajectories) {
+        return bad(
+            "--trajectories",
+            format!(
+                "{} is outside {MIN_TRAJECTORIES}..={}: fewer give no meaningful spread of \
+                 the elementary effects, more add nothing a screen needs",
+                args.trajectories,
+                number(MAX_TRAJECTORIES as f64, 0)
+            ),
+        );
+    }
+    // Memory: the design and outputs of each method, 8 bytes a number.
+    let width = (problem.inputs().len() + problem.outputs().len()) as f64 * 8.0;
+    let mut need: f64 = 0.0;
+    for &m in methods {
+        let rows = match m {
+            Method::Sobol => sens::sobol_runs(problem, n as usize) as f64,
+            Method::Rank => n as f64,
+            Method::Morris => sens::morris_runs(problem, args.trajectories) as f64,
+            Method::Switching => sens::switching_runs(claim_problem, 1) as f64,
+            Method::Tornado | Method::All => 0.0,
+        };
+        need = need.max(rows * width);
+    }
+    if uses(Method::Sobol) {
+        let resampled = args.bootstrap as f64 * problem.uncertain().len() as f64 * 16.0;
+        need += resampled;
+    }
+    crate::limits::check_memory(
+        need,
+        &format!("sensitivity -n {n}"),
+        "use a smaller -n, fewer --trajectories or fewer --bootstrap resamples",
+    )
+    .map_err(Error::Usage)
 }
 
 /// What the methods found.

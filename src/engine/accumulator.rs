@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::QuantileMethod;
+use super::{QuantileMethod, RunPlan};
 use crate::claims::Claim;
 use crate::model::{year_of, Metric, YEARS};
 use crate::stats::{exact_quantiles, Histogram, LogSketch, Moments, Percentile};
@@ -77,6 +77,12 @@ pub(crate) struct NonFinite {
 }
 
 impl Accumulator {
+    /// Bytes kept per chunk for its moments (kept until the final fold).
+    pub const CHUNK_BYTES: usize = COLUMNS * std::mem::size_of::<Moments>() + 64;
+    /// Bytes of one accumulator's sketches, a generous bound: 64 kB a
+    /// column is 16,384 four-byte counts, magnitudes over a factor of 2^64.
+    pub const SKETCHES_BYTES: usize = COLUMNS * 65_536;
+
     /// An empty accumulator for `claims` claims.
     pub fn new(method: QuantileMethod, claims: usize) -> Accumulator {
         let quantiles = match method {
@@ -133,21 +139,68 @@ impl Accumulator {
     }
 
     /// Checks an accumulator read from a file against what the run's
-    /// identity says: `claims` claims and every column of every chunk, so a
-    /// damaged shard state gives an error, not a panic in the merge.
-    pub(crate) fn check(&self, claims: usize) -> Result<(), String> {
+    /// identity says: `claims` claims, and exactly the chunks of `plan`'s
+    /// shard, each with every column and as many runs as the chunk has,
+    /// finite moments and kept values, claim counts no larger than the runs.
+    /// A damaged shard state gives an error, not a panic or a wrong merge.
+    pub(crate) fn check(&self, claims: usize, plan: &RunPlan) -> Result<(), String> {
         if self.hits.len() != claims {
             return Err(format!(
                 "{} claim counters for {claims} claims",
                 self.hits.len()
             ));
         }
-        if let Some(chunk) = self.chunks.iter().find(|c| c.columns.len() != COLUMNS) {
+        if let Some(h) = self.hits.iter().find(|&&h| h > self.runs) {
+            return Err(format!("a claim held in {h} of {} runs", self.runs));
+        }
+        if self.chunks.len() as u64 != plan.shard_chunks() {
             return Err(format!(
-                "chunk {} has {} columns, not {COLUMNS}",
-                chunk.chunk,
-                chunk.columns.len()
+                "{} chunks where shard {} has {}",
+                self.chunks.len(),
+                plan.shard,
+                plan.shard_chunks()
             ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut runs = 0;
+        for chunk in &self.chunks {
+            let c = chunk.chunk;
+            if c >= plan.chunks() || c % plan.shard.count != plan.shard.index || !seen.insert(c) {
+                return Err(format!(
+                    "chunk {c} is not a chunk of shard {} or appears twice",
+                    plan.shard
+                ));
+            }
+            if chunk.columns.len() != COLUMNS {
+                return Err(format!(
+                    "chunk {c} has {} columns, not {COLUMNS}",
+                    chunk.columns.len()
+                ));
+            }
+            let len = plan.chunk_len(c) as u64;
+            if let Some(m) = chunk
+                .columns
+                .iter()
+                .find(|m| m.count() != len || !m.is_valid())
+            {
+                return Err(format!(
+                    "chunk {c} holds moments of {} runs (it has {len}) or a value that is not \
+                     finite ({m:?})",
+                    m.count()
+                ));
+            }
+            runs += len;
+        }
+        if runs != self.runs {
+            return Err(format!(
+                "{} runs counted where its chunks have {runs}",
+                self.runs
+            ));
+        }
+        match (&self.quantiles, plan.quantiles) {
+            (Quantiles::Exact(_), QuantileMethod::Exact)
+            | (Quantiles::Sketch(_), QuantileMethod::Sketch) => {}
+            _ => return Err("its quantile state is not of the run's quantile method".into()),
         }
         match &self.quantiles {
             Quantiles::Exact(columns) => {
@@ -156,6 +209,9 @@ impl Accumulator {
                         "the kept values are not {COLUMNS} columns of {} runs",
                         self.runs
                     ));
+                }
+                if columns.iter().flatten().any(|x| !x.is_finite()) {
+                    return Err("a kept value is not finite".into());
                 }
             }
             Quantiles::Sketch(sketches) => {
@@ -400,6 +456,7 @@ impl ClaimResult {
 mod tests {
     use super::*;
     use crate::claims::Claim;
+    use crate::engine::Shard;
     use proptest::prelude::*;
 
     /// A chunk accumulator over `rows` runs whose column c, row r holds
@@ -427,18 +484,45 @@ mod tests {
     fn check_finds_what_a_damaged_state_gets_wrong() {
         let claims = Claim::default_set().len();
         for method in [QuantileMethod::Exact, QuantileMethod::Sketch] {
+            let plan = RunPlan {
+                quantiles: method,
+                ..RunPlan::new(3)
+            };
             let good = chunk(method, 0, &[1.0, -2.0, 3.5], &[1]);
-            assert_eq!(good.check(claims), Ok(()));
+            assert_eq!(good.check(claims, &plan), Ok(()));
+            let fails = |acc: &Accumulator, plan: &RunPlan, expect: &str| {
+                let err = acc.check(claims, plan).unwrap_err();
+                assert!(err.contains(expect), "{expect}: {err}");
+            };
             assert!(good
-                .check(claims + 1)
+                .check(claims + 1, &plan)
                 .unwrap_err()
                 .contains("claim counters"));
             let mut short = good.clone();
             short.chunks[0].columns.pop();
-            assert!(short.check(claims).unwrap_err().contains("columns"));
+            fails(&short, &plan, "columns");
             let mut miscounted = good.clone();
             miscounted.runs += 1;
-            assert!(miscounted.check(claims).unwrap_err().contains("4 runs"));
+            fails(&miscounted, &plan, "4 runs");
+            let mut nan = good.clone();
+            nan.chunks[0].columns[7] = Moments::of(&[f64::NAN, 1.0, 2.0]);
+            fails(&nan, &plan, "not finite");
+            let mut too_many_hits = good.clone();
+            too_many_hits.hits[0] = 4;
+            fails(&too_many_hits, &plan, "held in 4 of 3 runs");
+            let other_shard = RunPlan {
+                shard: Shard { index: 1, count: 2 },
+                ..RunPlan::new(9000)
+            };
+            fails(&good, &other_shard, "not a chunk of shard 1/2");
+            let wrong_method = RunPlan {
+                quantiles: match method {
+                    QuantileMethod::Exact => QuantileMethod::Sketch,
+                    QuantileMethod::Sketch => QuantileMethod::Exact,
+                },
+                ..plan
+            };
+            fails(&good, &wrong_method, "quantile method");
         }
     }
 

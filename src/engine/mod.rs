@@ -38,6 +38,7 @@ pub use shard::{merge_shards, RunIdentity, ShardState, STATE_FILE};
 
 use crate::claims::Claim;
 use crate::config::Scenario;
+use crate::limits;
 use crate::model::{Metric, Model, Outputs, Param, ParamSet};
 use crate::sampler::{Sampler, SamplerKind};
 use crate::stats::LogSketch;
@@ -175,12 +176,82 @@ impl RunPlan {
         self.runs.div_ceil(CHUNK_RUNS)
     }
 
-    /// Runs this shard evaluates.
+    /// Number of chunks this shard evaluates.
+    pub fn shard_chunks(&self) -> u64 {
+        self.chunks()
+            .saturating_sub(self.shard.index)
+            .div_ceil(self.shard.count)
+    }
+
+    /// Runs this shard evaluates (computed, not counted: a plan of 10^12
+    /// runs lists no chunks).
     pub fn shard_runs(&self) -> u64 {
-        self.shard
-            .chunks(self.chunks())
-            .map(|c| self.chunk_len(c) as u64)
-            .sum()
+        let chunks = self.shard_chunks();
+        let last = self.chunks() - 1;
+        let holds_last = chunks > 0 && (last - self.shard.index).is_multiple_of(self.shard.count);
+        let short = if holds_last {
+            CHUNK_RUNS - self.chunk_len(last) as u64
+        } else {
+            0
+        };
+        chunks * CHUNK_RUNS - short
+    }
+
+    /// Memory this shard needs on `threads` threads, in bytes (an upper
+    /// estimate): the moments kept per chunk, the kept values of exact
+    /// quantiles and one accumulator per thread.
+    pub fn memory(&self, threads: usize) -> f64 {
+        let moments = self.shard_chunks() as f64 * Accumulator::CHUNK_BYTES as f64;
+        let exact = match self.quantiles {
+            // Kept values, and room for the vectors' growth when merged.
+            QuantileMethod::Exact => 2.0 * self.shard_runs() as f64 * (COLUMNS * 8) as f64,
+            QuantileMethod::Sketch => 0.0,
+        };
+        let per_thread = Accumulator::SKETCHES_BYTES as f64 + (COLUMNS * TILE_STRIDE * 8) as f64;
+        moments + exact + (threads + 1) as f64 * per_thread
+    }
+
+    /// Checks the plan against [`limits::MAX_RUNS`] and the memory of this
+    /// machine, before anything is allocated.
+    pub fn check_size(&self, threads: usize) -> Result<(), String> {
+        if self.runs > limits::MAX_RUNS {
+            return Err(format!(
+                "{} runs is more than the {} one run may have; a run of 10^9 runs already \
+                 puts the Monte Carlo error of a probability below 0.00002",
+                number(self.runs as f64, 0),
+                number(limits::MAX_RUNS as f64, 0)
+            ));
+        }
+        let per_run = self.memory(threads) / self.shard_runs() as f64;
+        let room = limits::available_memory().unwrap_or(u64::MAX) as f64 * 0.8;
+        let fewer = number((room / per_run).max(0.0).floor(), 0);
+        let instead = match (self.quantiles, self.shard.count) {
+            (QuantileMethod::Exact, _) => format!(
+                "use --quantiles sketch, whose memory does not grow with the runs, or at most \
+                 {fewer} runs"
+            ),
+            (QuantileMethod::Sketch, 1) => format!(
+                "ask for at most about {fewer} runs ({} bytes of moments are kept per chunk of \
+                 {CHUNK_RUNS} runs), or split the run into shards (--shard K/N): each shard keeps \
+                 only its own chunks, though `merge` holds them all",
+                Accumulator::CHUNK_BYTES
+            ),
+            (QuantileMethod::Sketch, _) => format!(
+                "use more shards or fewer runs ({} bytes of moments are kept per chunk of \
+                 {CHUNK_RUNS} runs)",
+                Accumulator::CHUNK_BYTES
+            ),
+        };
+        let what = if self.shard.count == 1 {
+            format!("a run of {} runs", number(self.runs as f64, 0))
+        } else {
+            format!(
+                "shard {} of a run of {} runs",
+                self.shard,
+                number(self.runs as f64, 0)
+            )
+        };
+        limits::check_memory(self.memory(threads), &what, &instead)
     }
 
     fn chunk_len(&self, chunk: u64) -> usize {
@@ -296,6 +367,8 @@ impl Engine {
                 if plan.chunks() == 1 { "" } else { "s" },
             )));
         }
+        plan.check_size(rayon::current_num_threads())
+            .map_err(EngineError::Plan)?;
         let sampler = Sampler::new(scenario, plan.sampler, plan.seed, plan.runs)
             .map_err(EngineError::Plan)?;
         let mut claims = Claim::default_set();
@@ -351,7 +424,6 @@ impl Engine {
         control: &Control<'_>,
         mut sink: Option<SampleSink<'_>>,
     ) -> Result<Accumulator, EngineError> {
-        let chunks: Vec<u64> = self.plan.shard.chunks(self.plan.chunks()).collect();
         // Workers take an accumulator from the pool for each chunk and put it
         // back, so a few stay warm in cache instead of one per chunk. Which
         // chunk lands in which accumulator varies, and does not matter:
@@ -360,29 +432,35 @@ impl Engine {
         // `Accumulator::merge`).
         let pool = Mutex::new(Vec::<Accumulator>::new());
         let fresh = || Accumulator::new(self.plan.quantiles, self.claims.len());
-        // Batches keep `--samples` blocks in run order with bounded memory.
-        // Without samples, one batch: every batch ends with the threads
-        // waiting for its slowest chunk.
-        let keep_samples = sink.is_some();
-        let batch = if keep_samples {
-            4 * rayon::current_num_threads()
-        } else {
-            chunks.len().max(1)
+        let one_chunk = |c: u64, keep_samples: bool| {
+            let taken = pool.lock().expect("no panic holds the lock").pop();
+            let mut acc = taken.unwrap_or_else(fresh);
+            let samples = self.chunk(c, &mut acc, control, keep_samples);
+            pool.lock().expect("no panic holds the lock").push(acc);
+            samples
         };
-        for group in chunks.chunks(batch) {
-            let samples: Vec<Option<SampleBlock>> = group
-                .par_iter()
-                .map(|&c| {
-                    let taken = pool.lock().expect("no panic holds the lock").pop();
-                    let mut acc = taken.unwrap_or_else(fresh);
-                    let samples = self.chunk(c, &mut acc, control, keep_samples);
-                    pool.lock().expect("no panic holds the lock").push(acc);
-                    samples
-                })
-                .collect::<Result<_, _>>()?;
-            if let Some(sink) = sink.as_mut() {
-                for block in samples.iter().flatten() {
-                    sink(block)?;
+        let shard_chunks = self.plan.shard_chunks();
+        let Shard { index, count } = self.plan.shard;
+        let chunk_of = move |i: u64| index + i * count;
+        match sink.as_mut() {
+            // One parallel pass over every chunk of the shard, listing none
+            // and keeping nothing per chunk but its moments: batches would
+            // make the threads wait for each batch's slowest chunk.
+            None => (0..shard_chunks)
+                .into_par_iter()
+                .try_for_each(|i| one_chunk(chunk_of(i), false).map(drop))?,
+            // Batches keep `--samples` blocks in run order with bounded memory.
+            Some(sink) => {
+                let batch = 4 * rayon::current_num_threads() as u64;
+                for start in (0..shard_chunks).step_by(batch as usize) {
+                    let samples: Vec<Option<SampleBlock>> = (start
+                        ..shard_chunks.min(start + batch))
+                        .into_par_iter()
+                        .map(|i| one_chunk(chunk_of(i), true))
+                        .collect::<Result<_, _>>()?;
+                    for block in samples.iter().flatten() {
+                        sink(block)?;
+                    }
                 }
             }
         }

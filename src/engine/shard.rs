@@ -8,6 +8,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::{Accumulator, QuantileMethod, RunPlan, Shard, CHUNK_RUNS};
 use crate::claims::Claim;
@@ -17,7 +18,9 @@ use crate::config::{ConfigFile, Scenario};
 pub const STATE_FILE: &str = "shard-state.bin";
 const MAGIC: &[u8; 16] = b"nexus-mc shard\n\0";
 /// Bumped whenever the layout of [`ShardState`] changes.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
+/// Bytes of the SHA-256 that ends the file.
+const DIGEST_BYTES: usize = 32;
 
 /// Everything a run's results depend on. Two shards merge only if their
 /// identities are equal.
@@ -114,15 +117,20 @@ pub struct ShardState {
 }
 
 impl ShardState {
-    /// Writes the state (a header, then postcard).
+    /// Writes the state: a header, the postcard encoding, then the SHA-256
+    /// of everything before it, so that any changed, cut or appended byte
+    /// is found when it is read.
     pub fn write_to(&self, w: &mut dyn Write) -> std::io::Result<()> {
-        w.write_all(MAGIC)?;
-        w.write_all(&FORMAT.to_le_bytes())?;
-        postcard::to_io(self, w).map_err(std::io::Error::other)?;
-        Ok(())
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&FORMAT.to_le_bytes());
+        postcard::to_io(self, &mut bytes).map_err(std::io::Error::other)?;
+        let digest = Sha256::digest(&bytes);
+        w.write_all(&bytes)?;
+        w.write_all(&digest)
     }
 
-    /// Reads the state in directory `dir`.
+    /// Reads the state in directory `dir` and checks it: its checksum, its
+    /// format, and that its numbers are those of the shard it says it is.
     pub fn read(dir: &Path) -> Result<ShardState, String> {
         let path = dir.join(STATE_FILE);
         let mut bytes = Vec::new();
@@ -137,7 +145,7 @@ impl ShardState {
             })?;
         let not_state = || format!("{} is not a nexus-mc shard state file", path.display());
         let body = bytes.strip_prefix(MAGIC.as_slice()).ok_or_else(not_state)?;
-        let (format, body) = body.split_at_checked(4).ok_or_else(not_state)?;
+        let (format, _) = body.split_at_checked(4).ok_or_else(not_state)?;
         let format = u32::from_le_bytes(format.try_into().expect("4 bytes"));
         if format != FORMAT {
             return Err(format!(
@@ -147,20 +155,65 @@ impl ShardState {
                 env!("CARGO_PKG_VERSION")
             ));
         }
-        let damaged =
-            |e: &dyn std::fmt::Display| format!("{} is damaged or incomplete: {e}", path.display());
-        let state: ShardState = postcard::from_bytes(body).map_err(|e| damaged(&e))?;
+        let damaged = |e: &dyn std::fmt::Display| {
+            format!(
+                "{} is damaged or incomplete: {e}; rerun that shard",
+                path.display()
+            )
+        };
+        let split = bytes
+            .len()
+            .checked_sub(DIGEST_BYTES)
+            .filter(|&n| n >= MAGIC.len() + 4)
+            .ok_or_else(|| damaged(&"it is too short"))?;
+        let (signed, digest) = bytes.split_at(split);
+        if Sha256::digest(signed).as_slice() != digest {
+            return Err(damaged(&"its checksum does not match its contents"));
+        }
+        let (state, rest): (ShardState, _) =
+            postcard::take_from_bytes(&signed[MAGIC.len() + 4..]).map_err(|e| damaged(&e))?;
+        if !rest.is_empty() {
+            return Err(damaged(&format!("{} bytes follow the state", rest.len())));
+        }
+        let plan = state.plan();
+        if state.identity.chunk_runs != CHUNK_RUNS || plan.shard.index >= plan.shard.count {
+            return Err(damaged(
+                &"its chunk size or shard number is not one of a run",
+            ));
+        }
+        if plan.runs == 0 || plan.runs > crate::limits::MAX_RUNS {
+            return Err(damaged(&format!("a run of {} runs", plan.runs)));
+        }
         state
             .accumulator
-            .check(state.identity.claims.len())
+            .check(state.identity.claims.len(), &plan)
             .map_err(|e| damaged(&e))?;
         Ok(state)
+    }
+
+    /// The plan of this shard, as far as its checks need one.
+    fn plan(&self) -> RunPlan {
+        RunPlan {
+            shard: self.shard,
+            quantiles: self.identity.quantiles,
+            ..RunPlan::new(self.identity.runs)
+        }
     }
 }
 
 /// Merges the states found in `dirs` into the whole run, after checking that
 /// they are the shards 0..N of one run, each once.
 pub fn merge_shards(dirs: &[PathBuf]) -> Result<(RunIdentity, Accumulator), String> {
+    let size: u64 = dirs
+        .iter()
+        .filter_map(|d| std::fs::metadata(d.join(STATE_FILE)).ok())
+        .map(|m| m.len())
+        .sum();
+    crate::limits::check_memory(
+        2.0 * size as f64,
+        &format!("merging {} shard states", dirs.len()),
+        "merge on a machine with more memory, or rerun with fewer runs",
+    )?;
     let mut states: Vec<(PathBuf, ShardState)> = Vec::new();
     for dir in dirs {
         states.push((dir.clone(), ShardState::read(dir)?));

@@ -1,7 +1,8 @@
 //! `manifest.json`: what produced a directory of outputs, and which files
 //! belong to it. It is written last, so its presence marks a complete set.
 
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::Path;
 use std::time::{Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
@@ -65,6 +66,9 @@ pub struct Provenance {
     pub wall_time_s: f64,
     /// The files of this output set, besides the manifest.
     pub files: Vec<String>,
+    /// SHA-256 of each file of the set, lowercase hex, so that a changed or
+    /// damaged file is found before it is used.
+    pub sha256: BTreeMap<String, String>,
 }
 
 impl Provenance {
@@ -89,15 +93,65 @@ impl Provenance {
             started: humantime::format_rfc3339_seconds(started).to_string(),
             wall_time_s: 0.0,
             files: Vec::new(),
+            sha256: BTreeMap::new(),
         }
     }
 
-    /// Records the files of the set and the wall time since `clock` (to the
-    /// millisecond).
-    pub fn stamp(&mut self, files: &[String], clock: Instant) {
+    /// Records the files of the set in `dir`, their SHA-256 and the wall
+    /// time since `clock` (to the millisecond).
+    pub fn stamp(&mut self, dir: &Path, files: &[String], clock: Instant) -> Result<()> {
         self.files = files.to_vec();
+        self.sha256 = files
+            .iter()
+            .map(|f| Ok((f.clone(), sha256_file(&dir.join(f))?)))
+            .collect::<Result<_>>()?;
         self.wall_time_s = (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+        Ok(())
     }
+
+    /// Checks that every file of the set in `dir` is there with the SHA-256
+    /// the manifest recorded; names the first that is not.
+    pub fn verify(&self, dir: &Path) -> std::result::Result<(), String> {
+        for file in &self.files {
+            let path = dir.join(file);
+            let want = self.sha256.get(file).ok_or_else(|| {
+                format!(
+                    "{}: the manifest lists {file} without a checksum",
+                    dir.join(MANIFEST_FILE).display()
+                )
+            })?;
+            let got = sha256_file(&path).map_err(|e| e.to_string())?;
+            if &got != want {
+                return Err(format!(
+                    "{} has changed since nexus-mc wrote it (SHA-256 {} instead of {} in \
+                     {}); rerun the command that wrote it",
+                    path.display(),
+                    &got[..12],
+                    &want[..12.min(want.len())],
+                    MANIFEST_FILE
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// SHA-256 of a file's bytes, lowercase hex.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let failed = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(failed)?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).map_err(failed)?;
+    Ok(hex(&hasher.finalize()))
+}
+
+/// Bytes as lowercase hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A manifest: JSON with a [`Provenance`] among its fields.
@@ -171,6 +225,30 @@ impl Manifest {
     }
 }
 
+impl Manifest {
+    /// Reads the manifest of `run` or `merge` in `dir` and checks every file
+    /// it lists against its SHA-256.
+    pub fn read_verified(dir: &Path) -> std::result::Result<Manifest, String> {
+        let path = dir.join(MANIFEST_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            format!(
+                "{}: {e}; a complete nexus-mc output directory has a manifest.json (is the \
+                 command that writes {} still running, or did it fail?)",
+                path.display(),
+                dir.display()
+            )
+        })?;
+        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{} is not the manifest of a nexus-mc run ({e})",
+                path.display()
+            )
+        })?;
+        manifest.provenance.verify(dir)?;
+        Ok(manifest)
+    }
+}
+
 impl ManifestJson for Manifest {
     fn provenance(&self) -> &Provenance {
         &self.provenance
@@ -181,7 +259,7 @@ impl ManifestJson for Manifest {
 }
 
 /// The files listed by the nexus-mc manifest in `dir` (of any command).
-fn files_of_earlier_outputs(dir: &Path) -> Vec<String> {
+pub(super) fn files_of_earlier_outputs(dir: &Path) -> Vec<String> {
     #[derive(Deserialize)]
     struct Listing {
         tool: String,
@@ -225,93 +303,5 @@ impl ManifestJson for SensitivityManifest {
     }
     fn provenance_mut(&mut self) -> &mut Provenance {
         &mut self.provenance
-    }
-}
-
-/// An output directory made ready for a command's files.
-pub struct OutDir {
-    /// The directory.
-    pub path: PathBuf,
-    /// Files of an earlier output set found there, to remove if this command
-    /// does not replace them.
-    previous: Vec<String>,
-}
-
-impl OutDir {
-    /// Creates `path` if needed and checks it can be written. An existing
-    /// directory must be empty or hold only an earlier nexus-mc output set
-    /// (which this command replaces), unless `force` is given.
-    pub fn prepare(path: &Path, force: bool) -> Result<OutDir> {
-        let bad = |why: String| Error::Usage(format!("--out {}: {why}", path.display()));
-        if path.exists() && !path.is_dir() {
-            return Err(bad("exists and is not a directory".into()));
-        }
-        std::fs::create_dir_all(path).map_err(|e| bad(format!("cannot create it: {e}")))?;
-        let mut entries: Vec<String> = std::fs::read_dir(path)
-            .map_err(|e| bad(format!("cannot read it: {e}")))?
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        entries.sort();
-        let previous = files_of_earlier_outputs(path);
-        // Files a killed earlier run may have left: ours, so not in the way.
-        let ours = |e: &str| {
-            e == MANIFEST_FILE || OUTPUT_FILES.contains(&e) || e.starts_with(".nexus-mc-")
-        };
-        let foreign: Vec<&String> = entries
-            .iter()
-            .filter(|e| !ours(e) && !previous.contains(e))
-            .collect();
-        if !foreign.is_empty() && !force {
-            let shown: Vec<&str> = foreign.iter().take(5).map(|s| s.as_str()).collect();
-            return Err(bad(format!(
-                "the directory is not empty ({}{}) and holds no earlier nexus-mc outputs; \
-                 choose an empty or new directory, or pass --force to write into it",
-                shown.join(", "),
-                if foreign.len() > 5 { ", ..." } else { "" }
-            )));
-        }
-        tempfile::Builder::new()
-            .prefix(".nexus-mc-probe-")
-            .tempfile_in(path)
-            .map_err(|e| bad(format!("cannot write there: {e}")))?;
-        Ok(OutDir {
-            path: path.to_path_buf(),
-            previous,
-        })
-    }
-
-    /// The path of `file` in this directory.
-    pub fn file(&self, name: &str) -> PathBuf {
-        self.path.join(name)
-    }
-
-    /// Marks the earlier output set, if any, as incomplete (removes its
-    /// manifest) before new files replace its files one by one.
-    pub fn begin(&self) -> Result<()> {
-        let path = self.file(MANIFEST_FILE);
-        match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(Error::Write { path, source: e })
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Writes the manifest (pretty JSON) last, then removes files of the
-    /// earlier output set that this one does not list.
-    pub fn finish(&self, manifest: &impl ManifestJson) -> Result<()> {
-        super::write_atomic(&self.file(MANIFEST_FILE), |w| {
-            serde_json::to_writer_pretty(&mut *w, manifest).map_err(std::io::Error::other)?;
-            w.write_all(b"\n")
-        })?;
-        let files = &manifest.provenance().files;
-        for old in self.previous.iter().filter(|f| !files.contains(f)) {
-            let path = self.file(old);
-            if path.is_file() {
-                std::fs::remove_file(&path).map_err(|source| Error::Write { path, source })?;
-            }
-        }
-        Ok(())
     }
 }

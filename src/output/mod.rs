@@ -2,13 +2,15 @@
 //! numbers formatted the same way on every machine.
 
 mod manifest;
+mod outdir;
 mod run;
 mod sensitivity;
 
 pub use manifest::{
-    Manifest, ManifestJson, OutDir, Provenance, QuantileInfo, SensitivityManifest, MANIFEST_FILE,
+    Manifest, ManifestJson, Provenance, QuantileInfo, SensitivityManifest, MANIFEST_FILE,
     OUTPUT_FILES,
 };
+pub use outdir::{resolve, OutDir};
 pub use run::{write_bands_csv, write_claims_csv, write_histogram_csv, SamplesWriter};
 pub use sensitivity::{
     switching_reading, write_morris_csv, write_rank_csv, write_sobol_csv, write_switching_csv,

@@ -76,6 +76,13 @@ impl Moments {
         }
     }
 
+    /// Whether these could be the moments of finite values: a finite mean
+    /// and a finite, non-negative sum of squared deviations (for reading
+    /// moments back from a file).
+    pub fn is_valid(&self) -> bool {
+        self.mean.is_finite() && self.m2.is_finite() && self.m2 >= 0.0
+    }
+
     /// The sample standard deviation.
     pub fn std(&self) -> f64 {
         self.variance().sqrt()

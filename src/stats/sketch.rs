@@ -314,6 +314,17 @@ impl LogSketch {
                 self.count
             ));
         }
+        let range_ok = if self.count == 0 {
+            self.min == f64::INFINITY && self.max == f64::NEG_INFINITY
+        } else {
+            self.min.is_finite() && self.max.is_finite() && self.min <= self.max
+        };
+        if !range_ok {
+            return Err(format!(
+                "a quantile sketch's range [{}, {}] is not that of {} finite values",
+                self.min, self.max, self.count
+            ));
+        }
         Ok(())
     }
 

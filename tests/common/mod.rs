@@ -47,3 +47,26 @@ pub fn assert_bad_input(o: &Output, expect: &str) {
     assert!(err.contains(expect), "expected `{expect}` in: {err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// Runs the `nexus-mc` binary with `args` in `cwd`, failing the test if it
+/// has not finished within `seconds` (it is killed first): a hang is a bug.
+pub fn nexus_within(args: &[&str], cwd: &Path, seconds: f64) -> Output {
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nexus-mc"))
+        .args(args)
+        .current_dir(cwd)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let start = Instant::now();
+    while child.try_wait().expect("wait works").is_none() {
+        if start.elapsed() > Duration::from_secs_f64(seconds) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`nexus-mc {}` still ran after {seconds} s", args.join(" "));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.wait_with_output().expect("output is read")
+}

@@ -1,0 +1,117 @@
+//! Size limits, checked before anything is allocated.
+//!
+//! Unattended jobs must be refused with a clear message, not killed by the
+//! allocator or left running for days. Every size a user can ask for has a
+//! documented ceiling here, and commands estimate the memory a request needs
+//! and compare it with what the machine has ([`available_memory`]) before
+//! they start.
+
+use crate::table::number;
+
+/// Most model runs one `run` may ask for (all shards together): 10^12, a
+/// week of this engine on a 2-core machine, and far past where the Monte
+/// Carlo error of any band stops mattering.
+pub const MAX_RUNS: u64 = 1_000_000_000_000;
+
+/// Most worker threads: more threads than cores do not make a run faster.
+pub const MAX_THREADS: usize = 1024;
+
+/// Share of the available memory a command may plan to use.
+const MEMORY_SHARE: f64 = 0.8;
+
+/// Memory this process may still use, in bytes: the smaller of the system's
+/// available memory (`MemAvailable` in /proc/meminfo) and the room left
+/// under a cgroup limit. `None` where neither can be read.
+pub fn available_memory() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("MemAvailable:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                .map(|kb| kb * 1024)
+        });
+    let cgroup = || -> Option<u64> {
+        let read = |f: &str| std::fs::read_to_string(format!("/sys/fs/cgroup/{f}")).ok();
+        let max: u64 = read("memory.max")?.trim().parse().ok()?;
+        let used: u64 = read("memory.current")?.trim().parse().ok()?;
+        Some(max.saturating_sub(used))
+    };
+    match (meminfo, cgroup()) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Bytes for people: "3.2 GB", "79 MB".
+pub fn bytes(n: f64) -> String {
+    const UNITS: [&str; 6] = ["bytes", "kB", "MB", "GB", "TB", "PB"];
+    let mut x = n;
+    let mut unit = 0;
+    while x >= 1000.0 && unit + 1 < UNITS.len() {
+        x /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{} bytes", number(x, 0))
+    } else {
+        format!(
+            "{} {}",
+            number(x, if x < 10.0 { 1 } else { 0 }),
+            UNITS[unit]
+        )
+    }
+}
+
+/// Checks that `need` bytes fit in the memory this machine has left.
+/// `what` names the request ("`run -n 1e11`") and `instead` says what to do
+/// otherwise; both go into the message.
+pub fn check_memory(need: f64, what: &str, instead: &str) -> Result<(), String> {
+    check_memory_against(need, available_memory(), what, instead)
+}
+
+fn check_memory_against(
+    need: f64,
+    available: Option<u64>,
+    what: &str,
+    instead: &str,
+) -> Result<(), String> {
+    match available {
+        Some(have) if need > MEMORY_SHARE * have as f64 => Err(format!(
+            "{what} would need about {} of memory, and this machine has {} available; {instead}",
+            bytes(need),
+            bytes(have as f64)
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_check_refuses_past_the_share_and_says_what_to_do() {
+        let gb = 1_000_000_000;
+        assert!(check_memory_against(1e9, Some(2 * gb), "x", "y").is_ok());
+        let err = check_memory_against(3e9, Some(2 * gb), "`run -n 9`", "use shards").unwrap_err();
+        assert!(err.contains("`run -n 9` would need about 3.0 GB"), "{err}");
+        assert!(err.contains("2.0 GB available; use shards"), "{err}");
+        // Unknown memory: only the documented ceilings apply.
+        assert!(check_memory_against(1e30, None, "x", "y").is_ok());
+    }
+
+    #[test]
+    fn this_machine_reports_some_memory() {
+        if cfg!(target_os = "linux") {
+            assert!(available_memory().is_some_and(|m| m > 0));
+        }
+    }
+
+    #[test]
+    fn bytes_read_naturally() {
+        assert_eq!(bytes(512.0), "512 bytes");
+        assert_eq!(bytes(79e6), "79 MB");
+        assert_eq!(bytes(3.2e9), "3.2 GB");
+    }
+}
