@@ -178,3 +178,23 @@ fn unknown_scenario_name_lists_the_shipped_ones() {
         "{msg}"
     );
 }
+
+#[test]
+fn a_value_outside_its_meaningful_range_is_rejected() {
+    for (from, to, expect) in [
+        (
+            "value = 1_050_000",
+            "value = 1e-300",
+            "parameters.gdp_base.value: 0.000000000000000",
+        ),
+        (
+            "value = 1.97",
+            "value = 1e300",
+            "parameters.multiplier.value",
+        ),
+    ] {
+        let msg = problems(&edited(from, to));
+        assert!(msg.contains(expect), "{msg}");
+        assert!(msg.contains("must be a number in ["), "{msg}");
+    }
+}

@@ -10,12 +10,11 @@ use std::ops::{Index, IndexMut};
 pub enum Domain {
     /// A share in `[0, 1]`.
     Share,
-    /// A real number `> 0`.
-    Positive,
-    /// A real number `>= 0` (money that cannot be negative, scale factors).
-    NonNegative,
-    /// A yearly rate `> -1` (growth or discount; may be negative).
-    Rate,
+    /// A real number in `[min, max]`: the range in which the quantity means
+    /// something economically. Bounded on both sides, so that no value that
+    /// validates can make an output infinite (an economy of 10^-300 EUR m,
+    /// a multiplier of 10^300).
+    Range { min: f64, max: f64 },
     /// A whole number in `[min, max]`.
     Integer { min: i64, max: i64 },
     /// One of a fixed set of named choices, stored as the choice's index.
@@ -37,9 +36,7 @@ impl Domain {
         }
         let ok = match *self {
             Domain::Share => (0.0..=1.0).contains(&x),
-            Domain::Positive => x > 0.0,
-            Domain::NonNegative => x >= 0.0,
-            Domain::Rate => x > -1.0,
+            Domain::Range { min, max } => (min..=max).contains(&x),
             Domain::Integer { min, max } => x.fract() == 0.0 && x >= min as f64 && x <= max as f64,
             Domain::Choice(names) => x.fract() == 0.0 && x >= 0.0 && (x as usize) < names.len(),
         };
@@ -60,9 +57,7 @@ impl fmt::Display for Domain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Domain::Share => write!(f, "a share in [0, 1]"),
-            Domain::Positive => write!(f, "a number > 0"),
-            Domain::NonNegative => write!(f, "a number >= 0"),
-            Domain::Rate => write!(f, "a yearly rate > -1"),
+            Domain::Range { min, max } => write!(f, "a number in [{min}, {max}]"),
             Domain::Integer { min, max } => write!(f, "a whole number in [{min}, {max}]"),
             Domain::Choice(names) => write!(f, "one of {}", names.join(", ")),
         }
@@ -110,17 +105,17 @@ const TAX_METHOD: &[&str] = &["kpmg", "wage"];
 
 registry! {
     /// m: GDP multiplier on R&D and production spending.
-    Multiplier => "multiplier", "ratio", Domain::Positive;
+    Multiplier => "multiplier", "ratio", Domain::Range { min: 0.0, max: 10.0 };
     /// sigma: share of investment-driven GDP that becomes lasting growth (first 10 years).
     LastingShare => "lasting_share", "share", Domain::Share;
     /// g: yearly growth of the sector, compounding the lasting growth.
-    SectorGrowth => "sector_growth", "per year", Domain::Rate;
+    SectorGrowth => "sector_growth", "per year", Domain::Range { min: -0.5, max: 0.5 };
     /// S_2026 as published (anomaly A): used when `lasting_seed = published`.
-    LastingSeed2026 => "lasting_seed_2026", "EUR m", Domain::NonNegative;
+    LastingSeed2026 => "lasting_seed_2026", "EUR m", Domain::Range { min: 0.0, max: 100_000.0 };
     /// C: cost of one approved drug over all phases.
-    DrugCost => "drug_cost", "EUR m", Domain::Positive;
+    DrugCost => "drug_cost", "EUR m", Domain::Range { min: 1.0, max: 100_000.0 };
     /// r: sales per approved drug per year.
-    DrugSales => "drug_sales", "EUR m per year", Domain::NonNegative;
+    DrugSales => "drug_sales", "EUR m per year", Domain::Range { min: 0.0, max: 100_000.0 };
     /// Years a drug sells after launch.
     DrugSalesYears => "drug_sales_years", "years", Domain::Integer { min: 0, max: 40 };
     /// h: share of drug production in the Netherlands.
@@ -134,21 +129,21 @@ registry! {
     /// kappa: corporate tax rate.
     CorporateTax => "corporate_tax", "share", Domain::Share;
     /// rho: discount rate, discounting from 2024.
-    DiscountRate => "discount_rate", "per year", Domain::Rate;
+    DiscountRate => "discount_rate", "per year", Domain::Range { min: -0.1, max: 0.5 };
     /// v: value added per job.
-    ValueAddedPerJob => "value_added_per_job", "EUR m per job", Domain::Positive;
+    ValueAddedPerJob => "value_added_per_job", "EUR m per job", Domain::Range { min: 0.01, max: 10.0 };
     /// Dutch GDP in 2024 that the share is measured against.
-    GdpBase => "gdp_base", "EUR m", Domain::Positive;
+    GdpBase => "gdp_base", "EUR m", Domain::Range { min: 100_000.0, max: 10_000_000.0 };
     /// Yearly real growth of the GDP denominator from 2024.
-    GdpGrowth => "gdp_growth", "per year", Domain::Rate;
+    GdpGrowth => "gdp_growth", "per year", Domain::Range { min: -0.2, max: 0.2 };
     /// Share of the induced private co-investment that is additional.
     Additionality => "additionality", "share", Domain::Share;
     /// Share of the GDP contribution that is only moved from elsewhere.
     Displacement => "displacement", "share", Domain::Share;
     /// Scale on the public investment schedule P.
-    PublicInvestmentScale => "public_investment_scale", "ratio", Domain::NonNegative;
+    PublicInvestmentScale => "public_investment_scale", "ratio", Domain::Range { min: 0.0, max: 10.0 };
     /// Scale on the enabling-conditions schedule R.
-    EnablingScale => "enabling_scale", "ratio", Domain::NonNegative;
+    EnablingScale => "enabling_scale", "ratio", Domain::Range { min: 0.0, max: 10.0 };
     /// Whole years added to every phase lag (pipeline delay).
     PhaseLagShift => "phase_lag_shift", "years", Domain::Integer { min: -10, max: 15 };
     /// Wage tax on G + S under `tax_method = wage` (appendix 9.8).
@@ -329,10 +324,13 @@ mod tests {
     #[test]
     fn domains_reject_what_they_must() {
         assert!(Domain::Share.check(-0.01).is_err());
-        assert!(Domain::Positive.check(0.0).is_err());
-        assert!(Domain::NonNegative.check(0.0).is_ok());
-        assert!(Domain::Rate.check(-1.0).is_err());
-        assert!(Domain::Rate.check(-0.5).is_ok());
+        let rate = Domain::Range {
+            min: -0.1,
+            max: 0.5,
+        };
+        assert!(rate.check(-0.1).is_ok() && rate.check(0.5).is_ok());
+        assert!(rate.check(-0.11).is_err() && rate.check(0.51).is_err());
+        assert!(rate.check(f64::INFINITY).is_err());
         assert!(Domain::Integer { min: 0, max: 3 }.check(1.5).is_err());
         assert!(Domain::Integer { min: 0, max: 3 }.check(4.0).is_err());
         assert!(Domain::Choice(&["a", "b"]).check(2.0).is_err());
