@@ -51,7 +51,7 @@ fn impossible_distribution_parameters() {
         (param("drug_sales_years", "years", "dist = \"choice\"\nvalues = [8, 10]\nweights = [0.5, 0.6]"), "weights sum to 1.1, must sum to 1"),
         (param("drug_sales_years", "years", "dist = \"uniform\"\nmin = 8\nmax = 12"), "`drug_sales_years` is a whole number in [0, 40]: use dist = \"choice\" or \"empirical\""),
         (param("displacement", "share", "dist = \"uniform\"\nmin = 0.5\nmax = 1.5"), "must be a share in [0, 1]"),
-        (param("drug_cost", "EUR m", "dist = \"uniform\"\nmin = -10\nmax = 100"), "must be a number > 0"),
+        (param("drug_cost", "EUR m", "dist = \"uniform\"\nmin = -10\nmax = 100"), "must be a number in [1, 100000]"),
         (param("multiplier", "ratio", "dist = \"pertt\"\nmin = 1\nmode = 1.5\nmax = 2"), "unknown family `pertt`; did you mean `pert`?"),
         (param("multiplier", "ratio", "dist = \"uniform\"\nmin = 1\nmode = 1.5\nmax = 2"), "parameters.multiplier.mode: not a key of `uniform`"),
         (param("multiplier", "ratio", "dist = \"uniform\"\nmin = 1\nmax = 2").replace("rationale = \"r\"\n", ""), "missing `rationale`"),
@@ -173,7 +173,7 @@ fn a_parents_problems_name_the_parent() {
         .to_string();
     assert!(
         msg.contains("parent.toml:")
-            && msg.contains("parameters.multiplier.value: -1 must be a number > 0"),
+            && msg.contains("parameters.multiplier.value: -1 must be a number in [0, 10]"),
         "{msg}"
     );
 }

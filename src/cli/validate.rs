@@ -57,11 +57,23 @@ fn summary(s: &Scenario) -> String {
         0 => String::new(),
         n => format!(", {n} rank correlation{}", if n == 1 { "" } else { "s" }),
     };
-    format!(
+    let mut out = format!(
         "ok: {} (scenario {}: {uncertain} uncertain parameter{}{correlations})\n{}",
         s.origin,
         s.name,
         if uncertain == 1 { "" } else { "s" },
         t.render()
-    )
+    );
+    if !s.correlations.is_empty() {
+        let mut t = Table::new(["rank correlation", "rank", "declared in"]);
+        for c in &s.correlations {
+            t.row([
+                format!("{}, {}", c.between.0, c.between.1),
+                c.rank.to_string(),
+                c.origin.clone(),
+            ]);
+        }
+        out.push_str(&t.render());
+    }
+    out
 }

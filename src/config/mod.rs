@@ -117,6 +117,9 @@ pub struct CorrelationSpec {
     pub source: String,
     /// Why.
     pub rationale: String,
+    /// The scenario file that declares it (`shipped:NAME` for a shipped
+    /// one, `code` for one added with [`Scenario::correlate`]).
+    pub origin: String,
 }
 
 /// One parameter of a scenario.
@@ -229,12 +232,21 @@ impl Scenario {
     /// (`kpmg-point`, ...). A path that exists wins over a shipped name.
     pub fn load(spec: &str) -> Result<Scenario, ConfigError> {
         let path = Path::new(spec);
-        if path.is_file() {
-            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            return Scenario::from_toml(&text, spec);
+        let read_error = |source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        match std::fs::metadata(path) {
+            Ok(m) if !m.is_dir() => {
+                let text = std::fs::read_to_string(path).map_err(read_error)?;
+                return Scenario::from_toml(&text, spec);
+            }
+            // Not a file: perhaps the name of a shipped scenario.
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            // Too long a name, no permission, a file where a directory
+            // should be: say so, not "unknown scenario".
+            Err(e) => return Err(read_error(e)),
         }
         match shipped::find(spec) {
             Some(text) => Scenario::from_toml(text, &format!("shipped:{spec}")),
@@ -348,6 +360,7 @@ impl Scenario {
             rank,
             source: source.to_string(),
             rationale: rationale.to_string(),
+            origin: "code".to_string(),
         });
         if let Some(why) = parse::correlation_problems(&self.correlations)
             .into_iter()

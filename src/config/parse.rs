@@ -155,8 +155,16 @@ fn merge(mut base: Layer, top: Layer) -> Layer {
             *b = t;
         }
     }
-    if top.correlations.is_some() {
-        base.correlations = top.correlations;
+    // Correlations inherit pair by pair, like parameters: a child restates a
+    // pair to change it (rank 0 drops it) and adds new ones.
+    if let Some(pairs) = top.correlations {
+        let list = base.correlations.get_or_insert_with(Vec::new);
+        for (c, at) in pairs {
+            match list.iter_mut().find(|(b, _)| b.between == c.between) {
+                Some(inherited) => *inherited = (c, at),
+                None => list.push((c, at)),
+            }
+        }
     }
     if top.claims.is_some() {
         base.claims = top.claims;
@@ -221,24 +229,37 @@ fn finish(mut layer: Layer, origin: &str) -> Result<Scenario, ConfigError> {
         problems.push(problem(&param_at[shift], "parameters.phase_lag_shift", why));
     }
 
-    let correlations = layer.correlations.unwrap_or_default();
+    // Rank 0 is independence: the pair is dropped, as if never declared.
+    let mut correlations = layer.correlations.unwrap_or_default();
+    correlations.retain(|(c, _)| c.rank != 0.0);
     for (c, at) in &correlations {
         for p in [c.between.0, c.between.1] {
-            if parameters[p as usize].distribution.is_fixed() {
-                problems.push(problem(at, "correlation.between", format!("`{p}` is fixed in this scenario; only uncertain parameters can be correlated")));
+            if !parameters[p as usize].distribution.is_fixed() {
+                continue;
             }
-        }
-    }
-    for (i, (c, at)) in correlations.iter().enumerate() {
-        if correlations[..i]
-            .iter()
-            .any(|(d, _)| d.between == c.between)
-        {
-            problems.push(problem(
-                at,
-                "correlation.between",
-                format!("the pair {}, {} is given twice", c.between.0, c.between.1),
-            ));
+            let (a, b) = c.between;
+            let fixed_at = &param_at[p as usize];
+            // Declared where the scenario or the fixing file can drop it: as
+            // before. Inherited from a file the user may not own: say which
+            // file to change and how.
+            if at.file == fixed_at.file || at.file == origin {
+                problems.push(problem(at, "correlation.between", format!("`{p}` is fixed in this scenario; only uncertain parameters can be correlated")));
+            } else {
+                problems.push(problem(
+                    fixed_at,
+                    &format!("parameters.{p}"),
+                    format!(
+                        "`{p}` is fixed here, but {} correlates it with `{}` (rank {}); in {}, \
+                         either keep `{p}` uncertain or drop the pair by restating it with \
+                         rank 0: [[correlation]] between = [\"{a}\", \"{b}\"], rank = 0, \
+                         with a source and a rationale",
+                        at.file,
+                        if p == a { b } else { a },
+                        c.rank,
+                        fixed_at.file
+                    ),
+                ));
+            }
         }
     }
     if problems.is_empty() && !correlations.is_empty() {
@@ -1022,17 +1043,32 @@ impl Checker {
                 }
             };
             let between = self.pair(&fields, item.span(), &key);
+            if let Some((a, b)) = between {
+                if out
+                    .iter()
+                    .any(|(c, _): &(CorrelationSpec, At)| c.between == (a, b))
+                {
+                    self.problem(
+                        item.span(),
+                        &format!("{key}.between"),
+                        format!("the pair {a}, {b} is given twice in this file"),
+                    );
+                    continue;
+                }
+            }
             if let (Some(between), Some(rank), Some(source), Some(rationale)) =
                 (between, rank, source, rationale)
             {
+                let at = self.at(item.span());
                 out.push((
                     CorrelationSpec {
                         between,
                         rank,
                         source,
                         rationale,
+                        origin: at.file.clone(),
                     },
-                    self.at(item.span()),
+                    at,
                 ));
             }
         }
