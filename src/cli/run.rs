@@ -30,8 +30,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE|NAME", default_value = "central")]
     pub config: String,
 
-    /// Number of model runs in the whole run (all shards together). Accepts
-    /// 1000000, 1_000_000 or 1e6.
+    /// Number of model runs in the whole run (all shards together), 1 to
+    /// 10^12; a run that would need more memory than the machine has is
+    /// refused before it starts. Accepts 1000000, 1_000_000 or 1e6.
     #[arg(short = 'n', long = "runs", value_name = "RUNS", default_value = "1000000", value_parser = parse_runs, allow_negative_numbers = true)]
     pub runs: u64,
 
@@ -40,7 +41,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "S", default_value = "42", value_parser = parse_seed, allow_negative_numbers = true)]
     pub seed: u64,
 
-    /// Worker threads [default: one per core]. Results do not depend on it.
+    /// Worker threads, 1 to 1,024 [default: one per core]. Results do not
+    /// depend on it.
     #[arg(long, value_name = "T", value_parser = parse_threads)]
     pub threads: Option<usize>,
 
@@ -57,13 +59,16 @@ pub struct RunArgs {
     pub shard: Option<Shard>,
 
     /// Output directory [default: out/run; with --shard K/N: out/shard-K-of-N].
-    /// Created if missing. It must be empty or hold an earlier nexus-mc output
-    /// set, which is replaced; anything else needs --force.
+    /// Created when the results are ready. It must be new, empty or hold an
+    /// earlier nexus-mc output set, which is replaced whole (a killed run
+    /// leaves the earlier set or the new one, never a mix); anything else
+    /// needs --force. It may not be, or contain, a scenario file.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// Write into --out even if it holds files nexus-mc did not write (they
-    /// are left alone; files of the same names are replaced).
+    /// Write into --out even if it holds files nexus-mc did not write: they
+    /// are kept in the new set (hard-linked), files of the same names as
+    /// outputs are replaced.
     #[arg(long)]
     pub force: bool,
 
@@ -77,7 +82,8 @@ pub struct RunArgs {
 
     /// Also write every run's drawn inputs and key outputs (GDP, GDP share
     /// and jobs in 2035, NPV to 2035 and to 2050) to this CSV file, streamed
-    /// in run order. Large: about 200 bytes a run.
+    /// in run order. Large: about 200 bytes a run. Not inside --out, and not
+    /// a scenario file.
     #[arg(long, value_name = "FILE")]
     pub samples: Option<PathBuf>,
 
@@ -95,15 +101,20 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct MergeArgs {
     /// The --out directories of `run --shard K/N` for every K of one run.
+    /// Each is checked before use: every file against the SHA-256 in its
+    /// manifest, the state file against its own checksum, the decoded
+    /// numbers against the shard they claim to be.
     #[arg(required = true, value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
 
     /// Output directory for the whole run's bands.csv, claims.csv and
-    /// manifest.json; same rules as for `run --out`.
+    /// manifest.json; same rules as for `run --out`, and it may not be or
+    /// contain a shard directory.
     #[arg(long, value_name = "DIR", default_value = "out/merge")]
     pub out: PathBuf,
 
-    /// Write into --out even if it holds files nexus-mc did not write.
+    /// Write into --out even if it holds files nexus-mc did not write (they
+    /// are kept in the new set).
     #[arg(long)]
     pub force: bool,
 

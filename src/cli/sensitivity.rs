@@ -39,7 +39,8 @@ pub struct SensitivityArgs {
     #[arg(long, value_name = "S", default_value = "42", value_parser = parse_seed, allow_negative_numbers = true)]
     pub seed: u64,
 
-    /// Worker threads [default: one per core]. Results do not depend on it.
+    /// Worker threads, 1 to 1,024 [default: one per core]. Results do not
+    /// depend on it.
     #[arg(long, value_name = "T", value_parser = parse_threads)]
     pub threads: Option<usize>,
 
@@ -77,7 +78,8 @@ pub struct SensitivityArgs {
     #[arg(long, value_name = "DIR", default_value = "out/sensitivity")]
     pub out: PathBuf,
 
-    /// Write into --out even if it holds files nexus-mc did not write.
+    /// Write into --out even if it holds files nexus-mc did not write (they
+    /// are kept in the new set).
     #[arg(long)]
     pub force: bool,
 
