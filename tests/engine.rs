@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 
 use nexus_mc::config::Scenario;
 use nexus_mc::engine::{
-    Accumulator, Control, Engine, EngineError, QuantileMethod, RunPlan, Shard, ShardState, Summary,
+    Accumulator, Control, Engine, EngineError, QuantileMethod, RunPlan, Shard, Summary,
     BAND_METRICS, CHUNK_RUNS,
 };
 use nexus_mc::model::{year_of, Metric, Param, YEARS};
@@ -54,16 +54,8 @@ fn csv_bytes(scenario: &Scenario, mut acc: Accumulator) -> [Vec<u8>; 3] {
 fn run_sharded(scenario: &Scenario, plan: RunPlan, count: u64) -> Accumulator {
     let dirs: Vec<_> = (0..count)
         .map(|index| {
-            let shard = Shard { index, count };
-            let engine = Engine::new(scenario, RunPlan { shard, ..plan }).unwrap();
-            let state = ShardState {
-                identity: engine.identity().clone(),
-                shard,
-                accumulator: engine.run(&Control::default()).unwrap(),
-            };
+            let bytes = common::shard_state_bytes(scenario, plan, Shard { index, count });
             let dir = tempfile::tempdir().unwrap();
-            let mut bytes = Vec::new();
-            state.write_to(&mut bytes).unwrap();
             std::fs::write(dir.path().join(nexus_mc::engine::STATE_FILE), bytes).unwrap();
             dir
         })

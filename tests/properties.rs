@@ -12,6 +12,8 @@ use sha2::{Digest, Sha256};
 use nexus_mc::config::{shipped, Scenario};
 use nexus_mc::engine::{merge_shards, Control, Engine, RunPlan, Shard, ShardState, STATE_FILE};
 
+mod common;
+
 fn config(cases: u32, seed: u64) -> Config {
     Config {
         cases,
@@ -142,31 +144,16 @@ proptest! {
     }
 }
 
-/// The bytes of a valid shard state: shard 1 of 2 of a small run.
-fn state_bytes() -> Vec<u8> {
-    static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
-    BYTES.get_or_init(make_state_bytes).clone()
+/// The state of shard `index` of 2 of a small run of central.
+fn state(index: u64) -> Vec<u8> {
+    let scenario = Scenario::load("central").unwrap();
+    common::shard_state_bytes(&scenario, RunPlan::new(9000), Shard { index, count: 2 })
 }
 
-fn make_state_bytes() -> Vec<u8> {
-    let scenario = Scenario::load("central").unwrap();
-    let shard = Shard { index: 1, count: 2 };
-    let engine = Engine::new(
-        &scenario,
-        RunPlan {
-            shard,
-            ..RunPlan::new(9000)
-        },
-    )
-    .unwrap();
-    let state = ShardState {
-        identity: engine.identity().clone(),
-        shard,
-        accumulator: engine.run(&Control::default()).unwrap(),
-    };
-    let mut bytes = Vec::new();
-    state.write_to(&mut bytes).unwrap();
-    bytes
+/// The bytes of a valid shard state: shard 1 of 2.
+fn state_bytes() -> Vec<u8> {
+    static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
+    BYTES.get_or_init(|| state(1)).clone()
 }
 
 /// Reads `bytes` as a shard state; if they decode, merges them with a
@@ -194,30 +181,12 @@ fn read_and_merge(bytes: &[u8], shard0: &std::path::Path) {
 /// Shard 0 of the same run, on disk.
 fn shard0() -> &'static std::path::Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(make_shard0).path()
-}
-
-fn make_shard0() -> tempfile::TempDir {
-    let scenario = Scenario::load("central").unwrap();
-    let shard = Shard { index: 0, count: 2 };
-    let engine = Engine::new(
-        &scenario,
-        RunPlan {
-            shard,
-            ..RunPlan::new(9000)
-        },
-    )
-    .unwrap();
-    let state = ShardState {
-        identity: engine.identity().clone(),
-        shard,
-        accumulator: engine.run(&Control::default()).unwrap(),
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let mut bytes = Vec::new();
-    state.write_to(&mut bytes).unwrap();
-    std::fs::write(dir.path().join(STATE_FILE), bytes).unwrap();
-    dir
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(STATE_FILE), state(0)).unwrap();
+        dir
+    })
+    .path()
 }
 
 proptest! {

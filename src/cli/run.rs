@@ -165,7 +165,7 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
         Some(s) => PathBuf::from(format!("out/shard-{}-of-{}", s.index, s.count)),
         None => PathBuf::from("out/run"),
     });
-    let mut inputs = scenario_paths(&scenario);
+    let mut inputs = scenario.file_paths();
     if let Some(samples) = &args.samples {
         check_samples_path(samples, &out_path, &inputs)?;
         inputs.push(samples.clone());
@@ -276,16 +276,6 @@ pub(super) fn merge(args: MergeArgs) -> Result<()> {
         print_summary(&identity, &summary, acc.runs(), &timing, &args.out, &files);
     }
     Ok(())
-}
-
-/// The scenario files a run reads (shipped scenarios have none).
-fn scenario_paths(scenario: &Scenario) -> Vec<PathBuf> {
-    scenario
-        .files
-        .iter()
-        .filter(|f| !f.origin.starts_with("shipped:"))
-        .map(|f| PathBuf::from(&f.origin))
-        .collect()
 }
 
 /// `--samples` must be a new file of its own: not an input, not inside the

@@ -200,13 +200,7 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
         bootstrap: args.bootstrap,
         confidence: args.confidence,
     };
-    let inputs: Vec<PathBuf> = scenario
-        .files
-        .iter()
-        .filter(|f| !f.origin.starts_with("shipped:"))
-        .map(|f| PathBuf::from(&f.origin))
-        .collect();
-    let mut out = OutDir::prepare(&args.out, args.force, &inputs)?;
+    let mut out = OutDir::prepare(&args.out, args.force, &scenario.file_paths())?;
 
     let uncertain = problem.uncertain().len();
     let mut runs = BTreeMap::new();

@@ -48,7 +48,7 @@ mod error;
 mod parse;
 pub mod shipped;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, Problem};
 
@@ -255,6 +255,16 @@ impl Scenario {
                 available: shipped::names(),
             }),
         }
+    }
+
+    /// The scenario files on disk this scenario was read from (shipped
+    /// scenarios have none): what a command must not overwrite.
+    pub fn file_paths(&self) -> Vec<PathBuf> {
+        self.files
+            .iter()
+            .filter(|f| !f.origin.starts_with("shipped:"))
+            .map(|f| PathBuf::from(&f.origin))
+            .collect()
     }
 
     /// Parses and validates scenario text; `origin` names it in messages.

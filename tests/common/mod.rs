@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use nexus_mc::config::Scenario;
+use nexus_mc::engine::{Control, Engine, RunPlan, Shard, ShardState};
 use nexus_mc::model::{Model, Outputs, ParamSet};
 
 /// The shipped kpmg-point scenario.
@@ -69,4 +70,18 @@ pub fn nexus_within(args: &[&str], cwd: &Path, seconds: f64) -> Output {
         std::thread::sleep(Duration::from_millis(10));
     }
     child.wait_with_output().expect("output is read")
+}
+
+/// The bytes of `shard`'s state file for `plan` on `scenario`, as
+/// `run --shard` writes them.
+pub fn shard_state_bytes(scenario: &Scenario, plan: RunPlan, shard: Shard) -> Vec<u8> {
+    let engine = Engine::new(scenario, RunPlan { shard, ..plan }).unwrap();
+    let state = ShardState {
+        identity: engine.identity().clone(),
+        shard,
+        accumulator: engine.run(&Control::default()).unwrap(),
+    };
+    let mut bytes = Vec::new();
+    state.write_to(&mut bytes).unwrap();
+    bytes
 }
