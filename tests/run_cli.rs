@@ -127,6 +127,21 @@ fn three_shards_merged_give_the_bytes_of_one_process() {
         serde_json::from_str(&read(&dir.path().join("merged"), "manifest.json")).unwrap();
     assert_eq!(manifest["merged_shards"], 3);
     assert_eq!(manifest["runs_here"], 25000);
+    // The speed reported is the shards' (the sum of their wall times), not
+    // the merge's own milliseconds.
+    let shard_seconds: f64 = ["s2", "s0", "s1"]
+        .iter()
+        .map(|s| {
+            let m: serde_json::Value =
+                serde_json::from_str(&read(&dir.path().join(s), "manifest.json")).unwrap();
+            m["wall_time_s"].as_f64().unwrap()
+        })
+        .sum();
+    let stdout = String::from_utf8_lossy(&merged.stdout);
+    assert!(
+        stdout.contains(&format!("3 shards ran {shard_seconds:.1} s in all")),
+        "{stdout}"
+    );
 
     // Missing, duplicate and foreign shards are named.
     let o = nexus(&["merge", "s0", "s1", "--out", "m2"], dir.path());
