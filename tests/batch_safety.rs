@@ -189,6 +189,7 @@ fn a_killed_run_leaves_the_earlier_set_or_the_new_one_never_a_mix() {
     let kills = 30;
     let mut seen = std::collections::BTreeSet::new();
     let mut last = 1;
+    let mut in_write_phase = 0;
     for i in 0..kills {
         let seed = (i + 2).to_string();
         let args = exact_shard_args(&seed);
@@ -212,6 +213,15 @@ fn a_killed_run_leaves_the_earlier_set_or_the_new_one_never_a_mix() {
         } else {
             "killed"
         });
+        // A staging directory left beside --out: this kill landed in the
+        // write phase (the run before it removed any older one).
+        let staged = std::fs::read_dir(dir.path()).unwrap().any(|e| {
+            let name = e.unwrap().file_name();
+            name.to_string_lossy().starts_with(".res.nexus-mc-")
+        });
+        if staged && !status.success() {
+            in_write_phase += 1;
+        }
         // The set is the one before, or this run's if it got through (it
         // may have been killed after putting its set in place).
         let this = (i + 2) as u64;
@@ -225,6 +235,10 @@ fn a_killed_run_leaves_the_earlier_set_or_the_new_one_never_a_mix() {
         last = seed_now;
     }
     assert!(seen.contains("killed"), "no kill landed: {seen:?}");
+    assert!(
+        in_write_phase >= 3,
+        "only {in_write_phase} of {kills} kills landed in the write phase"
+    );
     // The next run cleans up whatever the killed ones left beside --out.
     let o = nexus(&args, dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
