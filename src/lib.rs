@@ -11,6 +11,7 @@
 //! | [`sampler`] | sample blocks: Monte Carlo, Latin hypercube, Sobol, correlations |
 //! | [`baseline`] | one deterministic run laid out against the plan's Tabel 2 |
 //! | [`claims`] | published claims as tests on one metric in one year |
+//! | [`bridge`] | why a claim fails: Shapley attribution of the move from one scenario to another |
 //! | [`engine`] | the Monte Carlo engine: chunks, threads, shards, accumulators |
 //! | [`stats`] | mergeable moments, exact quantiles and the quantile sketch |
 //! | `cpu` | run-time choice of the AVX-512 build of the two hottest loops |
@@ -23,6 +24,7 @@
 //! | [`limits`] | size ceilings and the memory check run before any allocation |
 
 pub mod baseline;
+pub mod bridge;
 pub mod claims;
 pub mod cli;
 pub mod config;

@@ -2,6 +2,7 @@
 //! `main.rs` only parses and calls [`run`].
 
 mod baseline;
+mod bridge;
 mod jobs;
 mod run;
 mod sensitivity;
@@ -10,6 +11,7 @@ mod validate;
 use clap::{Parser, Subcommand};
 
 pub use baseline::BaselineArgs;
+pub use bridge::BridgeArgs;
 pub use run::{MergeArgs, RunArgs};
 pub use sensitivity::SensitivityArgs;
 pub use validate::ValidateArgs;
@@ -53,6 +55,11 @@ pub enum Command {
     /// tornado.csv, rank_correlation.csv, switching_values.csv, morris.csv
     /// and manifest.json.
     Sensitivity(SensitivityArgs),
+    /// Why a claim fails: attributes the move of each headline statistic
+    /// from one scenario to another to the parameters that differ, by
+    /// Shapley values (order-free), beside the one-at-a-time waterfall.
+    /// Writes bridge.csv and manifest.json.
+    Bridge(BridgeArgs),
     /// Draws charts (SVG) and writes report.html, one self-contained page,
     /// from the --out directory of `run` (or `merge`) and/or of `sensitivity`.
     Report(ReportArgs),
@@ -61,9 +68,9 @@ pub enum Command {
 /// Flags of `nexus-mc report`.
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
-    /// The output directories: one of `run` or `merge`, one of
-    /// `sensitivity`, or one of each.
-    #[arg(required = true, num_args = 1..=2, value_name = "DIR")]
+    /// The output directories: at most one each of `run` (or `merge`),
+    /// `sensitivity` and `bridge`.
+    #[arg(required = true, num_args = 1..=3, value_name = "DIR")]
     pub dirs: Vec<std::path::PathBuf>,
 
     /// Where report.html and charts/ go [default: the first DIR].
@@ -133,6 +140,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Run(args) => run::run(args),
         Command::Merge(args) => run::merge(args),
         Command::Sensitivity(args) => sensitivity::sensitivity(args),
+        Command::Bridge(args) => bridge::bridge(args),
         Command::Report(args) => report(args),
     }
 }

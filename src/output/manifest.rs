@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// Names of the files `run`, `merge` and `sensitivity` write besides the
 /// manifest.
-pub const OUTPUT_FILES: [&str; 11] = [
+pub const OUTPUT_FILES: [&str; 12] = [
     "bands.csv",
     "claims.csv",
     "histogram.csv",
@@ -27,6 +27,7 @@ pub const OUTPUT_FILES: [&str; 11] = [
     "rank_correlation.csv",
     "switching_values.csv",
     "morris.csv",
+    "bridge.csv",
 ];
 const TOOL: &str = "nexus-mc";
 
@@ -298,6 +299,54 @@ pub struct SensitivityManifest {
 }
 
 impl ManifestJson for SensitivityManifest {
+    fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+    fn provenance_mut(&mut self) -> &mut Provenance {
+        &mut self.provenance
+    }
+}
+
+/// One step of a bridge, for its manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BridgeStep {
+    /// The step's name.
+    pub name: String,
+    /// Its parameters.
+    pub parameters: Vec<String>,
+    /// Each parameter under the first scenario.
+    pub from: Vec<String>,
+    /// Each parameter under the second.
+    pub to: Vec<String>,
+}
+
+/// `manifest.json` of `bridge`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BridgeManifest {
+    /// Tool, scenario files of both scenarios, seed, time and files.
+    #[serde(flatten)]
+    pub provenance: Provenance,
+    /// The scenario bridged from.
+    pub from: String,
+    /// The scenario bridged to.
+    pub to: String,
+    /// Runs every subset of steps is evaluated on.
+    pub runs: u64,
+    /// `exact` (every subset) or `sampled` (orders in antithetic pairs).
+    pub method: String,
+    /// Orders averaged (0 for exact).
+    pub orders: u64,
+    /// Batches of runs behind the standard errors.
+    pub batches: u64,
+    /// The steps.
+    pub steps: Vec<BridgeStep>,
+    /// The waterfall order, by step name.
+    pub order: Vec<String>,
+    /// How the subsets share their runs.
+    pub coupling: String,
+}
+
+impl ManifestJson for BridgeManifest {
     fn provenance(&self) -> &Provenance {
         &self.provenance
     }

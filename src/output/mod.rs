@@ -1,14 +1,16 @@
 //! Output files: written whole or not at all (temporary file + rename), with
 //! numbers formatted the same way on every machine.
 
+mod bridge;
 mod manifest;
 mod outdir;
 mod run;
 mod sensitivity;
 
+pub use bridge::write_bridge_csv;
 pub use manifest::{
-    Manifest, ManifestJson, Provenance, QuantileInfo, SensitivityManifest, MANIFEST_FILE,
-    OUTPUT_FILES,
+    BridgeManifest, BridgeStep, Manifest, ManifestJson, Provenance, QuantileInfo,
+    SensitivityManifest, MANIFEST_FILE, OUTPUT_FILES,
 };
 pub use outdir::{resolve, OutDir};
 pub use run::{write_bands_csv, write_claims_csv, write_histogram_csv, SamplesWriter};

@@ -356,6 +356,137 @@ pub fn sobol_chart(title: &str, rows: &[Indices]) -> Result<String> {
     Ok(svg)
 }
 
+/// One step of a waterfall: how much it moves the output, and the
+/// standard error of that.
+pub struct WaterfallStep {
+    /// The step's name.
+    pub name: String,
+    /// Its contribution.
+    pub delta: f64,
+    /// The standard error of the contribution.
+    pub std_error: f64,
+}
+
+/// A bridge as a horizontal waterfall: the first scenario's value, one
+/// floating bar per step (its contribution, with whiskers of two standard
+/// errors), the second scenario's value, and a reference line (the
+/// published claim).
+pub fn waterfall_chart(
+    title: &str,
+    unit: &str,
+    start: (&str, f64),
+    steps: &[WaterfallStep],
+    end: (&str, f64),
+    reference: Option<(f64, &str)>,
+) -> Result<String> {
+    let mut svg = String::new();
+    let n = steps.len() + 2;
+    let height = (110 + 26 * n as u32).max(260);
+    {
+        let root = SVGBackend::with_string(&mut svg, (SIZE.0, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(fail)?;
+        let mut level = start.1;
+        let mut spans = vec![(0.0, start.1)];
+        for s in steps {
+            spans.push((level, level + s.delta));
+            level += s.delta;
+        }
+        spans.push((0.0, end.1));
+        let values = spans
+            .iter()
+            .flat_map(|&(a, b)| [a, b])
+            .chain(reference.map(|r| r.0))
+            .chain(
+                steps
+                    .iter()
+                    .zip(&spans[1..])
+                    .flat_map(|(s, &(_, b))| [b - 2.0 * s.std_error, b + 2.0 * s.std_error]),
+            );
+        let (lo, hi) = padded_range(values, true);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(170)
+            .build_cartesian_2d(lo..hi, 0f64..n as f64)
+            .map_err(fail)?;
+        chart
+            .configure_mesh()
+            .x_desc(unit)
+            .y_labels(0)
+            .x_label_formatter(&axis_format(hi - lo))
+            .light_line_style(WHITE)
+            .disable_y_mesh()
+            .draw()
+            .map_err(fail)?;
+        let row = |i: usize| n as f64 - i as f64 - 0.5;
+        let bar = |i: usize, (a, b): (f64, f64), colour: RGBColor| {
+            Rectangle::new([(a, row(i) - 0.35), (b, row(i) + 0.35)], colour.filled())
+        };
+        chart
+            .draw_series([bar(0, spans[0], MEDIAN), bar(n - 1, spans[n - 1], MEDIAN)])
+            .map_err(fail)?
+            .label("scenario value")
+            .legend(legend_key(MEDIAN));
+        let steps_at = || {
+            steps
+                .iter()
+                .zip(&spans[1..])
+                .enumerate()
+                .map(|(i, x)| (i + 1, x))
+        };
+        chart
+            .draw_series(
+                steps_at()
+                    .filter(|(_, (s, _))| s.delta >= 0.0)
+                    .map(|(i, (_, &span))| bar(i, span, BARS)),
+            )
+            .map_err(fail)?
+            .label("step raises it")
+            .legend(legend_key(BARS));
+        chart
+            .draw_series(
+                steps_at()
+                    .filter(|(_, (s, _))| s.delta < 0.0)
+                    .map(|(i, (_, &span))| bar(i, span, SECOND)),
+            )
+            .map_err(fail)?
+            .label("step lowers it")
+            .legend(legend_key(SECOND));
+        chart
+            .draw_series(steps_at().map(|(i, (s, &(_, b)))| {
+                PathElement::new(
+                    [
+                        (b - 2.0 * s.std_error, row(i)),
+                        (b + 2.0 * s.std_error, row(i)),
+                    ],
+                    BLACK.stroke_width(2),
+                )
+            }))
+            .map_err(fail)?;
+        if let Some((x, label)) = reference {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(x, 0.0), (x, n as f64)],
+                    6,
+                    4,
+                    PLAN.stroke_width(2),
+                ))
+                .map_err(fail)?
+                .label(label)
+                .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], PLAN.stroke_width(2)));
+        }
+        let names = std::iter::once(start.0)
+            .chain(steps.iter().map(|s| s.name.as_str()))
+            .chain(std::iter::once(end.0))
+            .collect::<Vec<_>>();
+        row_names(&root, &chart, lo, names.into_iter())?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
+        root.present().map_err(fail)?;
+    }
+    Ok(svg)
+}
+
 /// A filled square for a series in the legend.
 fn legend_key(colour: RGBColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
     move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], colour.filled())

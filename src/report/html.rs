@@ -85,6 +85,7 @@ pub(super) fn page(r: &Report) -> String {
                 .as_ref()
                 .map(|x| &x.manifest)
                 .or(r.sensitivity.as_ref().map(|x| &x.manifest))
+                .or(r.bridge.as_ref().map(|x| &x.manifest))
                 .and_then(|m| m["scenario"].as_str().map(str::to_string))
         })
         .unwrap_or_default();
@@ -176,6 +177,48 @@ pub(super) fn page(r: &Report) -> String {
     };
     section(&mut o, "Risk bands, 2026-2050", "fan_");
     section(&mut o, "The 2035 outcomes", "hist_");
+
+    if let Some(bridge) = &r.bridge {
+        section(&mut o, "Why the claim moves: the bridge", "bridge_");
+        let _ = writeln!(
+            o,
+            "<p>Each step takes its parameters from {} to {}. Its Shapley contribution is its \
+             effect averaged over every order of the steps ({}), so the contributions add up to \
+             the whole change and depend on no order; the one-at-a-time column takes the steps \
+             in the order listed, as a classic waterfall does, and changes with that order.</p>",
+            esc(bridge.manifest["from"].as_str().unwrap_or("")),
+            esc(bridge.manifest["to"].as_str().unwrap_or("")),
+            esc(&match bridge.manifest["method"].as_str() {
+                Some("exact") => "every subset of steps".to_string(),
+                _ => format!("{} sampled orders", bridge.manifest["orders"]),
+            })
+        );
+        let rows: Vec<Vec<(String, bool)>> = bridge
+            .rows
+            .iter()
+            .filter(|b| b.output == super::WATERFALL_OUTPUT)
+            .map(|b| {
+                vec![
+                    text(b.step.clone()),
+                    text(b.parameters.replace('+', ", ")),
+                    num(format!("{:+.4}", b.contribution)),
+                    num(format!("{:.4}", b.std_error)),
+                    num(format!("{:+.4}", b.sequential)),
+                ]
+            })
+            .collect();
+        table(
+            &mut o,
+            &[
+                "step",
+                "parameters",
+                "Shapley, pp",
+                "standard error",
+                "one at a time, pp",
+            ],
+            &rows,
+        );
+    }
 
     if let Some(sens) = &r.sensitivity {
         let correlations = sens.manifest["correlations"].as_str().unwrap_or("");
@@ -277,6 +320,7 @@ pub(super) fn page(r: &Report) -> String {
         .iter()
         .map(|x| &x.manifest)
         .chain(r.sensitivity.iter().map(|x| &x.manifest))
+        .chain(r.bridge.iter().map(|x| &x.manifest))
     {
         let get = |k: &str| match &m[k] {
             serde_json::Value::Null => String::new(),
@@ -306,6 +350,8 @@ pub(super) fn page(r: &Report) -> String {
             ("sampler", "sampler"),
             ("Sobol base sample N", "base_runs"),
             ("bootstrap resamples", "bootstrap"),
+            ("bridge method", "method"),
+            ("orders averaged", "orders"),
         ] {
             if !m[key].is_null() {
                 rows.push(vec![text(label), text(get(key))]);

@@ -15,8 +15,8 @@ use crate::config::Scenario;
 use crate::error::{Error, Result};
 use crate::model::{Metric, Model, Outputs};
 
-use charts::{Fan, Indices, Swing};
-use read::{Found, RunFiles, SensitivityFiles};
+use charts::{Fan, Indices, Swing, WaterfallStep};
+use read::{BridgeFiles, Found, RunFiles, SensitivityFiles};
 
 /// The fan charts: metric, title, unit.
 const FANS: [(Metric, &str, &str); 4] = [
@@ -51,24 +51,29 @@ pub struct Chart {
 pub struct Report {
     run: Option<RunFiles>,
     sensitivity: Option<SensitivityFiles>,
+    bridge: Option<BridgeFiles>,
     scenario: Option<Scenario>,
     scenario_note: Option<String>,
     charts: Vec<Chart>,
 }
 
 impl Report {
-    /// Reads the outputs in `dirs` (a `run` or `merge` directory, a
-    /// `sensitivity` directory, or one of each) and draws the charts.
+    /// Reads the outputs in `dirs` (at most one each of a `run` or `merge`
+    /// directory, a `sensitivity` directory and a `bridge` directory) and
+    /// draws the charts.
     pub fn from_dirs(dirs: &[PathBuf]) -> Result<Report> {
         let mut run = None;
         let mut sensitivity = None;
+        let mut bridge = None;
         for dir in dirs {
             match read::read_dir(dir)? {
                 Found::Run(r) if run.is_none() => run = Some(r),
                 Found::Sensitivity(s) if sensitivity.is_none() => sensitivity = Some(s),
+                Found::Bridge(b) if bridge.is_none() => bridge = Some(b),
                 _ => {
                     return Err(Error::Usage(format!(
-                        "{}: a report takes at most one run and one sensitivity directory",
+                        "{}: a report takes at most one run, one sensitivity and one bridge \
+                         directory",
                         dir.display()
                     )))
                 }
@@ -78,11 +83,13 @@ impl Report {
             .as_ref()
             .map(|r| &r.manifest)
             .or(sensitivity.as_ref().map(|s| &s.manifest))
+            .or(bridge.as_ref().map(|b| &b.manifest))
             .ok_or_else(|| Error::Usage("no output directory given".into()))?;
         let (scenario, scenario_note) = scenario_of(manifest);
         let mut report = Report {
             run,
             sensitivity,
+            bridge,
             scenario,
             scenario_note,
             charts: Vec::new(),
@@ -257,6 +264,9 @@ impl Report {
                 }
             }
         }
+        if let Some(bridge) = &self.bridge {
+            out.extend(waterfall(bridge)?);
+        }
         Ok(out)
     }
 
@@ -268,6 +278,49 @@ impl Report {
             .map(|s| Baseline::new(s, s.point()).anomalies())
             .unwrap_or_default()
     }
+}
+
+/// The bridge output the waterfall shows, and the claim it is about.
+pub(crate) const WATERFALL_OUTPUT: &str = "gdp_share_pct:2035:median";
+
+/// The waterfall of the 2035 median GDP share, from the first scenario to
+/// the second, one bar per step in the file's (waterfall) order.
+fn waterfall(bridge: &BridgeFiles) -> std::result::Result<Option<Chart>, String> {
+    let rows: Vec<_> = bridge
+        .rows
+        .iter()
+        .filter(|r| r.output == WATERFALL_OUTPUT)
+        .collect();
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let name = |key: &str| bridge.manifest[key].as_str().unwrap_or(key).to_string();
+    let (from, to) = (name("from"), name("to"));
+    let steps: Vec<WaterfallStep> = rows
+        .iter()
+        .map(|r| WaterfallStep {
+            name: r.step.clone(),
+            delta: r.contribution,
+            std_error: r.std_error,
+        })
+        .collect();
+    let svg = charts::waterfall_chart(
+        &format!("Median share of GDP in 2035: {from} to {to}"),
+        "% of GDP",
+        (&from, first.from),
+        &steps,
+        (&to, first.to),
+        Some((1.2, "plan: 1.2 % of GDP")),
+    )?;
+    Ok(Some(Chart {
+        file: "bridge_gdp_share_pct_2035.svg".into(),
+        caption: format!(
+            "What takes the median 2035 GDP share from {from} to {to}: each step's Shapley \
+             contribution (its effect averaged over every order of the steps), whiskers two \
+             standard errors; the dashed line is the published 1.2 %."
+        ),
+        svg,
+    }))
 }
 
 /// The outputs a sensitivity analysis covered, in file order.

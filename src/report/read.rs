@@ -1,4 +1,4 @@
-//! Reading back the files `run` and `sensitivity` wrote: only the columns
+//! Reading back the files `run`, `sensitivity` and `bridge` wrote: only the columns
 //! the report shows.
 
 use std::path::Path;
@@ -77,6 +77,25 @@ pub struct SwitchingRow {
     pub reading: String,
 }
 
+/// A row of bridge.csv.
+#[derive(Clone, Debug, Deserialize)]
+pub struct BridgeRow {
+    pub step: String,
+    pub parameters: String,
+    pub output: String,
+    pub from: f64,
+    pub to: f64,
+    pub contribution: f64,
+    pub std_error: f64,
+    pub sequential: f64,
+}
+
+/// The outputs of one `bridge`.
+pub struct BridgeFiles {
+    pub manifest: serde_json::Value,
+    pub rows: Vec<BridgeRow>,
+}
+
 /// The outputs of one `run` (or `merge`).
 pub struct RunFiles {
     pub manifest: serde_json::Value,
@@ -124,10 +143,11 @@ fn manifest(dir: &Path) -> Result<serde_json::Value> {
     serde_json::from_str(&text).map_err(|e| bad(&path, e))
 }
 
-/// What a directory holds: a run, a sensitivity analysis, or neither.
+/// What a directory holds: a run, a sensitivity analysis or a bridge.
 pub enum Found {
     Run(RunFiles),
     Sensitivity(SensitivityFiles),
+    Bridge(BridgeFiles),
 }
 
 /// Reads the outputs in `dir`, telling a run from a sensitivity analysis by
@@ -147,10 +167,14 @@ pub fn read_dir(dir: &Path) -> Result<Found> {
             switching: optional(&dir.join("switching_values.csv"))?,
             manifest,
         })),
+        Some("bridge") => Ok(Found::Bridge(BridgeFiles {
+            rows: table(&dir.join("bridge.csv"))?,
+            manifest,
+        })),
         other => Err(bad(
             &dir.join(crate::output::MANIFEST_FILE),
             format!(
-                "command {other:?} is neither run, merge nor sensitivity; \
+                "command {other:?} is none of run, merge, sensitivity and bridge; \
                  give the --out directory of one of those"
             ),
         )),

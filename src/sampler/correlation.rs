@@ -138,14 +138,22 @@ fn cholesky(m: &Array2<f64>) -> Option<Array2<f64>> {
     Some(l)
 }
 
+/// The Cholesky factor (lower) of the Pearson correlation of normal scores
+/// whose Spearman correlation is `spearman`: a Gaussian copula with these
+/// rank correlations draws L z for independent standard normals z. `None`
+/// if that matrix is not positive definite.
+pub(crate) fn normal_score_factor(spearman: &Array2<f64>) -> Option<Array2<f64>> {
+    // Normal scores with Pearson r have Spearman (6/pi) asin(r/2).
+    let pearson = spearman.mapv(|s| 2.0 * (std::f64::consts::PI * s / 6.0).sin());
+    cholesky(&pearson)
+}
+
 impl RankCorrelation {
     /// Prepares a target Spearman matrix over `columns`. The matrix must have
     /// passed [`check_matrix`]; fails if its normal-score equivalent is
     /// singular (perfect correlations).
     pub fn new(columns: Vec<usize>, spearman: &Array2<f64>) -> Result<Self, String> {
-        // Normal scores with Pearson r have Spearman (6/pi) asin(r/2).
-        let pearson = spearman.mapv(|s| 2.0 * (std::f64::consts::PI * s / 6.0).sin());
-        let target_factor = cholesky(&pearson).ok_or_else(|| {
+        let target_factor = normal_score_factor(spearman).ok_or_else(|| {
             "the matrix is singular (a correlation of +-1, or a combination that forces one); \
              Iman-Conover needs it positive definite: move such entries off +-1"
                 .to_string()

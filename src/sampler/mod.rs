@@ -16,6 +16,7 @@ use ndarray::Array2;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+pub(crate) use correlation::normal_score_factor;
 pub use correlation::{check_matrix, MatrixProblem, RankCorrelation};
 pub use sobol::ScrambledSobol;
 

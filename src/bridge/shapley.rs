@@ -1,0 +1,331 @@
+//! Shapley values of a game whose players are the steps of a bridge: a
+//! step's value is its marginal effect averaged over every order in which
+//! the steps can be taken, so no order is favoured. Each order's marginal
+//! effects add up to v(all) - v(none), so the values do too, exactly (to
+//! rounding) whether the orders are all enumerated or sampled.
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use crate::sampler::hash;
+
+/// A set of players, one bit each.
+pub type Subset = u64;
+
+/// Most players a game may have (one bit each in a [`Subset`]).
+pub const MAX_PLAYERS: usize = 64;
+
+/// A cooperative game with several outputs, valued on a whole sample and on
+/// independent batches of it (for standard errors).
+pub trait Game: Sync {
+    /// Number of players.
+    fn players(&self) -> usize;
+    /// Number of outputs each value has.
+    fn outputs(&self) -> usize;
+    /// Number of independent batches the sample is cut into.
+    fn batches(&self) -> usize;
+    /// v(S): row 0 on the whole sample, row 1 + b on batch b; each row has
+    /// [`Game::outputs`] values.
+    fn value(&self, subset: Subset) -> Vec<Vec<f64>>;
+}
+
+/// How the average over orders is taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// Every subset, with the Shapley weights |S|! (k - |S| - 1)! / k!.
+    Exact,
+    /// This many orders (an even number): random orders, each with its
+    /// reverse (antithetic pairs).
+    Sampled {
+        /// Orders in all.
+        orders: usize,
+    },
+}
+
+/// What [`shapley`] finds, every vector indexed by output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attribution {
+    /// v(none) on the whole sample.
+    pub from: Vec<f64>,
+    /// v(all) on the whole sample.
+    pub to: Vec<f64>,
+    /// Per player: its Shapley value for each output.
+    pub values: Vec<Vec<f64>>,
+    /// Per player: the Monte Carlo standard error of each value, from the
+    /// spread of the same estimate over the independent batches (so it
+    /// counts the sample of runs and, when orders are sampled, the orders).
+    pub std_errors: Vec<Vec<f64>>,
+}
+
+/// The value of every set of players `order[..j]`, j = 0..=k: the steps of
+/// a waterfall taken in `order` (whole sample only).
+pub fn sequential<G: Game + ?Sized>(game: &G, order: &[usize]) -> Vec<Vec<f64>> {
+    let mut subset: Subset = 0;
+    let mut chain = vec![subset];
+    for &p in order {
+        subset |= 1 << p;
+        chain.push(subset);
+    }
+    let values: Vec<Vec<f64>> = chain
+        .par_iter()
+        .map(|&s| game.value(s).swap_remove(0))
+        .collect();
+    values
+        .windows(2)
+        .map(|w| w[1].iter().zip(&w[0]).map(|(b, a)| b - a).collect())
+        .collect()
+}
+
+/// Shapley values of every player for every output. `tick` is called with
+/// the number of subsets valued, from any thread. The result depends only
+/// on the game, the method and `seed`, not on the number of threads.
+pub fn shapley<G: Game + ?Sized>(
+    game: &G,
+    method: Method,
+    seed: u64,
+    tick: &(dyn Fn(u64) + Sync),
+) -> Attribution {
+    let k = game.players();
+    assert!(k <= MAX_PLAYERS, "at most {MAX_PLAYERS} players");
+    let all: Subset = if k == 64 { u64::MAX } else { (1 << k) - 1 };
+    match method {
+        Method::Exact => exact(game, all, tick),
+        Method::Sampled { orders } => sampled(game, all, orders, seed, tick),
+    }
+}
+
+fn exact<G: Game + ?Sized>(game: &G, all: Subset, tick: &(dyn Fn(u64) + Sync)) -> Attribution {
+    let k = game.players();
+    let rows = 1 + game.batches();
+    let values: Vec<Vec<Vec<f64>>> = (0..=all)
+        .into_par_iter()
+        .map(|s| {
+            let v = game.value(s);
+            tick(1);
+            v
+        })
+        .collect();
+    // weight[s] = s! (k - s - 1)! / k! = 1 / (k * C(k - 1, s)).
+    let mut weight = vec![0.0; k];
+    let mut binomial = 1.0;
+    for (s, w) in weight.iter_mut().enumerate() {
+        *w = 1.0 / (k as f64 * binomial);
+        binomial = binomial * (k - 1 - s) as f64 / (s + 1) as f64;
+    }
+    let outputs = game.outputs();
+    // phi[row][player][output]
+    let mut phi = vec![vec![vec![0.0; outputs]; k]; rows];
+    for s in 0..=all {
+        let size = s.count_ones() as usize;
+        for p in 0..k {
+            if s & (1 << p) != 0 {
+                continue;
+            }
+            let with = &values[(s | (1 << p)) as usize];
+            let without = &values[s as usize];
+            for r in 0..rows {
+                for o in 0..outputs {
+                    phi[r][p][o] += weight[size] * (with[r][o] - without[r][o]);
+                }
+            }
+        }
+    }
+    let std_errors = batch_std_errors(&phi[1..], k, outputs);
+    Attribution {
+        from: values[0][0].clone(),
+        to: values[all as usize][0].clone(),
+        values: phi.swap_remove(0),
+        std_errors,
+    }
+}
+
+/// One order's batch and its players' marginals [player][output] on the
+/// whole sample and on the batch.
+type OrderMarginals = (usize, Vec<Vec<f64>>, Vec<Vec<f64>>);
+
+fn sampled<G: Game + ?Sized>(
+    game: &G,
+    all: Subset,
+    orders: usize,
+    seed: u64,
+    tick: &(dyn Fn(u64) + Sync),
+) -> Attribution {
+    let k = game.players();
+    let outputs = game.outputs();
+    let batches = game.batches().max(1);
+    let none = game.value(0);
+    let every = game.value(all);
+    tick(2);
+    let pairs = orders / 2;
+    // Each order: its batch, and every player's marginals on the whole
+    // sample and on that batch.
+    let marginals: Vec<OrderMarginals> = (0..pairs * 2)
+        .into_par_iter()
+        .map(|i| {
+            let pair = i / 2;
+            let mut order: Vec<usize> = (0..k).collect();
+            let mut rng = ChaCha8Rng::seed_from_u64(hash::derive(seed, pair as u64));
+            order.shuffle(&mut rng);
+            if i % 2 == 1 {
+                order.reverse();
+            }
+            let batch = pair % batches;
+            let mut whole = vec![vec![0.0; outputs]; k];
+            let mut part = vec![vec![0.0; outputs]; k];
+            let mut subset: Subset = 0;
+            let mut before = none.clone();
+            for (j, &p) in order.iter().enumerate() {
+                subset |= 1 << p;
+                let after = if j + 1 == k {
+                    every.clone()
+                } else {
+                    let v = game.value(subset);
+                    tick(1);
+                    v
+                };
+                for o in 0..outputs {
+                    whole[p][o] = after[0][o] - before[0][o];
+                    part[p][o] = after[1 + batch][o] - before[1 + batch][o];
+                }
+                before = after;
+            }
+            (batch, whole, part)
+        })
+        .collect();
+    // Sums in order index: the same bits on any number of threads.
+    let mut values = vec![vec![0.0; outputs]; k];
+    let mut per_batch = vec![vec![vec![0.0; outputs]; k]; batches];
+    let mut count = vec![0usize; batches];
+    for (batch, whole, part) in &marginals {
+        count[*batch] += 1;
+        for p in 0..k {
+            for o in 0..outputs {
+                values[p][o] += whole[p][o];
+                per_batch[*batch][p][o] += part[p][o];
+            }
+        }
+    }
+    let n = marginals.len() as f64;
+    for v in values.iter_mut().flatten() {
+        *v /= n;
+    }
+    for (b, phi) in per_batch.iter_mut().enumerate() {
+        for v in phi.iter_mut().flatten() {
+            *v /= count[b].max(1) as f64;
+        }
+    }
+    Attribution {
+        from: none[0].clone(),
+        to: every[0].clone(),
+        values,
+        std_errors: batch_std_errors(&per_batch, k, outputs),
+    }
+}
+
+/// sd over batches / sqrt(batches) of each player's value for each output
+/// (0 with fewer than two batches).
+fn batch_std_errors(per_batch: &[Vec<Vec<f64>>], k: usize, outputs: usize) -> Vec<Vec<f64>> {
+    let b = per_batch.len();
+    (0..k)
+        .map(|p| {
+            (0..outputs)
+                .map(|o| {
+                    if b < 2 {
+                        return 0.0;
+                    }
+                    let mean = per_batch.iter().map(|x| x[p][o]).sum::<f64>() / b as f64;
+                    let var = per_batch
+                        .iter()
+                        .map(|x| (x[p][o] - mean).powi(2))
+                        .sum::<f64>()
+                        / (b - 1) as f64;
+                    (var / b as f64).sqrt()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// v(S) = sum of the players' own differences, the same on every batch
+    /// but for a batch-dependent offset on each player.
+    struct Additive(Vec<f64>);
+    impl Game for Additive {
+        fn players(&self) -> usize {
+            self.0.len()
+        }
+        fn outputs(&self) -> usize {
+            1
+        }
+        fn batches(&self) -> usize {
+            4
+        }
+        fn value(&self, s: Subset) -> Vec<Vec<f64>> {
+            let sum = |shift: f64| {
+                (0..self.0.len())
+                    .filter(|p| s & (1 << p) != 0)
+                    .map(|p| self.0[p] + shift)
+                    .sum::<f64>()
+            };
+            (0..5).map(|r| vec![sum(r as f64 * 0.01)]).collect()
+        }
+    }
+
+    /// Two players: a from a0 to a1 and b from b0 to b1; v = a b. Shapley
+    /// splits the interaction equally: phi_a = (a1 - a0)(b0 + b1) / 2.
+    struct Product;
+    impl Game for Product {
+        fn players(&self) -> usize {
+            2
+        }
+        fn outputs(&self) -> usize {
+            1
+        }
+        fn batches(&self) -> usize {
+            1
+        }
+        fn value(&self, s: Subset) -> Vec<Vec<f64>> {
+            let a = if s & 1 != 0 { 3.0 } else { 2.0 };
+            let b = if s & 2 != 0 { 0.5 } else { 5.0 };
+            vec![vec![a * b]; 2]
+        }
+    }
+
+    fn none(_: u64) {}
+
+    #[test]
+    fn additive_games_give_each_player_its_own_difference_exactly() {
+        let game = Additive(vec![0.3, -1.25, 2.0, 0.0, 7.5]);
+        for method in [Method::Exact, Method::Sampled { orders: 40 }] {
+            let a = shapley(&game, method, 9, &none);
+            for (p, d) in game.0.iter().enumerate() {
+                assert!((a.values[p][0] - d).abs() < 1e-12, "{method:?} {p}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_product_splits_its_interaction_equally() {
+        let phi = shapley(&Product, Method::Exact, 1, &none).values;
+        assert!((phi[0][0] - (3.0 - 2.0) * (5.0 + 0.5) / 2.0).abs() < 1e-12);
+        assert!((phi[1][0] - (0.5 - 5.0) * (2.0 + 3.0) / 2.0).abs() < 1e-12);
+        // With two players every order is an antithetic pair: sampling is exact.
+        let sampled = shapley(&Product, Method::Sampled { orders: 2 }, 1, &none).values;
+        assert_eq!(sampled, phi);
+    }
+
+    #[test]
+    fn values_add_up_to_the_whole_change() {
+        let game = Additive(vec![1.0, 2.0, 4.0]);
+        let a = shapley(&game, Method::Sampled { orders: 6 }, 3, &none);
+        let total: f64 = a.values.iter().map(|v| v[0]).sum();
+        assert!((total - (a.to[0] - a.from[0])).abs() < 1e-12);
+        let steps = sequential(&game, &[2, 0, 1]);
+        assert_eq!(steps, vec![vec![4.0], vec![1.0], vec![2.0]]);
+    }
+}
