@@ -61,7 +61,7 @@ pub enum Command {
     /// Writes bridge.csv and manifest.json.
     Bridge(BridgeArgs),
     /// Draws charts (SVG) and writes report.html, one self-contained page,
-    /// from the --out directory of `run` (or `merge`) and/or of `sensitivity`.
+    /// from the --out directories of `run` (or `merge`), `sensitivity` and `bridge`.
     Report(ReportArgs),
 }
 
