@@ -27,8 +27,8 @@ fn sizes_out_of_reach_are_refused_at_once_with_what_to_do() {
             "outside 10..=1,000,000",
         ),
         (
-            &["sensitivity", "--bootstrap", "1000000000"],
-            "at most 100,000 resamples",
+            &["sensitivity", "--replicates", "1000000000"],
+            "outside 8..=64",
         ),
         (&["sensitivity", "--seed", "-1"], "not a seed"),
     ];
@@ -57,20 +57,24 @@ fn sizes_too_small_to_estimate_anything_are_refused() {
             "outside 10..",
         ),
         (
-            &["sensitivity", "--method", "sobol", "--bootstrap", "0"],
-            "at least 100",
+            &["sensitivity", "--method", "sobol", "--replicates", "0"],
+            "outside 8..=64",
+        ),
+        (
+            &["sensitivity", "--method", "sobol", "-n", "1000"],
+            "not a multiple of --replicates 16",
         ),
         (
             &[
                 "sensitivity",
                 "--method",
                 "sobol",
-                "--bootstrap",
-                "200",
-                "--confidence",
-                "0.99",
+                "-n",
+                "256",
+                "--replicates",
+                "32",
             ],
-            "at least 400",
+            "at least 16 points each",
         ),
     ];
     for (args, expect) in cases {

@@ -4,7 +4,7 @@
 mod common;
 use common::{nexus, read, stderr};
 
-const SMALL: [&str; 4] = ["-n", "512", "--bootstrap", "100"];
+const SMALL: [&str; 4] = ["-n", "512", "--replicates", "16"];
 
 #[test]
 fn every_method_writes_its_file_with_the_design_columns() {

@@ -50,7 +50,7 @@ pub enum Command {
     /// into the outputs of the whole run.
     Merge(MergeArgs),
     /// Which assumption decides each claim: Sobol indices (S1, ST with
-    /// bootstrap intervals), a tornado of P10/P90 swings, rank correlations,
+    /// intervals), a tornado of P10/P90 swings, rank correlations,
     /// switching values of every claim, Morris screening. Writes sobol.csv,
     /// tornado.csv, rank_correlation.csv, switching_values.csv, morris.csv
     /// and manifest.json.

@@ -44,7 +44,7 @@ pub struct SensitivityArgs {
     #[arg(long, value_name = "T", value_parser = parse_threads)]
     pub threads: Option<usize>,
 
-    /// Methods, comma-separated: sobol (S1 and ST with bootstrap intervals),
+    /// Methods, comma-separated: sobol (S1 and ST with intervals),
     /// tornado (each parameter at P10 and P90), rank (Spearman and PRCC),
     /// switching (where each claim flips), morris (elementary effects), all.
     #[arg(
@@ -61,10 +61,12 @@ pub struct SensitivityArgs {
     #[arg(long = "output", value_name = "METRIC:YEAR", value_parser = parse_output)]
     pub outputs: Vec<(Metric, i32)>,
 
-    /// Bootstrap resamples for the Sobol intervals: at least 100 (and 4 / (1 -
-    /// C)), at most 100,000; costs no model runs.
-    #[arg(long, value_name = "B", default_value_t = 1000)]
-    pub bootstrap: usize,
+    /// Independent scrambles of the Sobol points, 8 to 64: the N points are
+    /// R sequences of N / R points (N must be a multiple of R), and the
+    /// spread of their estimates gives the intervals (Student's t with R - 1
+    /// degrees of freedom). Costs no model runs.
+    #[arg(long, value_name = "R", default_value_t = 16)]
+    pub replicates: usize,
 
     /// Coverage of the Sobol intervals, between 0 and 1.
     #[arg(long, value_name = "C", default_value_t = 0.95, value_parser = parse_confidence)]
@@ -197,7 +199,7 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     let sobol_opts = SobolOptions {
         base_runs: n,
         seed: args.seed,
-        bootstrap: args.bootstrap,
+        replicates: args.replicates,
         confidence: args.confidence,
     };
     let mut out = OutDir::prepare(&args.out, args.force, &scenario.file_paths())?;
@@ -233,10 +235,10 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
         );
         if let Some(r) = runs.get("sobol") {
             println!(
-                "sobol: {} x ({uncertain} + 2) = {} model runs, {} bootstrap resamples",
+                "sobol: {} x ({uncertain} + 2) = {} model runs, {} independent scrambles",
                 number(n as f64, 0),
                 number(*r as f64, 0),
-                args.bootstrap
+                args.replicates
             );
         }
         if !scenario.correlations.is_empty() {
@@ -318,7 +320,7 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
         outputs: problem.outputs(),
         base_runs: n,
         model_runs: runs,
-        bootstrap: args.bootstrap,
+        replicates: args.replicates,
         confidence: args.confidence,
         trajectories: args.trajectories,
         correlations,
@@ -343,12 +345,10 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
 const MIN_BASE_RUNS: u64 = 256;
 /// Largest Sobol base sample: 2^24 points of the Sobol sequence.
 const MAX_BASE_RUNS: u64 = 1 << 24;
-/// Fewest bootstrap resamples; at least 2 must also fall beyond each end
-/// of the interval, so 4 / (1 - C) for coverage C.
-const MIN_BOOTSTRAP: usize = 100;
-/// Most bootstrap resamples, and most resampled rows (resamples x N).
-const MAX_BOOTSTRAP: usize = 100_000;
-const MAX_BOOTSTRAP_ROWS: f64 = 4.0e9;
+/// Fewest and most independent scrambles behind the Sobol intervals, and
+/// the fewest points each must have.
+const REPLICATES: std::ops::RangeInclusive<usize> = 8..=64;
+const MIN_POINTS_PER_REPLICATE: u64 = 16;
 /// Fewest Morris trajectories: with fewer, the spread (sigma) of the
 /// elementary effects rests on a handful of values (Saltelli et al. 2008,
 /// ch. 3, use 10 to 20).
@@ -390,31 +390,28 @@ fn check_sizes(
         );
     }
     if uses(Method::Sobol) {
-        let tail_min = (4.0 / (1.0 - args.confidence)).ceil() as usize;
-        let least = MIN_BOOTSTRAP.max(tail_min);
-        if args.bootstrap < least {
+        let r = args.replicates;
+        if !REPLICATES.contains(&r) {
             return bad(
-                "--bootstrap",
+                "--replicates",
                 format!(
-                    "{} resamples cannot give a {} % interval (at least 2 resamples must fall \
-                     beyond each end); use at least {least}, e.g. the default 1000",
-                    args.bootstrap,
-                    args.confidence * 100.0
+                    "{r} is outside {}..={}: fewer leave the interval's standard error resting \
+                     on a handful of values, more add nothing",
+                    REPLICATES.start(),
+                    REPLICATES.end()
                 ),
             );
         }
-        let rows = args.bootstrap as f64 * n as f64;
-        if args.bootstrap > MAX_BOOTSTRAP || rows > MAX_BOOTSTRAP_ROWS {
+        if n % r as u64 != 0 || n / (r as u64) < MIN_POINTS_PER_REPLICATE {
             return bad(
-                "--bootstrap",
+                "-n",
                 format!(
-                    "{} resamples of {} rows would take hours; at most {} resamples and {} \
-                     resampled rows (resamples x N): 1000 resamples already fix a 95 % \
-                     interval's ends to about 1 %",
-                    number(args.bootstrap as f64, 0),
-                    number(n as f64, 0),
-                    number(MAX_BOOTSTRAP as f64, 0),
-                    number(MAX_BOOTSTRAP_ROWS, 0)
+                    "{n} is not a multiple of --replicates {r} with at least \
+                     {MIN_POINTS_PER_REPLICATE} points each; use e.g. {}",
+                    (n / r as u64)
+                        .max(MIN_POINTS_PER_REPLICATE)
+                        .next_power_of_two()
+                        * r as u64
                 ),
             );
         }
@@ -443,14 +440,10 @@ fn check_sizes(
         };
         need = need.max(rows * width);
     }
-    if uses(Method::Sobol) {
-        let resampled = args.bootstrap as f64 * problem.uncertain().len() as f64 * 16.0;
-        need += resampled;
-    }
     crate::limits::check_memory(
         need,
         &format!("sensitivity -n {n}"),
-        "use a smaller -n, fewer --trajectories or fewer --bootstrap resamples",
+        "use a smaller -n or fewer --trajectories",
     )
     .map_err(Error::Usage)
 }

@@ -288,8 +288,8 @@ pub struct SensitivityManifest {
     pub base_runs: usize,
     /// Model runs per method.
     pub model_runs: std::collections::BTreeMap<String, u64>,
-    /// Bootstrap resamples of the Sobol intervals.
-    pub bootstrap: usize,
+    /// Independent scrambles behind the Sobol intervals.
+    pub replicates: usize,
     /// Coverage of the Sobol intervals.
     pub confidence: f64,
     /// Morris trajectories.

@@ -349,7 +349,7 @@ pub(super) fn page(r: &Report) -> String {
             ("runs", "runs"),
             ("sampler", "sampler"),
             ("Sobol base sample N", "base_runs"),
-            ("bootstrap resamples", "bootstrap"),
+            ("independent scrambles (Sobol intervals)", "replicates"),
             ("bridge method", "method"),
             ("orders averaged", "orders"),
         ] {

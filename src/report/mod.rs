@@ -228,8 +228,8 @@ impl Report {
                         file: format!("sobol_{}.svg", output.replace(':', "_")),
                         caption: format!(
                             "Sobol indices of {output}: the share of its variance due to each \
-                             parameter alone (S1) and with its interactions (ST), with bootstrap \
-                             intervals; the {TOP} largest."
+                             parameter alone (S1) and with its interactions (ST), with intervals \
+                             from independent scrambles; the {TOP} largest."
                         ),
                         svg: charts::sobol_chart(&format!("Sobol indices: {output}"), &indices)?,
                     });

@@ -20,7 +20,7 @@
 //! }
 //! let u = || Distribution::uniform(0.0, 1.0).unwrap();
 //! let f = Linear(vec![Input::new("x0", u()), Input::new("x1", u())]);
-//! let opts = SobolOptions { base_runs: 4096, bootstrap: 100, ..SobolOptions::default() };
+//! let opts = SobolOptions { base_runs: 4096, ..SobolOptions::default() };
 //! let s = sobol_indices(&f, &opts, None);
 //! assert!((s[0].s1.estimate - 0.8).abs() < 0.02 && (s[1].st.estimate - 0.2).abs() < 0.02);
 //! ```

@@ -1,21 +1,19 @@
 //! First-order and total Sobol indices: the Saltelli (2010) design and
-//! first-order estimator, Jansen's total-effect estimator, percentile
-//! bootstrap intervals.
+//! first-order estimator (centred), Jansen's total-effect estimator, and
+//! intervals from independently scrambled replicates.
 
 use ndarray::Array2;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use super::{evaluate_rows, Problem, Progress};
 use crate::sampler::{hash, ScrambledSobol};
 
-/// An estimate with its bootstrap interval.
+/// An estimate with its interval.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Interval {
     /// The estimate on the whole sample.
     pub estimate: f64,
-    /// Lower bound of the bootstrap percentile interval.
+    /// Lower bound of the interval.
     pub lo: f64,
     /// Upper bound.
     pub hi: f64,
@@ -38,12 +36,14 @@ pub struct SobolIndex {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SobolOptions {
     /// N, the base sample size: the design has N (k + 2) model runs for k
-    /// uncertain inputs. Powers of two suit the Sobol sequence best.
+    /// uncertain inputs. A multiple of `replicates`; powers of two suit the
+    /// Sobol sequence best.
     pub base_runs: usize,
-    /// Seed of the scramble and of the bootstrap.
+    /// Seed of the scrambles.
     pub seed: u64,
-    /// Bootstrap resamples for the intervals.
-    pub bootstrap: usize,
+    /// Independent scrambles the N points are drawn from, N / replicates
+    /// each: the spread of their estimates gives the intervals.
+    pub replicates: usize,
     /// Coverage of the intervals, e.g. 0.95.
     pub confidence: f64,
 }
@@ -53,7 +53,7 @@ impl Default for SobolOptions {
         SobolOptions {
             base_runs: 1 << 14,
             seed: 42,
-            bootstrap: 1000,
+            replicates: 16,
             confidence: 0.95,
         }
     }
@@ -66,33 +66,44 @@ pub fn sobol_runs<P: Problem + ?Sized>(problem: &P, base_runs: usize) -> u64 {
 
 /// S1 and ST of every input for every output (output-major order).
 ///
-/// Matrices A and B are the first and last k coordinates of N scrambled
+/// Matrices A and B are the first and last k coordinates of scrambled
 /// Sobol points in 2k dimensions; AB_i is A with column i from B. With
-/// V = Var(f(A), f(B)):
-/// S1_i = mean(f(B) (f(AB_i) - f(A))) / V (Saltelli et al. 2010, eq. (b));
+/// V = Var(f(A), f(B)) and m the mean of f:
+/// S1_i = mean((f(B) - m) (f(AB_i) - f(A))) / V (Saltelli et al. 2010,
+/// eq. (b), with f centred as SALib does: the same expectation, a variance
+/// that no longer grows with the square of the output's mean);
 /// ST_i = mean((f(A) - f(AB_i))^2) / (2 V) (Jansen 1999).
 /// A fixed input has f(AB_i) = f(A), so both are exactly 0 (it is not
 /// re-evaluated). An output without variance gets 0 for every input.
-/// Intervals: percentiles of the estimates over `bootstrap` resamples of
-/// the N rows.
+///
+/// Intervals: the N points come from `replicates` independently scrambled
+/// Sobol sequences of N / replicates points each (randomised quasi-Monte
+/// Carlo). The estimate uses all N; its standard error is the spread of
+/// the replicates' own estimates over sqrt(replicates), and the interval
+/// is the estimate +- Student's t quantile times that. A bootstrap of the
+/// rows would treat the points as independent draws and overstate the
+/// error of a quasi-Monte Carlo design several times.
 pub fn sobol_indices<P: Problem + ?Sized>(
     problem: &P,
     opts: &SobolOptions,
     progress: Progress<'_>,
 ) -> Vec<SobolIndex> {
     let inputs = problem.inputs();
-    let n = opts.base_runs;
+    let reps = opts.replicates.max(2);
+    let m = (opts.base_runs / reps).max(1);
+    let n = m * reps;
     let moving = problem.uncertain();
     let k = moving.len();
     let medians = problem.medians();
-    let sobol = ScrambledSobol::new((2 * k).max(1), hash::derive(opts.seed, 0x50b0));
+    let scrambles: Vec<ScrambledSobol> = (0..reps)
+        .map(|r| ScrambledSobol::new((2 * k).max(1), hash::derive(opts.seed, 0x50b0 + r as u64)))
+        .collect();
     let point = |j: usize, second: bool| -> Vec<f64> {
+        let (sobol, at) = (&scrambles[j / m], (j % m) as u64);
         let mut x = medians.clone();
         for (d, &i) in moving.iter().enumerate() {
             let dim = if second { k + d } else { d };
-            x[i] = inputs[i]
-                .distribution
-                .quantile(sobol.coordinate(j as u64, dim));
+            x[i] = inputs[i].distribution.quantile(sobol.coordinate(at, dim));
         }
         x
     };
@@ -114,31 +125,23 @@ pub fn sobol_indices<P: Problem + ?Sized>(
     let y = evaluate_rows(problem, &design, progress);
 
     let outputs = problem.outputs().len();
-    let identity: Vec<usize> = (0..n).collect();
+    let all: Vec<usize> = (0..n).collect();
+    let t = students_t_quantile(0.5 + opts.confidence / 2.0, reps - 1);
     let mut result = Vec::new();
     for o in 0..outputs {
         let col = |block: usize| -> Vec<f64> { (0..n).map(|j| y[[block * n + j, o]]).collect() };
         let (fa, fb) = (col(0), col(1));
         let fab: Vec<Vec<f64>> = (0..k).map(|d| col(2 + d)).collect();
-        let whole = estimates(&fa, &fb, &fab, &identity);
-        let resamples: Vec<Vec<(f64, f64)>> = (0..opts.bootstrap)
+        let whole = estimates(&fa, &fb, &fab, &all);
+        let per_replicate: Vec<Vec<(f64, f64)>> = (0..reps)
             .into_par_iter()
-            .map(|r| {
-                let mut rng = ChaCha8Rng::seed_from_u64(hash::derive(opts.seed, 0xb007));
-                rng.set_stream(((o as u64) << 32) | r as u64);
-                let idx: Vec<usize> = (0..n).map(|_| rng.random_range(0..n)).collect();
-                estimates(&fa, &fb, &fab, &idx)
-            })
+            .map(|r| estimates(&fa, &fb, &fab, &all[r * m..(r + 1) * m]))
             .collect();
-        let alpha = (1.0 - opts.confidence) / 2.0;
         let mut by_input = vec![None; inputs.len()];
         for (d, &i) in moving.iter().enumerate() {
-            let mut s1: Vec<f64> = resamples.iter().map(|r| r[d].0).collect();
-            let mut st: Vec<f64> = resamples.iter().map(|r| r[d].1).collect();
-            by_input[i] = Some((
-                interval(whole[d].0, &mut s1, alpha),
-                interval(whole[d].1, &mut st, alpha),
-            ));
+            let s1: Vec<f64> = per_replicate.iter().map(|r| r[d].0).collect();
+            let st: Vec<f64> = per_replicate.iter().map(|r| r[d].1).collect();
+            by_input[i] = Some((interval(whole[d].0, &s1, t), interval(whole[d].1, &st, t)));
         }
         for (i, found) in by_input.into_iter().enumerate() {
             let zero = Interval {
@@ -174,7 +177,10 @@ fn estimates(fa: &[f64], fb: &[f64], fab: &[Vec<f64>], idx: &[usize]) -> Vec<(f6
             }
             let (mut first, mut total) = (0.0, 0.0);
             for &j in idx {
-                first += fb[j] * (ab[j] - fa[j]);
+                // f(B) centred: the same expectation (f(AB_i) - f(A) has
+                // mean 0), but a variance that no longer grows with the
+                // square of the output's mean.
+                first += (fb[j] - mean) * (ab[j] - fa[j]);
                 total += (fa[j] - ab[j]).powi(2);
             }
             (first / n / var, total / (2.0 * n) / var)
@@ -182,23 +188,24 @@ fn estimates(fa: &[f64], fb: &[f64], fab: &[Vec<f64>], idx: &[usize]) -> Vec<(f6
         .collect()
 }
 
-/// The estimate with the `alpha` and `1 - alpha` percentiles of `resampled`.
-fn interval(estimate: f64, resampled: &mut [f64], alpha: f64) -> Interval {
-    if resampled.is_empty() {
-        return Interval {
-            estimate,
-            lo: estimate,
-            hi: estimate,
-        };
-    }
-    resampled.sort_by(f64::total_cmp);
-    let at = |q: f64| {
-        let i = ((q * resampled.len() as f64).ceil() as usize).clamp(1, resampled.len()) - 1;
-        resampled[i]
-    };
+/// The estimate +- `t` standard errors, the standard error being the
+/// spread of the replicates' estimates over sqrt(replicates).
+fn interval(estimate: f64, replicates: &[f64], t: f64) -> Interval {
+    let r = replicates.len() as f64;
+    let mean = replicates.iter().sum::<f64>() / r;
+    let var = replicates.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (r - 1.0);
+    let half = t * (var / r).sqrt();
     Interval {
         estimate,
-        lo: at(alpha),
-        hi: at(1.0 - alpha),
+        lo: estimate - half,
+        hi: estimate + half,
     }
+}
+
+/// The `p` quantile of Student's t with `df` degrees of freedom.
+fn students_t_quantile(p: f64, df: usize) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    StudentsT::new(0.0, 1.0, df as f64)
+        .expect("df >= 1")
+        .inverse_cdf(p)
 }
