@@ -402,7 +402,7 @@ fn check_sizes(
                 ),
             );
         }
-        if n % r as u64 != 0 || n / (r as u64) < MIN_POINTS_PER_REPLICATE {
+        if !n.is_multiple_of(r as u64) || n / (r as u64) < MIN_POINTS_PER_REPLICATE {
             return bad(
                 "-n",
                 format!(
