@@ -11,8 +11,8 @@ use nexus_mc::config::Scenario;
 use nexus_mc::distribution::Distribution;
 use nexus_mc::model::{Metric, Model, Outputs, Param};
 use nexus_mc::sensitivity::{
-    morris, rank_correlations, scenario_sample, sobol_indices, switching_values, tornado,
-    ClaimTest, Input, Problem, ScenarioProblem, SobolOptions, Switch,
+    morris, rank_correlations, scenario_sample, shapley_effects, sobol_indices, switching_values,
+    tornado, ClaimTest, Input, Problem, ScenarioProblem, ShapleyOptions, SobolOptions, Switch,
 };
 
 struct Ishigami {
@@ -422,4 +422,123 @@ fn sobol_intervals_cover_the_analytic_indices_about_95_percent_of_the_time() {
             );
         }
     }
+}
+
+/// y = b . x with x Gaussian, x1 independent of (x2, x3), which have
+/// correlation rho (Pearson).
+struct LinearGaussian {
+    beta: [f64; 3],
+    rho: f64,
+    inputs: Vec<Input>,
+}
+
+impl LinearGaussian {
+    fn new(beta: [f64; 3], rho: f64) -> Self {
+        let n = || Distribution::normal(0.0, 1.0).unwrap();
+        LinearGaussian {
+            beta,
+            rho,
+            inputs: vec![
+                Input::new("x1", n()),
+                Input::new("x2", n()),
+                Input::new("x3", n()),
+            ],
+        }
+    }
+
+    /// Closed-form Shapley effects (Iooss and Prieur 2019, the linear
+    /// Gaussian model with one correlated pair, unit variances).
+    fn effects(&self) -> [f64; 3] {
+        let [b1, b2, b3] = self.beta;
+        let r = self.rho;
+        let var = b1 * b1 + b2 * b2 + b3 * b3 + 2.0 * r * b2 * b3;
+        [
+            b1 * b1 / var,
+            (b2 * b2 + r * b2 * b3 + r * r * (b3 * b3 - b2 * b2) / 2.0) / var,
+            (b3 * b3 + r * b2 * b3 + r * r * (b2 * b2 - b3 * b3) / 2.0) / var,
+        ]
+    }
+}
+
+impl Problem for LinearGaussian {
+    fn inputs(&self) -> &[Input] {
+        &self.inputs
+    }
+    fn outputs(&self) -> Vec<String> {
+        vec!["y".into()]
+    }
+    fn evaluate(&self, x: &[f64], y: &mut [f64]) {
+        y[0] = self.beta.iter().zip(x).map(|(b, x)| b * x).sum();
+    }
+    fn correlations(&self) -> Vec<(usize, usize, f64)> {
+        // The rank correlation whose normal scores have Pearson rho.
+        let rank = 6.0 / PI * (self.rho / 2.0).asin();
+        vec![(1, 2, rank)]
+    }
+}
+
+fn shapley_opts(seed: u64) -> ShapleyOptions {
+    ShapleyOptions {
+        permutations: 6000,
+        variance_runs: 40_000,
+        seed,
+        ..ShapleyOptions::default()
+    }
+}
+
+#[test]
+fn shapley_effects_of_a_correlated_linear_gaussian_model_match_the_closed_form() {
+    for (beta, rho) in [([1.0, 2.0, 1.5], 0.5), ([1.0, 1.0, 1.0], -0.6)] {
+        let model = LinearGaussian::new(beta, rho);
+        let found = shapley_effects(&model, &shapley_opts(7), None).unwrap();
+        let sum: f64 = found.iter().map(|e| e.effect).sum();
+        assert!((sum - 1.0).abs() < 1e-9, "effects sum to {sum}");
+        for (e, truth) in found.iter().zip(model.effects()) {
+            // The variance estimate adds about 1 % of relative error.
+            let tolerance = 4.0 * e.std_error + 0.02 * truth;
+            assert!(
+                (e.effect - truth).abs() < tolerance,
+                "x{}: {} +- {} vs {truth} (rho {rho})",
+                e.input + 1,
+                e.effect,
+                e.std_error
+            );
+            assert!(e.std_error < 0.02, "{}", e.std_error);
+        }
+    }
+}
+
+#[test]
+fn with_independent_inputs_and_an_additive_model_shapley_is_s1_is_st() {
+    // Ishigami without its interaction term: additive, S1 = ST.
+    struct Additive(Vec<Input>);
+    impl Problem for Additive {
+        fn inputs(&self) -> &[Input] {
+            &self.0
+        }
+        fn outputs(&self) -> Vec<String> {
+            vec!["y".into()]
+        }
+        fn evaluate(&self, x: &[f64], y: &mut [f64]) {
+            y[0] = x[0].sin() + 7.0 * x[1].sin().powi(2) + 0.5 * x[2];
+        }
+    }
+    let u = || Distribution::uniform(-PI, PI).unwrap();
+    let f = Additive(vec![
+        Input::new("a", u()),
+        Input::new("b", u()),
+        Input::new("c", u()),
+    ]);
+    let shapley = shapley_effects(&f, &shapley_opts(3), None).unwrap();
+    let sobol = sobol_indices(&f, &opts(), None);
+    for (sh, so) in shapley.iter().zip(&sobol) {
+        let tolerance = 4.0 * sh.std_error + 0.02;
+        assert!(
+            (sh.effect - so.s1.estimate).abs() < tolerance,
+            "{sh:?} vs {so:?}"
+        );
+        assert!((so.s1.estimate - so.st.estimate).abs() < 0.01, "{so:?}");
+    }
+    let sum: f64 = shapley.iter().map(|e| e.effect).sum();
+    assert!((sum - 1.0).abs() < 1e-9);
 }

@@ -35,6 +35,15 @@ fn every_method_writes_its_file_with_the_design_columns() {
             "claim,output,op,threshold,parameter,median,holds_at_median,switching_value,reading",
         ),
         ("morris.csv", "output,parameter,mu_star,mu,sigma"),
+        ("shapley.csv", "output,parameter,shapley,std_error,lo,hi"),
+        (
+            "indices_by_year.csv",
+            "output,year,parameter,s1,s1_lo,s1_hi,st,st_lo,st_hi,shapley,shapley_lo,shapley_hi",
+        ),
+        (
+            "filter.csv",
+            "claim,parameter,ks_distance,p_value,decile,lo,hi,runs,p_holds,note",
+        ),
     ];
     for (file, header) in headers {
         assert_eq!(read(&s, file).lines().next().unwrap(), header, "{file}");
@@ -49,7 +58,26 @@ fn every_method_writes_its_file_with_the_design_columns() {
     assert_eq!(read(&s, "switching_values.csv").lines().count(), 1 + 7 * 18);
     let manifest: serde_json::Value = serde_json::from_str(&read(&s, "manifest.json")).unwrap();
     assert_eq!(manifest["model_runs"]["sobol"], 10_240);
-    assert_eq!(manifest["files"].as_array().unwrap().len(), 5);
+    // central declares correlations, so `all` includes Shapley effects.
+    assert_eq!(manifest["files"].as_array().unwrap().len(), 8);
+    let shapley = read(&s, "shapley.csv");
+    assert_eq!(shapley.lines().count(), 1 + 5 * 27);
+    // Every year of four metrics x 27 parameters, Shapley columns filled.
+    let by_year = read(&s, "indices_by_year.csv");
+    assert_eq!(by_year.lines().count(), 1 + 4 * 25 * 27);
+    assert!(by_year.lines().skip(1).all(|l| !l.ends_with(",,")), "Shapley filled");
+    // Claims that never hold say so; the jobs claim (about 20 %) is filtered
+    // on every uncertain parameter: ten deciles of a continuous one, one
+    // group per value of a switch (tied values stay together).
+    let filter = read(&s, "filter.csv");
+    assert!(filter.contains("1.2 % of GDP,,,,,,,,,holds in no run: nothing to filter"));
+    let rows = |p: &str| {
+        let prefix = format!("\"21,000 jobs\",{p},");
+        filter.lines().filter(|l| l.starts_with(&prefix)).count()
+    };
+    assert_eq!(rows("multiplier"), 10);
+    assert_eq!(rows("after_2035"), 3);
+    assert_eq!(rows("personnel_share"), 0, "fixed parameters are not filtered");
 }
 
 #[test]

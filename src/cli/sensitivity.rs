@@ -12,11 +12,12 @@ use super::jobs::{
 use crate::claims::Claim;
 use crate::config::Scenario;
 use crate::error::{Error, Result};
-use crate::model::{check_year, Metric};
+use crate::model::{check_year, Metric, FIRST_YEAR, LAST_YEAR};
 use crate::output::{self, OutDir, Provenance, SensitivityManifest};
 use crate::sensitivity::{
-    self as sens, morris, rank_correlations, scenario_sample, sobol_indices, switching_values,
-    tornado, ClaimTest, Problem, ScenarioProblem, SobolOptions, Switch,
+    self as sens, monte_carlo_filter, morris, rank_correlations, scenario_sample, shapley_effects,
+    sobol_indices, switching_values, tornado, ClaimTest, Problem, ScenarioProblem, ShapleyOptions,
+    SobolOptions, Switch,
 };
 use crate::table::{number, significant};
 
@@ -44,9 +45,12 @@ pub struct SensitivityArgs {
     #[arg(long, value_name = "T", value_parser = parse_threads)]
     pub threads: Option<usize>,
 
-    /// Methods, comma-separated: sobol (S1 and ST with intervals),
-    /// tornado (each parameter at P10 and P90), rank (Spearman and PRCC),
-    /// switching (where each claim flips), morris (elementary effects), all.
+    /// Methods, comma-separated: sobol (S1 and ST with intervals, every
+    /// year of the headline metrics too), shapley (Shapley effects under the
+    /// scenario's correlations), tornado (each parameter at P10 and P90),
+    /// rank (Spearman and PRCC), switching (where each claim flips), morris
+    /// (elementary effects), filter (Monte Carlo filtering of each claim on
+    /// the run's sample), all (shapley only when correlations are declared).
     #[arg(
         long,
         value_name = "METHOD",
@@ -71,6 +75,12 @@ pub struct SensitivityArgs {
     /// Coverage of the Sobol intervals, between 0 and 1.
     #[arg(long, value_name = "C", default_value_t = 0.95, value_parser = parse_confidence)]
     pub confidence: f64,
+
+    /// Random permutations of the inputs for Shapley effects, 100 to
+    /// 1,000,000; each makes 3 (k - 1) model runs, plus 20,000 runs for the
+    /// output variance.
+    #[arg(long, value_name = "M", default_value_t = 12_000)]
+    pub permutations: usize,
 
     /// Morris trajectories, 10 to 1,000,000; each makes k + 1 model runs.
     #[arg(long, value_name = "R", default_value_t = 100)]
@@ -107,7 +117,12 @@ pub enum Method {
     Switching,
     /// Morris elementary effects.
     Morris,
-    /// Every method.
+    /// Shapley effects, for the scenario's correlated inputs.
+    Shapley,
+    /// Monte Carlo filtering of every claim.
+    Filter,
+    /// Every method (Shapley effects only when the scenario declares
+    /// correlations).
     All,
 }
 
@@ -119,10 +134,20 @@ impl Method {
             Method::Rank => "rank",
             Method::Switching => "switching",
             Method::Morris => "morris",
+            Method::Shapley => "shapley",
+            Method::Filter => "filter",
             Method::All => "all",
         }
     }
 }
+
+/// The metrics whose indices `indices_by_year.csv` gives for every year.
+const BY_YEAR: [Metric; 4] = [
+    Metric::GdpSharePct,
+    Metric::GdpTotal,
+    Metric::Jobs,
+    Metric::NpvCum,
+];
 
 const DEFAULT_OUTPUTS: [(Metric, i32); 4] = [
     (Metric::GdpSharePct, 2035),
@@ -161,13 +186,18 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     let clock = Instant::now();
     let scenario = Scenario::load(&args.config)?;
     let mut methods: Vec<Method> = if args.method.contains(&Method::All) {
-        vec![
+        let mut all = vec![
             Method::Sobol,
             Method::Tornado,
             Method::Rank,
             Method::Switching,
             Method::Morris,
-        ]
+            Method::Filter,
+        ];
+        if !scenario.correlations.is_empty() {
+            all.push(Method::Shapley);
+        }
+        all
     } else {
         args.method.clone()
     };
@@ -180,6 +210,22 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
         }
     }
     let problem = ScenarioProblem::new(&scenario, &keys);
+    // Sobol and Shapley also give every year of the headline metrics from
+    // the same model runs: the named outputs first, then those years.
+    let mut year_keys = keys.clone();
+    for &m in &BY_YEAR {
+        for y in FIRST_YEAR..=LAST_YEAR {
+            if !year_keys.contains(&(m, y)) {
+                year_keys.push((m, y));
+            }
+        }
+    }
+    let by_year: Vec<usize> = BY_YEAR
+        .iter()
+        .flat_map(|&m| (FIRST_YEAR..=LAST_YEAR).map(move |y| (m, y)))
+        .map(|k| year_keys.iter().position(|&x| x == k).expect("added above"))
+        .collect();
+    let variance_problem = ScenarioProblem::new(&scenario, &year_keys);
     let mut claims = Claim::default_set();
     claims.extend(scenario.claims.iter().cloned());
     let claim_keys: Vec<(Metric, i32)> = claims.iter().map(|c| (c.metric, c.year)).collect();
@@ -202,6 +248,12 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
         replicates: args.replicates,
         confidence: args.confidence,
     };
+    let shapley_opts = ShapleyOptions {
+        permutations: args.permutations,
+        seed: args.seed,
+        confidence: args.confidence,
+        ..ShapleyOptions::default()
+    };
     let mut out = OutDir::prepare(&args.out, args.force, &scenario.file_paths())?;
 
     let uncertain = problem.uncertain().len();
@@ -213,6 +265,8 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
             Method::Rank => n as u64,
             Method::Switching => sens::switching_runs(&claim_problem, tests.len()),
             Method::Morris => sens::morris_runs(&problem, args.trajectories),
+            Method::Shapley => sens::shapley_runs(&problem, &shapley_opts),
+            Method::Filter => n as u64,
             Method::All => unreachable!("expanded above"),
         };
         runs.insert(m.name().to_string(), count);
@@ -221,9 +275,11 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
         "none declared".to_string()
     } else {
         format!(
-            "{} rank correlations declared; Sobol indices, tornado, switching values and Morris \
-             effects use independent inputs (variance-based indices of dependent inputs are \
-             ambiguous), rank correlations use the correlated Monte Carlo sample",
+            "{} rank correlations declared; Shapley effects and Monte Carlo filtering use the \
+             scenario's joint distribution (a Gaussian copula of the declared ranks, and the \
+             correlated Monte Carlo sample), as do rank correlations; Sobol indices, tornado, \
+             switching values and Morris effects use independent inputs (variance-based \
+             indices of dependent inputs are ambiguous)",
             scenario.correlations.len()
         )
     };
@@ -253,15 +309,50 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     let results = guard_workers(|| {
         pool.install(|| -> Result<Results> {
             let mut r = Results::default();
+            // The run's own Monte Carlo sample, for rank correlations and filtering.
+            let sample = if methods.contains(&Method::Rank) || methods.contains(&Method::Filter) {
+                Some(scenario_sample(&scenario, args.runs, args.seed).map_err(Error::Usage)?)
+            } else {
+                None
+            };
             for &m in &methods {
                 match m {
-                    Method::Sobol => r.sobol = Some(sobol_indices(&problem, &sobol_opts, progress)),
+                    Method::Sobol => {
+                        r.sobol = Some(sobol_indices(&variance_problem, &sobol_opts, progress))
+                    }
+                    Method::Shapley => {
+                        r.shapley = Some(
+                            shapley_effects(&variance_problem, &shapley_opts, progress)
+                                .map_err(Error::Usage)?,
+                        )
+                    }
                     Method::Tornado => r.tornado = Some(tornado(&problem, 0.1, 0.9, progress)),
                     Method::Rank => {
-                        let x = scenario_sample(&scenario, args.runs, args.seed)
-                            .map_err(Error::Usage)?;
-                        let y = sens::evaluate_rows(&problem, &x, progress);
-                        r.rank = Some(rank_correlations(&x, &y));
+                        let x = sample.as_ref().expect("drawn above");
+                        let y = sens::evaluate_rows(&problem, x, progress);
+                        r.rank = Some(rank_correlations(x, &y));
+                    }
+                    Method::Filter => {
+                        let x = sample.as_ref().expect("drawn above");
+                        let y = sens::evaluate_rows(&claim_problem, x, progress);
+                        let holds: Vec<Vec<bool>> = tests
+                            .iter()
+                            .map(|t| {
+                                (0..x.nrows())
+                                    .map(|run| t.op.holds(y[[run, t.output]], t.threshold))
+                                    .collect()
+                            })
+                            .collect();
+                        let shares = tests
+                            .iter()
+                            .zip(&holds)
+                            .map(|(t, h)| {
+                                let hits = h.iter().filter(|&&b| b).count();
+                                (t.name.clone(), hits as f64 / h.len() as f64)
+                            })
+                            .collect();
+                        let rows = monte_carlo_filter(x, &holds, &claim_problem.uncertain());
+                        r.filter = Some((shares, rows));
                     }
                     Method::Switching => {
                         r.switching = Some(switching_values(&claim_problem, &tests, progress))
@@ -286,8 +377,34 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
             files.push(name.to_string());
             Ok(())
         };
+    let named = |o: usize| o < keys.len();
     if let Some(s) = &results.sobol {
-        write("sobol.csv", &|w| output::write_sobol_csv(w, &problem, s))?;
+        let listed: Vec<_> = s.iter().filter(|ix| named(ix.output)).cloned().collect();
+        write("sobol.csv", &|w| {
+            output::write_sobol_csv(w, &variance_problem, &listed)
+        })?;
+    }
+    if let Some(e) = &results.shapley {
+        let listed: Vec<_> = e.iter().filter(|x| named(x.output)).cloned().collect();
+        write("shapley.csv", &|w| {
+            output::write_shapley_csv(w, &variance_problem, &listed)
+        })?;
+    }
+    if let Some(s) = &results.sobol {
+        write("indices_by_year.csv", &|w| {
+            output::write_indices_by_year_csv(
+                w,
+                &variance_problem,
+                &by_year,
+                s,
+                results.shapley.as_deref(),
+            )
+        })?;
+    }
+    if let Some((shares, rows)) = &results.filter {
+        write("filter.csv", &|w| {
+            output::write_filter_csv(w, &claim_problem, shares, rows)
+        })?;
     }
     if let Some(t) = &results.tornado {
         write("tornado.csv", &|w| {
@@ -353,6 +470,9 @@ const MIN_POINTS_PER_REPLICATE: u64 = 16;
 /// elementary effects rests on a handful of values (Saltelli et al. 2008,
 /// ch. 3, use 10 to 20).
 const MIN_TRAJECTORIES: usize = 10;
+/// Fewest and most permutations for Shapley effects.
+const MIN_PERMUTATIONS: usize = 100;
+const MAX_PERMUTATIONS: usize = 1_000_000;
 /// Most Morris trajectories.
 const MAX_TRAJECTORIES: usize = 1_000_000;
 
@@ -367,7 +487,7 @@ fn check_sizes(
     let bad = |flag: &str, why: String| Err(Error::Usage(format!("{flag}: {why}")));
     let uses = |m: Method| methods.contains(&m);
     let n = args.runs;
-    let needs_n = uses(Method::Sobol) || uses(Method::Rank);
+    let needs_n = uses(Method::Sobol) || uses(Method::Rank) || uses(Method::Filter);
     if needs_n && n < MIN_BASE_RUNS {
         return bad(
             "-n",
@@ -427,18 +547,37 @@ fn check_sizes(
             ),
         );
     }
-    // Memory: the design and outputs of each method, 8 bytes a number.
-    let width = (problem.inputs().len() + problem.outputs().len()) as f64 * 8.0;
+    if uses(Method::Shapley) && !(MIN_PERMUTATIONS..=MAX_PERMUTATIONS).contains(&args.permutations)
+    {
+        return bad(
+            "--permutations",
+            format!(
+                "{} is outside {MIN_PERMUTATIONS}..={}: fewer leave each effect's standard \
+                 error above about 0.05",
+                args.permutations,
+                number(MAX_PERMUTATIONS as f64, 0)
+            ),
+        );
+    }
+    // Memory: the design and outputs of each method, 8 bytes a number;
+    // Sobol and Shapley keep every year of the headline metrics too.
+    let inputs = problem.inputs().len() as f64;
+    let outputs = problem.outputs().len() as f64;
+    let with_years = outputs + (BY_YEAR.len() * crate::model::YEARS) as f64;
+    let k = problem.uncertain().len() as f64;
     let mut need: f64 = 0.0;
     for &m in methods {
-        let rows = match m {
-            Method::Sobol => sens::sobol_runs(problem, n as usize) as f64,
-            Method::Rank => n as f64,
-            Method::Morris => sens::morris_runs(problem, args.trajectories) as f64,
-            Method::Switching => sens::switching_runs(claim_problem, 1) as f64,
+        let numbers = match m {
+            Method::Sobol => sens::sobol_runs(problem, n as usize) as f64 * (inputs + with_years),
+            Method::Shapley => args.permutations as f64 * k * with_years,
+            Method::Rank | Method::Filter => n as f64 * (inputs + outputs),
+            Method::Morris => {
+                sens::morris_runs(problem, args.trajectories) as f64 * (inputs + outputs)
+            }
+            Method::Switching => sens::switching_runs(claim_problem, 1) as f64 * (inputs + outputs),
             Method::Tornado | Method::All => 0.0,
         };
-        need = need.max(rows * width);
+        need = need.max(numbers * 8.0);
     }
     crate::limits::check_memory(
         need,
@@ -456,6 +595,8 @@ struct Results {
     rank: Option<Vec<sens::RankCorrelation>>,
     switching: Option<Vec<sens::SwitchingValue>>,
     morris: Option<Vec<sens::MorrisEffect>>,
+    shapley: Option<Vec<sens::ShapleyEffect>>,
+    filter: Option<(Vec<(String, f64)>, Vec<sens::Filtered>)>,
 }
 
 /// The parameters that decide each output, and where the first claim flips.

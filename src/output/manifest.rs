@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// Names of the files `run`, `merge` and `sensitivity` write besides the
 /// manifest.
-pub const OUTPUT_FILES: [&str; 12] = [
+pub const OUTPUT_FILES: [&str; 15] = [
     "bands.csv",
     "claims.csv",
     "histogram.csv",
@@ -28,6 +28,9 @@ pub const OUTPUT_FILES: [&str; 12] = [
     "switching_values.csv",
     "morris.csv",
     "bridge.csv",
+    "shapley.csv",
+    "indices_by_year.csv",
+    "filter.csv",
 ];
 const TOOL: &str = "nexus-mc";
 

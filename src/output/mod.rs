@@ -15,8 +15,8 @@ pub use manifest::{
 pub use outdir::{resolve, OutDir};
 pub use run::{write_bands_csv, write_claims_csv, write_histogram_csv, SamplesWriter};
 pub use sensitivity::{
-    switching_reading, write_morris_csv, write_rank_csv, write_sobol_csv, write_switching_csv,
-    write_tornado_csv,
+    switching_reading, write_filter_csv, write_indices_by_year_csv, write_morris_csv,
+    write_rank_csv, write_shapley_csv, write_sobol_csv, write_switching_csv, write_tornado_csv,
 };
 
 use std::io::{self, BufWriter, Write};

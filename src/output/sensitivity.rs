@@ -4,8 +4,8 @@ use std::io::{self, Write};
 
 use super::csv_number;
 use crate::sensitivity::{
-    ClaimTest, MorrisEffect, Problem, RankCorrelation, SobolIndex, Switch, SwitchingValue,
-    TornadoBar,
+    ClaimTest, Filtered, MorrisEffect, Problem, RankCorrelation, ShapleyEffect, SobolIndex, Switch,
+    SwitchingValue, TornadoBar,
 };
 
 /// Writes a table whose rows begin with an output and a parameter name:
@@ -159,6 +159,122 @@ pub fn write_switching_csv(
             value,
             switching_reading(problem, v),
         ])?;
+    }
+    csv.flush()
+}
+
+/// `shapley.csv`: `output,parameter,shapley,std_error,lo,hi`.
+pub fn write_shapley_csv(
+    w: &mut dyn Write,
+    problem: &dyn Problem,
+    effects: &[ShapleyEffect],
+) -> io::Result<()> {
+    let rows = effects.iter().map(|e| {
+        let values = [e.effect, e.std_error, e.lo, e.hi].map(csv_number).to_vec();
+        (e.output, e.input, values)
+    });
+    by_output_and_parameter(w, problem, &["shapley", "std_error", "lo", "hi"], rows)
+}
+
+/// `indices_by_year.csv`: `output,year,parameter,s1,s1_lo,s1_hi,st,st_lo,st_hi,shapley,shapley_lo,shapley_hi`
+/// for the outputs named `METRIC:YEAR` in `outputs`; the Shapley columns
+/// are empty where Shapley effects were not computed.
+pub fn write_indices_by_year_csv(
+    w: &mut dyn Write,
+    problem: &dyn Problem,
+    outputs: &[usize],
+    sobol: &[SobolIndex],
+    shapley: Option<&[ShapleyEffect]>,
+) -> io::Result<()> {
+    let names = problem.outputs();
+    let inputs = problem.inputs();
+    let mut csv = csv::Writer::from_writer(w);
+    csv.write_record([
+        "output",
+        "year",
+        "parameter",
+        "s1",
+        "s1_lo",
+        "s1_hi",
+        "st",
+        "st_lo",
+        "st_hi",
+        "shapley",
+        "shapley_lo",
+        "shapley_hi",
+    ])?;
+    for ix in sobol.iter().filter(|ix| outputs.contains(&ix.output)) {
+        let (metric, year) = names[ix.output]
+            .split_once(':')
+            .expect("outputs are METRIC:YEAR");
+        let mut row = vec![
+            metric.to_string(),
+            year.to_string(),
+            inputs[ix.input].name.clone(),
+        ];
+        let (s1, st) = (ix.s1, ix.st);
+        row.extend([s1.estimate, s1.lo, s1.hi, st.estimate, st.lo, st.hi].map(csv_number));
+        match shapley.and_then(|s| {
+            s.iter()
+                .find(|e| e.output == ix.output && e.input == ix.input)
+        }) {
+            Some(e) => row.extend([e.effect, e.lo, e.hi].map(csv_number)),
+            None => row.extend(["", "", ""].map(String::from)),
+        }
+        csv.write_record(&row)?;
+    }
+    csv.flush()
+}
+
+/// `filter.csv`: `claim,parameter,ks_distance,p_value,decile,lo,hi,runs,p_holds`,
+/// ten rows per claim and parameter; a claim that holds in no run or in
+/// every run gets one row saying so in `note` instead.
+pub fn write_filter_csv(
+    w: &mut dyn Write,
+    problem: &dyn Problem,
+    claims: &[(String, f64)],
+    rows: &[Filtered],
+) -> io::Result<()> {
+    let inputs = problem.inputs();
+    let mut csv = csv::Writer::from_writer(w);
+    csv.write_record([
+        "claim",
+        "parameter",
+        "ks_distance",
+        "p_value",
+        "decile",
+        "lo",
+        "hi",
+        "runs",
+        "p_holds",
+        "note",
+    ])?;
+    for (c, (name, p)) in claims.iter().enumerate() {
+        if *p == 0.0 || *p == 1.0 {
+            let note = if *p == 0.0 {
+                "holds in no run: nothing to filter"
+            } else {
+                "holds in every run: nothing to filter"
+            };
+            csv.write_record([name.as_str(), "", "", "", "", "", "", "", "", note])?;
+            continue;
+        }
+        for f in rows.iter().filter(|f| f.claim == c) {
+            for (d, decile) in f.deciles.iter().enumerate() {
+                csv.write_record([
+                    name.clone(),
+                    inputs[f.input].name.clone(),
+                    csv_number(f.ks),
+                    csv_number(f.p_value),
+                    (d + 1).to_string(),
+                    problem.format_input(f.input, decile.lo),
+                    problem.format_input(f.input, decile.hi),
+                    decile.runs.to_string(),
+                    csv_number(decile.p_holds),
+                    String::new(),
+                ])?;
+            }
+        }
     }
     csv.flush()
 }

@@ -1,6 +1,7 @@
 //! Which assumption decides a claim: variance-based (Sobol) indices,
-//! one-at-a-time tornado, rank correlations, switching values and Morris
-//! screening.
+//! Shapley effects for correlated inputs, one-at-a-time tornado, rank
+//! correlations, switching values, Morris screening and Monte Carlo
+//! filtering.
 //!
 //! Every method works on a [`Problem`]: named inputs with distributions, named
 //! outputs, and a pure function from one to the other. [`ScenarioProblem`]
@@ -25,16 +26,20 @@
 //! assert!((s[0].s1.estimate - 0.8).abs() < 0.02 && (s[1].st.estimate - 0.2).abs() < 0.02);
 //! ```
 
+mod filter;
 mod morris;
 mod problem;
 mod rank;
+mod shapley;
 mod sobol;
 mod switching;
 mod tornado;
 
+pub use filter::{monte_carlo_filter, Decile, Filtered};
 pub use morris::{morris, morris_runs, MorrisEffect};
 pub use problem::{evaluate_rows, scenario_sample, Input, Problem, ScenarioProblem};
 pub use rank::{rank_correlations, RankCorrelation};
+pub use shapley::{shapley_effects, shapley_runs, ShapleyEffect, ShapleyOptions};
 pub use sobol::{sobol_indices, sobol_runs, Interval, SobolIndex, SobolOptions};
 pub use switching::{switching_runs, switching_values, ClaimTest, Switch, SwitchingValue};
 pub use tornado::{tornado, tornado_runs, TornadoBar};

@@ -51,6 +51,12 @@ pub trait Problem: Sync {
     fn medians(&self) -> Vec<f64> {
         self.inputs().iter().map(Input::median).collect()
     }
+    /// Rank (Spearman) correlations between inputs, as (input, input,
+    /// rank): none by default. Methods that respect the joint distribution
+    /// (Shapley effects) tie the inputs with a Gaussian copula of these.
+    fn correlations(&self) -> Vec<(usize, usize, f64)> {
+        Vec::new()
+    }
     /// Formats a value of input `input` for the output files: a number by
     /// default; a problem with named choices (switches) overrides it.
     fn format_input(&self, _input: usize, x: f64) -> String {
@@ -126,6 +132,7 @@ pub fn scenario_sample(scenario: &Scenario, runs: u64, seed: u64) -> Result<Arra
 pub struct ScenarioProblem {
     model: Model,
     params: Vec<Param>,
+    correlations: Vec<(usize, usize, f64)>,
     inputs: Vec<Input>,
     outputs: Vec<(Metric, i32)>,
     base: ParamSet,
@@ -137,6 +144,11 @@ impl ScenarioProblem {
         ScenarioProblem {
             model: Model::new(&scenario.schedules),
             params: scenario.parameters.iter().map(|p| p.param).collect(),
+            correlations: scenario
+                .correlations
+                .iter()
+                .map(|c| (c.between.0 as usize, c.between.1 as usize, c.rank))
+                .collect(),
             inputs: scenario
                 .parameters
                 .iter()
@@ -180,6 +192,10 @@ impl Problem for ScenarioProblem {
         for (y, &(metric, year)) in y.iter_mut().zip(&self.outputs) {
             *y = out.at(metric, year);
         }
+    }
+
+    fn correlations(&self) -> Vec<(usize, usize, f64)> {
+        self.correlations.clone()
     }
 
     fn format_input(&self, i: usize, x: f64) -> String {
