@@ -596,8 +596,11 @@ struct Results {
     switching: Option<Vec<sens::SwitchingValue>>,
     morris: Option<Vec<sens::MorrisEffect>>,
     shapley: Option<Vec<sens::ShapleyEffect>>,
-    filter: Option<(Vec<(String, f64)>, Vec<sens::Filtered>)>,
+    filter: Option<Filtering>,
 }
+
+/// Each claim's name and P(holds) on the sample, and what filtering found.
+type Filtering = (Vec<(String, f64)>, Vec<sens::Filtered>);
 
 /// The parameters that decide each output, and where the first claim flips.
 fn print_summary(
