@@ -65,7 +65,10 @@ fn every_method_writes_its_file_with_the_design_columns() {
     // Every year of four metrics x 27 parameters, Shapley columns filled.
     let by_year = read(&s, "indices_by_year.csv");
     assert_eq!(by_year.lines().count(), 1 + 4 * 25 * 27);
-    assert!(by_year.lines().skip(1).all(|l| !l.ends_with(",,")), "Shapley filled");
+    assert!(
+        by_year.lines().skip(1).all(|l| !l.ends_with(",,")),
+        "Shapley filled"
+    );
     // Claims that never hold say so; the jobs claim (about 20 %) is filtered
     // on every uncertain parameter: ten deciles of a continuous one, one
     // group per value of a switch (tied values stay together).
@@ -77,7 +80,11 @@ fn every_method_writes_its_file_with_the_design_columns() {
     };
     assert_eq!(rows("multiplier"), 10);
     assert_eq!(rows("after_2035"), 3);
-    assert_eq!(rows("personnel_share"), 0, "fixed parameters are not filtered");
+    assert_eq!(
+        rows("personnel_share"),
+        0,
+        "fixed parameters are not filtered"
+    );
 }
 
 #[test]

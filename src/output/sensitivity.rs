@@ -203,7 +203,10 @@ pub fn write_indices_by_year_csv(
         "shapley_lo",
         "shapley_hi",
     ])?;
-    for ix in sobol.iter().filter(|ix| outputs.contains(&ix.output)) {
+    let in_order = outputs
+        .iter()
+        .flat_map(|&o| sobol.iter().filter(move |ix| ix.output == o));
+    for ix in in_order {
         let (metric, year) = names[ix.output]
             .split_once(':')
             .expect("outputs are METRIC:YEAR");

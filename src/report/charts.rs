@@ -356,6 +356,151 @@ pub fn sobol_chart(title: &str, rows: &[Indices]) -> Result<String> {
     Ok(svg)
 }
 
+/// One bar with its interval: a name, a value and (lo, hi).
+pub struct Bar {
+    /// The parameter's name.
+    pub name: String,
+    /// The value.
+    pub value: f64,
+    /// Lower end of its interval (the value itself where there is none).
+    pub lo: f64,
+    /// Upper end.
+    pub hi: f64,
+}
+
+/// Horizontal bars from 0, largest first (top), with interval whiskers:
+/// Shapley effects, Kolmogorov-Smirnov distances.
+pub fn bar_chart(title: &str, unit: &str, label: &str, rows: &[Bar]) -> Result<String> {
+    let mut svg = String::new();
+    let n = rows.len().max(1);
+    let height = (90 + 28 * n as u32).max(240);
+    {
+        let root = SVGBackend::with_string(&mut svg, (SIZE.0, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(fail)?;
+        let top = rows
+            .iter()
+            .map(|r| r.hi.max(r.value))
+            .fold(0.05f64, f64::max)
+            * 1.08;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(170)
+            .build_cartesian_2d(0f64..top, 0f64..n as f64)
+            .map_err(fail)?;
+        chart
+            .configure_mesh()
+            .x_desc(unit)
+            .y_labels(0)
+            .light_line_style(WHITE)
+            .disable_y_mesh()
+            .draw()
+            .map_err(fail)?;
+        let row = |i: usize| n as f64 - i as f64 - 0.5;
+        chart
+            .draw_series(rows.iter().enumerate().map(|(i, r)| {
+                Rectangle::new(
+                    [(0.0, row(i) - 0.35), (r.value.max(0.0), row(i) + 0.35)],
+                    BARS.filled(),
+                )
+            }))
+            .map_err(fail)?
+            .label(label)
+            .legend(legend_key(BARS));
+        chart
+            .draw_series(
+                rows.iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.hi > r.lo)
+                    .map(|(i, r)| {
+                        PathElement::new(
+                            vec![(r.lo.max(0.0), row(i)), (r.hi.max(0.0), row(i))],
+                            BLACK.stroke_width(2),
+                        )
+                    }),
+            )
+            .map_err(fail)?;
+        row_names(&root, &chart, 0.0, rows.iter().map(|r| r.name.as_str()))?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
+        root.present().map_err(fail)?;
+    }
+    Ok(svg)
+}
+
+/// Colours of the stacked series, then grey for the rest.
+const STACK: [RGBColor; 7] = [
+    RGBColor(0x1F, 0x4E, 0x79),
+    RGBColor(0xED, 0x7D, 0x31),
+    RGBColor(0x5B, 0x9B, 0xD5),
+    RGBColor(0x70, 0xAD, 0x47),
+    RGBColor(0xFF, 0xC0, 0x00),
+    RGBColor(0x9E, 0x48, 0x0E),
+    RGBColor(0xA5, 0xA5, 0xA5),
+];
+
+/// Shares stacked year by year: one band per series, in order, bottom up.
+pub fn stacked_years(
+    title: &str,
+    unit: &str,
+    years: &[i32],
+    series: &[(String, Vec<f64>)],
+) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(fail)?;
+        let (first, last) = (
+            *years.first().unwrap_or(&2026) as f64,
+            *years.last().unwrap_or(&2050) as f64,
+        );
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(first..last, 0f64..1.0)
+            .map_err(fail)?;
+        chart
+            .configure_mesh()
+            .y_desc(unit)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .light_line_style(WHITE)
+            .draw()
+            .map_err(fail)?;
+        let mut below = vec![0.0; years.len()];
+        for (k, (name, values)) in series.iter().enumerate() {
+            let colour = STACK[k.min(STACK.len() - 1)];
+            let above: Vec<f64> = below
+                .iter()
+                .zip(values)
+                .map(|(b, v)| b + v.max(0.0))
+                .collect();
+            let upper = years
+                .iter()
+                .zip(&above)
+                .map(|(&y, &v)| (y as f64, v.min(1.0)));
+            let lower = years
+                .iter()
+                .zip(&below)
+                .rev()
+                .map(|(&y, &v)| (y as f64, v.min(1.0)));
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    upper.chain(lower).collect::<Vec<_>>(),
+                    colour.filled(),
+                )))
+                .map_err(fail)?
+                .label(name.as_str())
+                .legend(legend_key(colour));
+            below = above;
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        root.present().map_err(fail)?;
+    }
+    Ok(svg)
+}
+
 /// One step of a waterfall: how much it moves the output, and the
 /// standard error of that.
 pub struct WaterfallStep {

@@ -230,8 +230,29 @@ pub(super) fn page(r: &Report) -> String {
                 esc(correlations)
             );
         }
+        section(
+            &mut o,
+            "Shapley effects, under the scenario's correlations",
+            "shapley_",
+        );
         section(&mut o, "Sobol indices", "sobol_");
+        section(&mut o, "Year by year", "by_year_");
         section(&mut o, "One at a time: tornado", "tornado_");
+        section(
+            &mut o,
+            "Where the claims hold: Monte Carlo filtering",
+            "filter_",
+        );
+        if let Some(filter) = &sens.filter {
+            let never: Vec<String> = filter
+                .iter()
+                .filter(|r| !r.note.is_empty())
+                .map(|r| format!("\u{201c}{}\u{201d} {}", esc(&r.claim), esc(&r.note)))
+                .collect();
+            if !never.is_empty() {
+                let _ = writeln!(o, "<p class=\"note\">{}.</p>", never.join("; "));
+            }
+        }
         if let Some(switching) = &sens.switching {
             o.push_str(
                 "<h2>Switching values</h2>\n<p>Each row moves one parameter, the others at \

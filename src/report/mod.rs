@@ -15,7 +15,7 @@ use crate::config::Scenario;
 use crate::error::{Error, Result};
 use crate::model::{Metric, Model, Outputs};
 
-use charts::{Fan, Indices, Swing, WaterfallStep};
+use charts::{Bar, Fan, Indices, Swing, WaterfallStep};
 use read::{BridgeFiles, Found, RunFiles, SensitivityFiles};
 
 /// The fan charts: metric, title, unit.
@@ -208,6 +208,7 @@ impl Report {
             }
         }
         if let Some(sens) = &self.sensitivity {
+            out.extend(sensitivity_extras(sens)?);
             for output in outputs_of(sens) {
                 if let Some(sobol) = &sens.sobol {
                     let mut rows: Vec<_> = sobol
@@ -321,6 +322,159 @@ fn waterfall(bridge: &BridgeFiles) -> std::result::Result<Option<Chart>, String>
         ),
         svg,
     }))
+}
+
+/// Shapley effects of each output, what decides each headline metric year
+/// by year, and the Monte Carlo filtering of each claim.
+fn sensitivity_extras(sens: &SensitivityFiles) -> std::result::Result<Vec<Chart>, String> {
+    let mut out = Vec::new();
+    if let Some(shapley) = &sens.shapley {
+        for output in outputs_of(sens) {
+            let mut rows: Vec<_> = shapley
+                .iter()
+                .filter(|r| r.output == output && r.shapley != 0.0)
+                .collect();
+            rows.sort_by(|a, b| b.shapley.total_cmp(&a.shapley));
+            rows.truncate(TOP);
+            let bars: Vec<Bar> = rows
+                .iter()
+                .map(|r| Bar {
+                    name: r.parameter.clone(),
+                    value: r.shapley,
+                    lo: r.lo,
+                    hi: r.hi,
+                })
+                .collect();
+            out.push(Chart {
+                file: format!("shapley_{}.svg", output.replace(':', "_")),
+                caption: format!(
+                    "Shapley effects of {output}: each parameter's share of the variance under \
+                     the scenario's correlations (the shares add up to 1), with 95 % intervals; \
+                     the {TOP} largest."
+                ),
+                svg: charts::bar_chart(
+                    &format!("Shapley effects: {output}"),
+                    "share of output variance",
+                    "Shapley effect",
+                    &bars,
+                )?,
+            });
+        }
+    }
+    if let Some(by_year) = &sens.by_year {
+        let use_shapley = by_year.iter().all(|r| r.shapley.is_some());
+        let value = |r: &read::ByYearRow| {
+            if use_shapley {
+                r.shapley.unwrap_or(0.0)
+            } else {
+                r.s1
+            }
+        };
+        let mut metrics: Vec<&str> = Vec::new();
+        for r in by_year {
+            if !metrics.contains(&r.output.as_str()) {
+                metrics.push(&r.output);
+            }
+        }
+        for metric in metrics {
+            let rows: Vec<_> = by_year.iter().filter(|r| r.output == metric).collect();
+            let mut years: Vec<i32> = rows.iter().map(|r| r.year).collect();
+            years.dedup();
+            let mut names: Vec<&str> = Vec::new();
+            for r in &rows {
+                if !names.contains(&r.parameter.as_str()) {
+                    names.push(&r.parameter);
+                }
+            }
+            let series_of = |name: &str| -> Vec<f64> {
+                years
+                    .iter()
+                    .map(|&y| {
+                        rows.iter()
+                            .find(|r| r.year == y && r.parameter == name)
+                            .map_or(0.0, |r| value(r))
+                    })
+                    .collect()
+            };
+            let mut ranked: Vec<(String, Vec<f64>)> = names
+                .iter()
+                .map(|n| (n.to_string(), series_of(n)))
+                .filter(|(_, v)| v.iter().any(|&x| x > 0.0))
+                .collect();
+            ranked.sort_by(|a, b| {
+                let peak = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
+                peak(&b.1).total_cmp(&peak(&a.1))
+            });
+            let rest: Vec<f64> = (0..years.len())
+                .map(|t| ranked.iter().skip(6).map(|(_, v)| v[t].max(0.0)).sum())
+                .collect();
+            ranked.truncate(6);
+            ranked.push(("the others".into(), rest));
+            let what = if use_shapley {
+                "Shapley effects"
+            } else {
+                "first-order Sobol indices"
+            };
+            out.push(Chart {
+                file: format!("by_year_{metric}.svg"),
+                caption: format!(
+                    "What decides {metric}, year by year: the {what} of the six parameters \
+                     that matter most in any year, and the others together."
+                ),
+                svg: charts::stacked_years(
+                    &format!("What decides {metric}, 2026-2050"),
+                    &format!("share of variance ({what})"),
+                    &years,
+                    &ranked,
+                )?,
+            });
+        }
+    }
+    if let Some(filter) = &sens.filter {
+        let mut claims: Vec<&str> = Vec::new();
+        for r in filter.iter().filter(|r| r.ks_distance.is_some()) {
+            if !claims.contains(&r.claim.as_str()) {
+                claims.push(&r.claim);
+            }
+        }
+        for (c, claim) in claims.iter().enumerate() {
+            let mut rows: Vec<(&str, f64)> = Vec::new();
+            for r in filter.iter().filter(|r| r.claim == *claim) {
+                if let Some(ks) = r.ks_distance {
+                    if !rows.iter().any(|(p, _)| *p == r.parameter) {
+                        rows.push((&r.parameter, ks));
+                    }
+                }
+            }
+            rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+            rows.truncate(TOP);
+            let bars: Vec<Bar> = rows
+                .iter()
+                .map(|&(name, ks)| Bar {
+                    name: name.to_string(),
+                    value: ks,
+                    lo: ks,
+                    hi: ks,
+                })
+                .collect();
+            out.push(Chart {
+                file: format!("filter_{}.svg", c + 1),
+                caption: format!(
+                    "Monte Carlo filtering of \u{201c}{claim}\u{201d}: how differently each \
+                     parameter is distributed in the runs where the claim holds and where it \
+                     fails (Kolmogorov-Smirnov distance, 0 to 1); filter.csv has P(holds) by \
+                     decile of each parameter."
+                ),
+                svg: charts::bar_chart(
+                    &format!("What separates runs where \u{201c}{claim}\u{201d} holds"),
+                    "Kolmogorov-Smirnov distance",
+                    "distance between holds and fails",
+                    &bars,
+                )?,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// The outputs a sensitivity analysis covered, in file order.

@@ -77,6 +77,35 @@ pub struct SwitchingRow {
     pub reading: String,
 }
 
+/// A row of shapley.csv.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ShapleyRow {
+    pub output: String,
+    pub parameter: String,
+    pub shapley: f64,
+    pub lo: f64,
+    pub hi: f64,
+}
+
+/// A row of indices_by_year.csv.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ByYearRow {
+    pub output: String,
+    pub year: i32,
+    pub parameter: String,
+    pub s1: f64,
+    pub shapley: Option<f64>,
+}
+
+/// A row of filter.csv.
+#[derive(Clone, Debug, Deserialize)]
+pub struct FilterRow {
+    pub claim: String,
+    pub parameter: String,
+    pub ks_distance: Option<f64>,
+    pub note: String,
+}
+
 /// A row of bridge.csv.
 #[derive(Clone, Debug, Deserialize)]
 pub struct BridgeRow {
@@ -110,6 +139,9 @@ pub struct SensitivityFiles {
     pub sobol: Option<Vec<SobolRow>>,
     pub tornado: Option<Vec<TornadoRow>>,
     pub switching: Option<Vec<SwitchingRow>>,
+    pub shapley: Option<Vec<ShapleyRow>>,
+    pub by_year: Option<Vec<ByYearRow>>,
+    pub filter: Option<Vec<FilterRow>>,
 }
 
 fn bad(path: &Path, why: impl std::fmt::Display) -> Error {
@@ -165,6 +197,9 @@ pub fn read_dir(dir: &Path) -> Result<Found> {
             sobol: optional(&dir.join("sobol.csv"))?,
             tornado: optional(&dir.join("tornado.csv"))?,
             switching: optional(&dir.join("switching_values.csv"))?,
+            shapley: optional(&dir.join("shapley.csv"))?,
+            by_year: optional(&dir.join("indices_by_year.csv"))?,
+            filter: optional(&dir.join("filter.csv"))?,
             manifest,
         })),
         Some("bridge") => Ok(Found::Bridge(BridgeFiles {
