@@ -610,6 +610,50 @@ fn print_summary(
     results: &Results,
 ) {
     let names = problem.outputs();
+    if let Some(effects) = &results.shapley {
+        for (o, name) in names.iter().enumerate() {
+            let mut these: Vec<_> = effects.iter().filter(|e| e.output == o).collect();
+            these.sort_by(|a, b| b.effect.total_cmp(&a.effect));
+            let top: Vec<String> = these
+                .iter()
+                .take(4)
+                .map(|e| {
+                    format!(
+                        "{} {} +- {}",
+                        problem.inputs()[e.input].name,
+                        significant(e.effect, 2),
+                        significant(e.std_error, 1)
+                    )
+                })
+                .collect();
+            println!("{name}: largest Shapley effects: {}", top.join(", "));
+        }
+    }
+    if let Some((shares, rows)) = &results.filter {
+        for (c, (claim, p)) in shares.iter().enumerate() {
+            let mut these: Vec<_> = rows.iter().filter(|f| f.claim == c).collect();
+            if these.is_empty() {
+                continue;
+            }
+            these.sort_by(|a, b| b.ks.total_cmp(&a.ks));
+            let top: Vec<String> = these
+                .iter()
+                .take(3)
+                .map(|f| {
+                    format!(
+                        "{} (KS {})",
+                        claim_problem.inputs()[f.input].name,
+                        significant(f.ks, 2)
+                    )
+                })
+                .collect();
+            println!(
+                "\"{claim}\" holds in {} of the runs; the runs where it holds differ most in {}",
+                crate::table::probability(*p),
+                top.join(", ")
+            );
+        }
+    }
     if let Some(indices) = &results.sobol {
         for (o, name) in names.iter().enumerate() {
             let mut these: Vec<_> = indices.iter().filter(|i| i.output == o).collect();
