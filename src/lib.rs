@@ -8,12 +8,14 @@
 //! | [`model`] | the impact model: parameters, schedules, the allocation-free core |
 //! | [`config`] | scenario files: loading, validation, the shipped scenarios |
 //! | [`distribution`] | probability distributions in the user's terms |
+//! | [`correlation`] | rank-correlation matrices: checks, Iman-Conover, the Gaussian copula's factor |
 //! | [`sampler`] | sample blocks: Monte Carlo, Latin hypercube, Sobol, correlations |
 //! | [`baseline`] | one deterministic run laid out against the plan's Tabel 2 |
 //! | [`claims`] | published claims as tests on one metric in one year |
 //! | [`bridge`] | why a claim fails: Shapley attribution of the move from one scenario to another |
 //! | [`engine`] | the Monte Carlo engine: chunks, threads, shards, accumulators |
 //! | [`stats`] | mergeable moments, exact quantiles and the quantile sketch |
+//! | `hash` | counter-based randomness: the same (key, index), the same bits |
 //! | `cpu` | run-time choice of the AVX-512 build of the two hottest loops |
 //! | [`sensitivity`] | Sobol indices, tornado, rank correlations, switching values, Morris |
 //! | [`output`] | CSV files and the manifest, written whole or not at all |
@@ -28,10 +30,12 @@ pub mod bridge;
 pub mod claims;
 pub mod cli;
 pub mod config;
+pub mod correlation;
 mod cpu;
 pub mod distribution;
 pub mod engine;
 pub mod error;
+mod hash;
 pub mod limits;
 pub mod model;
 pub mod output;

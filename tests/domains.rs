@@ -129,3 +129,40 @@ fn values_outside_the_domains_are_refused_by_validation() {
         assert!(err.starts_with("must be a number in ["), "{p:?}: {err}");
     }
 }
+
+#[test]
+fn schedules_at_the_ends_of_what_validates_give_finite_outputs_too() {
+    let mut extreme = common::kpmg().schedules;
+    extreme.public_investment = [100_000.0; nexus_mc::model::YEARS];
+    extreme.enabling_conditions = [100_000.0; nexus_mc::model::YEARS];
+    extreme.public_share = [0.01; 6];
+    extreme.phase_weights = [1.0; 6];
+    for lags in [[0u32; 6], [30u32; 6]] {
+        extreme.phase_lag = lags;
+        let model = Model::new(&extreme);
+        let mut set = common::kpmg().point();
+        for &p in Param::ALL {
+            let (lo, hi) = ends(p);
+            for x in [lo, hi] {
+                let saved = set[p];
+                if p == Param::PhaseLagShift && x < 0.0 && lags[0] == 0 {
+                    continue;
+                }
+                set[p] = x;
+                let mut out = Outputs::default();
+                model.evaluate(&set, &mut out);
+                for &m in Metric::ALL {
+                    for y in 2026..=2050 {
+                        let v = out.at(m, y);
+                        assert!(
+                            v.is_finite(),
+                            "{} = {x}, lags {lags:?}: {m:?} {y} = {v}",
+                            p.name()
+                        );
+                    }
+                }
+                set[p] = saved;
+            }
+        }
+    }
+}

@@ -318,9 +318,14 @@ fn rank_correlations_find_a_monotone_driver_and_ignore_noise() {
     // y = x0^3 + 0.1 x1: Spearman(x0) near 1, PRCC(x1) clearly positive,
     // x2 (unused) near 0.
     let n = 4000;
-    let x = ndarray::Array2::from_shape_fn((n, 3), |(r, c)| {
-        nexus_mc::sampler::hash::unit(c as u64, r as u64)
-    });
+    // SplitMix64 of (column, row): independent uniforms.
+    let unit = |c: usize, r: usize| {
+        let mut z = ((c as u64) << 32 | r as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let x = ndarray::Array2::from_shape_fn((n, 3), |(r, c)| unit(c, r));
     let y = ndarray::Array2::from_shape_fn((n, 1), |(r, _)| x[[r, 0]].powi(3) + 0.1 * x[[r, 1]]);
     let rc = rank_correlations(&x, &y);
     assert_eq!(rc.len(), 3);

@@ -16,9 +16,10 @@ use ndarray::Array2;
 
 use crate::claims::Claim;
 use crate::config::{CorrelationSpec, Scenario};
+use crate::correlation::normal_score_factor;
 use crate::distribution::{phi, phi_inv, Distribution};
+use crate::hash;
 use crate::model::{Metric, Model, Outputs, Param, ParamSet};
-use crate::sampler::{hash, normal_score_factor};
 use crate::stats::{exact_quantiles, Percentile};
 
 use super::shapley::{Game, Subset};

@@ -9,7 +9,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::sampler::hash;
+use crate::hash;
 
 /// A set of players, one bit each.
 pub type Subset = u64;

@@ -56,9 +56,9 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use crate::claims::Claim;
+use crate::correlation::ImanConover;
 use crate::distribution::Distribution;
 use crate::model::{Domain, Param, ParamSet, Schedules};
-use crate::sampler::RankCorrelation;
 use crate::table::significant;
 
 /// A validated scenario: every parameter and schedule with its source.
@@ -384,7 +384,7 @@ impl Scenario {
 
     /// The Iman-Conover target over the given sample columns, if the
     /// scenario declares correlations between them.
-    pub fn rank_correlation(&self, columns: &[Param]) -> Result<Option<RankCorrelation>, String> {
+    pub fn rank_correlation(&self, columns: &[Param]) -> Result<Option<ImanConover>, String> {
         let correlated = correlated(&self.correlations);
         let involved: Vec<Param> = columns
             .iter()
@@ -404,7 +404,7 @@ impl Scenario {
                     .expect("involved is a subset")
             })
             .collect();
-        RankCorrelation::new(at, &matrix).map(Some)
+        ImanConover::new(at, &matrix).map(Some)
     }
 }
 

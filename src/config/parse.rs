@@ -16,9 +16,9 @@ use super::{
     ScheduleSpec,
 };
 use crate::claims::{Claim, Op};
+use crate::correlation::{check_matrix, ImanConover, MatrixProblem};
 use crate::distribution::{Distribution, PERT_LAMBDA};
 use crate::model::{Domain, Metric, Param, Schedules, PHASES, YEARS};
-use crate::sampler::{check_matrix, MatrixProblem, RankCorrelation};
 
 const TOP_KEYS: &[&str] = &[
     "scenario",
@@ -360,7 +360,7 @@ pub(super) fn correlation_problems(specs: &[CorrelationSpec]) -> Vec<String> {
         problems.push(reason);
     }
     if problems.is_empty() {
-        if let Err(why) = RankCorrelation::new((0..params.len()).collect(), &matrix) {
+        if let Err(why) = ImanConover::new((0..params.len()).collect(), &matrix) {
             problems.push(why);
         }
     }
@@ -989,9 +989,13 @@ impl Checker {
             let why = match schedule {
                 _ if !x.is_finite() => Some("must be a finite number".to_string()),
                 Schedule::PublicInvestment | Schedule::EnablingConditions if x < 0.0 => Some(format!("{x} is negative; public money cannot be")),
+                // Bounded, like every parameter, so no schedule that
+                // validates can overflow an output: EUR 100 bn a year is
+                // a tenth of Dutch GDP.
+                Schedule::PublicInvestment | Schedule::EnablingConditions if x > 100_000.0 => Some(format!("{x} is more than EUR 100,000 m a year, a tenth of Dutch GDP")),
                 Schedule::PhaseWeights if !(0.0..=1.0).contains(&x) => Some(format!("{x} must be a share in [0, 1]")),
-                Schedule::PublicShare if !(x > 0.0 && x <= 1.0) => {
-                    Some(format!("{x} must be a share in (0, 1]: a phase with no public money has no leverage defined"))
+                Schedule::PublicShare if !(0.01..=1.0).contains(&x) => {
+                    Some(format!("{x} must be a share in [0.01, 1]: a phase with (almost) no public money has no leverage defined"))
                 }
                 Schedule::PhaseLag if x.fract() != 0.0 || !(0.0..=30.0).contains(&x) => Some(format!("{x} must be a whole number of years in [0, 30]")),
                 _ => None,

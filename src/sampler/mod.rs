@@ -5,8 +5,6 @@
 //! Every value depends only on (seed, sampler, total runs, run index) and,
 //! for Monte Carlo and correlations, on the chunk: never on threads.
 
-mod correlation;
-pub mod hash;
 mod sobol;
 
 use std::fmt;
@@ -16,12 +14,12 @@ use ndarray::Array2;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-pub(crate) use correlation::normal_score_factor;
-pub use correlation::{check_matrix, MatrixProblem, RankCorrelation};
 pub use sobol::ScrambledSobol;
 
 use crate::config::Scenario;
+use crate::correlation::ImanConover;
 use crate::distribution::Distribution;
+use crate::hash;
 use crate::model::Param;
 
 /// How the unit hypercube is filled.
@@ -74,7 +72,7 @@ pub struct Sampler {
     dists: Vec<Distribution>,
     lhs: Vec<hash::Permutation>,
     sobol: Option<ScrambledSobol>,
-    correlation: Option<RankCorrelation>,
+    correlation: Option<ImanConover>,
 }
 
 const MC_LABEL: u64 = 1;

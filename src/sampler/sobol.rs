@@ -6,7 +6,7 @@
 //! Scrambling", JCGT 2020) and its bits below 2^-32 are filled with an
 //! independent uniform, so values are continuous.
 
-use super::hash;
+use crate::hash;
 
 /// Sobol points for `dims` dimensions, scrambled by `key`.
 #[derive(Clone, Debug)]

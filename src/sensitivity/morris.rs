@@ -5,7 +5,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::{evaluate_rows, Problem, Progress};
-use crate::sampler::hash;
+use crate::hash;
 
 /// Screening measures of one input for one output.
 #[derive(Clone, Debug, PartialEq)]

@@ -18,8 +18,9 @@ use rand_distr::{Distribution as _, StandardNormal};
 use rayon::prelude::*;
 
 use super::{Problem, Progress};
+use crate::correlation::normal_score_factor;
 use crate::distribution::phi;
-use crate::sampler::{hash, normal_score_factor};
+use crate::hash;
 
 /// Settings of [`shapley_effects`].
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -6,7 +6,8 @@ use ndarray::Array2;
 use rayon::prelude::*;
 
 use super::{evaluate_rows, Problem, Progress};
-use crate::sampler::{hash, ScrambledSobol};
+use crate::hash;
+use crate::sampler::ScrambledSobol;
 
 /// An estimate with its interval.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -1,17 +1,21 @@
-//! Rank correlation between inputs by the Iman-Conover method: the sampled
-//! columns are reordered so their ranks follow correlated normal scores, so
-//! every marginal keeps exactly the values it had.
+//! Rank (Spearman) correlations between inputs: checking that a declared
+//! matrix is possible, imposing it on a sample by the Iman-Conover method
+//! (the sampled columns are reordered so their ranks follow correlated
+//! normal scores, so every marginal keeps exactly the values it had), and
+//! the factor of the equivalent Gaussian copula for methods that draw
+//! conditionally (bridge, Shapley effects). Depends on no other module of
+//! the crate but `distribution` and `sampler::hash`'s counter-based hashing.
 
 use std::sync::OnceLock;
 
 use ndarray::{Array2, ArrayViewMut2};
 
-use super::hash;
 use crate::distribution::phi_inv;
+use crate::hash;
 
 /// A target rank-correlation matrix over some columns of a sample block.
 #[derive(Clone, Debug)]
-pub struct RankCorrelation {
+pub struct ImanConover {
     /// Which block columns take part, in matrix order.
     pub columns: Vec<usize>,
     /// Cholesky factor (lower) of the normal-score correlation that gives the
@@ -148,7 +152,7 @@ pub(crate) fn normal_score_factor(spearman: &Array2<f64>) -> Option<Array2<f64>>
     cholesky(&pearson)
 }
 
-impl RankCorrelation {
+impl ImanConover {
     /// Prepares a target Spearman matrix over `columns`. The matrix must have
     /// passed [`check_matrix`]; fails if its normal-score equivalent is
     /// singular (perfect correlations).
@@ -158,7 +162,7 @@ impl RankCorrelation {
              Iman-Conover needs it positive definite: move such entries off +-1"
                 .to_string()
         })?;
-        Ok(RankCorrelation {
+        Ok(ImanConover {
             columns,
             target_factor,
             scores: OnceLock::new(),

@@ -54,11 +54,6 @@ impl Permutation {
         self.n
     }
 
-    /// Never true: a permutation covers at least one index.
-    pub fn is_empty(&self) -> bool {
-        self.n == 0
-    }
-
     /// The image of `i < n`.
     pub fn apply(&self, i: u64) -> u64 {
         debug_assert!(i < self.n);
