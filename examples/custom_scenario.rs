@@ -55,7 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .expect("a band metric");
     println!(
         "GDP share 2035: P5 {:.2} %, median {:.2} %, P95 {:.2} %",
-        band.percentiles[0], band.percentiles[3], band.percentiles[6]
+        band.p05, band.p50, band.p95
     );
     Ok(())
 }

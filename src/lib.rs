@@ -21,14 +21,12 @@
 //! | [`output`] | CSV files and the manifest, written whole or not at all |
 //! | [`report`] | SVG charts and the self-contained report.html |
 //! | [`table`] | plain-text tables and number formatting |
-//! | [`cli`] | the command line |
 //! | [`error`] | the error type and exit codes |
 //! | [`limits`] | size ceilings and the memory check run before any allocation |
 
 pub mod baseline;
 pub mod bridge;
 pub mod claims;
-pub mod cli;
 pub mod config;
 pub mod correlation;
 mod cpu;

@@ -1,7 +1,9 @@
 use std::process::ExitCode;
 
+mod cli;
+
 use clap::Parser;
-use nexus_mc::cli::{self, Cli};
+use cli::Cli;
 
 fn main() -> ExitCode {
     restore_sigpipe();

@@ -132,6 +132,12 @@ pub fn signed(x: f64, decimals: usize) -> String {
     }
 }
 
+/// Formats a number for CSV: the shortest text that reads back to the same
+/// `f64`, identical on every platform.
+pub fn csv_number(x: f64) -> String {
+    format!("{x}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

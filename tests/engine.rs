@@ -122,7 +122,7 @@ fn kpmg_point_gives_zero_width_bands_at_the_baseline_and_certain_claims() {
             let expected = baseline.at(b.metric, b.year);
             assert_eq!(b.mean, expected, "{} {}", b.metric.name(), b.year);
             assert_eq!(b.std, 0.0);
-            for p in b.percentiles {
+            for p in b.percentiles() {
                 assert_eq!(
                     p,
                     expected,
@@ -226,7 +226,7 @@ threshold = {}
         // A sample quantile of a uniform has standard error sqrt(q(1-q)/n) x width.
         for (&q, x) in [0.05f64, 0.10, 0.25, 0.5, 0.75, 0.9, 0.95]
             .iter()
-            .zip(band.percentiles)
+            .zip(band.percentiles())
         {
             let tol = 5.0 * (q * (1.0 - q)).sqrt() / sqrt_n * width;
             let exact = lo + q * width;
@@ -255,7 +255,7 @@ fn sketch_quantiles_are_within_their_bound_of_the_exact_ones() {
             (b.mean, b.std),
             "moments are exact either way"
         );
-        for (x, y) in a.percentiles.iter().zip(b.percentiles) {
+        for (x, y) in a.percentiles().iter().zip(b.percentiles()) {
             let bound = LogSketch::RELATIVE_ERROR * x.abs() + LogSketch::MIN_MAGNITUDE;
             assert!(
                 (x - y).abs() <= bound,

@@ -127,9 +127,9 @@ fn numpy_and_rust_agree_on_central_medians_within_monte_carlo_error() {
         let their_median: f64 = row[7].parse().unwrap();
         // Two independent medians: each has standard error about
         // 1.2533 sigma / sqrt(N) for a smooth density (sigma from the IQR).
-        let sigma = (band.percentiles[4] - band.percentiles[2]) / 1.349;
+        let sigma = (band.p75 - band.p25) / 1.349;
         let se = 1.2533 * sigma / (N as f64).sqrt() * 2f64.sqrt();
-        let ours = band.percentiles[3];
+        let ours = band.p50;
         assert!(
             (ours - their_median).abs() < 5.0 * se,
             "{} {year}: rust {ours}, numpy {their_median}, 5 SE = {}",

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{parse_assignment, switch};
-use crate::baseline::Baseline;
-use crate::config::Scenario;
-use crate::error::{Error, Result};
-use crate::model::{Param, ParamSet};
-use crate::output;
+use nexus_mc::baseline::Baseline;
+use nexus_mc::config::Scenario;
+use nexus_mc::error::{Error, Result};
+use nexus_mc::model::{Param, ParamSet};
+use nexus_mc::output;
 
 /// Flags of `nexus-mc baseline`.
 #[derive(Debug, Args)]

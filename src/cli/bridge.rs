@@ -9,11 +9,11 @@ use clap::Args;
 use super::jobs::{
     guard_workers, parse_runs, parse_seed, parse_threads, progress_bar, thread_pool,
 };
-use crate::bridge::{Bridge, BridgeOptions, BridgeResult, Method};
-use crate::config::Scenario;
-use crate::error::{Error, Result};
-use crate::output::{self, BridgeManifest, BridgeStep, OutDir, Provenance};
-use crate::table::{significant, Table};
+use nexus_mc::bridge::{Bridge, BridgeOptions, BridgeResult, Method};
+use nexus_mc::config::Scenario;
+use nexus_mc::error::{Error, Result};
+use nexus_mc::output::{self, BridgeManifest, BridgeStep, OutDir, Provenance};
+use nexus_mc::table::{significant, Table};
 
 /// Fewest runs: 10 batches of at least 100 runs each.
 const MIN_RUNS: u64 = 1000;
@@ -140,7 +140,7 @@ pub(super) fn bridge(args: BridgeArgs) -> Result<()> {
     // Value tables (about 4 per parameter) and each thread's kept outputs.
     let pool = thread_pool(args.threads)?;
     let need = args.runs as f64 * 8.0 * (4.0 * 30.0 + 12.0 * pool.current_num_threads() as f64);
-    crate::limits::check_memory(
+    nexus_mc::limits::check_memory(
         need,
         &format!("bridge -n {}", args.runs),
         "use a smaller -n",
@@ -273,8 +273,8 @@ fn print_summary(r: &BridgeResult) {
         if name.starts_with("P(") && r.from[o] != r.to[o] {
             println!(
                 "{name}: {} -> {}",
-                crate::table::probability(r.from[o]),
-                crate::table::probability(r.to[o])
+                nexus_mc::table::probability(r.from[o]),
+                nexus_mc::table::probability(r.to[o])
             );
         }
     }

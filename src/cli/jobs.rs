@@ -8,9 +8,9 @@ use std::sync::OnceLock;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::error::{Error, Result};
-use crate::limits;
-use crate::table::number;
+use nexus_mc::error::{Error, Result};
+use nexus_mc::limits;
+use nexus_mc::table::number;
 
 pub(super) fn parse_runs(text: &str) -> std::result::Result<u64, String> {
     let clean: String = text.chars().filter(|c| *c != '_').collect();

@@ -18,9 +18,9 @@ pub use validate::ValidateArgs;
 
 use std::time::Instant;
 
-use crate::error::Result;
-use crate::model::Param;
-use crate::output::{ManifestJson, OutDir};
+use nexus_mc::error::Result;
+use nexus_mc::model::Param;
+use nexus_mc::output::{ManifestJson, OutDir};
 
 /// Monte Carlo sensitivity engine for the Biotech Nexus investment claims.
 #[derive(Debug, Parser)]
@@ -111,7 +111,7 @@ fn finish_outputs(
     manifest.provenance_mut().stamp(&dir, files, clock)?;
     out.write_manifest(manifest)?;
     if report {
-        let written = crate::report::Report::from_dirs(std::slice::from_ref(&dir))?;
+        let written = nexus_mc::report::Report::from_dirs(std::slice::from_ref(&dir))?;
         files.extend(written.write(&dir)?);
         manifest.provenance_mut().stamp(&dir, files, clock)?;
         out.write_manifest(manifest)?;
@@ -121,7 +121,7 @@ fn finish_outputs(
 
 fn report(args: ReportArgs) -> Result<()> {
     let out = args.out.unwrap_or_else(|| args.dirs[0].clone());
-    let report = crate::report::Report::from_dirs(&args.dirs)?;
+    let report = nexus_mc::report::Report::from_dirs(&args.dirs)?;
     report.write(&out)?;
     println!(
         "report: {} ({} charts in {})",

@@ -1,7 +1,6 @@
 //! `nexus-mc run` and `nexus-mc merge`: the Monte Carlo job and the step that
 //! joins the shards of a job array.
 
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::{Instant, SystemTime};
@@ -11,16 +10,16 @@ use clap::{Args, ValueEnum};
 use super::jobs::{
     guard_workers, interrupt_flag, parse_runs, parse_seed, parse_threads, progress_bar, thread_pool,
 };
-use crate::config::Scenario;
-use crate::engine::{
+use nexus_mc::config::Scenario;
+use nexus_mc::engine::{
     merge_shards, ClaimResult, Control, Engine, QuantileMethod, RunIdentity, RunPlan, Shard,
     ShardState, Summary, STATE_FILE,
 };
-use crate::error::{Error, Result};
-use crate::model::Metric;
-use crate::output::{self, Manifest, OutDir, SamplesWriter};
-use crate::sampler::SamplerKind;
-use crate::table::{number, significant, Table};
+use nexus_mc::error::{Error, Result};
+use nexus_mc::model::Metric;
+use nexus_mc::output::{self, Manifest, OutDir, PendingFile, SamplesWriter};
+use nexus_mc::sampler::SamplerKind;
+use nexus_mc::table::{number, significant, Table};
 
 /// Flags of `nexus-mc run`.
 #[derive(Debug, Args)]
@@ -347,7 +346,7 @@ fn print_summary(
     if let Some(b) = summary.band(Metric::GdpSharePct, 2035) {
         println!(
             "GDP share 2035: median {:.2} %, 90 % band {:.2} - {:.2} % (the plan: 1.2 %)",
-            b.percentiles[3], b.percentiles[0], b.percentiles[6]
+            b.p50, b.p05, b.p95
         );
     }
     if let Some(c) = summary.claims.first() {
@@ -394,7 +393,7 @@ fn probability(c: &ClaimResult) -> String {
     } else {
         format!(
             "{} +- {}",
-            crate::table::probability(c.probability()),
+            nexus_mc::table::probability(c.probability()),
             significant(c.std_error(), 2)
         )
     }
@@ -404,23 +403,14 @@ fn probability(c: &ClaimResult) -> String {
 /// renamed over it only when the run succeeds.
 struct SamplesFile {
     path: PathBuf,
-    writer: SamplesWriter<BufWriter<tempfile::NamedTempFile>>,
+    writer: SamplesWriter<PendingFile>,
 }
 
 impl SamplesFile {
     fn create(path: &Path, engine: &Engine) -> Result<SamplesFile> {
         let bad = |e: std::io::Error| Error::Usage(format!("--samples {}: {e}", path.display()));
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        std::fs::create_dir_all(dir).map_err(bad)?;
-        let tmp = tempfile::Builder::new()
-            .prefix(".nexus-mc-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(bad)?;
-        let writer = SamplesWriter::new(BufWriter::new(tmp), engine.params()).map_err(bad)?;
+        let file = PendingFile::create(path).map_err(bad)?;
+        let writer = SamplesWriter::new(file, engine.params()).map_err(bad)?;
         Ok(SamplesFile {
             path: path.to_path_buf(),
             writer,
@@ -432,15 +422,10 @@ impl SamplesFile {
             path: self.path.clone(),
             source,
         };
-        let tmp = self
-            .writer
+        self.writer
             .finish()
             .map_err(failed)?
-            .into_inner()
-            .map_err(|e| failed(e.into_error()))?;
-        tmp.as_file().sync_all().map_err(failed)?;
-        output::readable_by_all(tmp.as_file()).map_err(failed)?;
-        tmp.persist(&self.path).map_err(|e| failed(e.error))?;
-        Ok(self.path)
+            .persist()
+            .map_err(failed)
     }
 }

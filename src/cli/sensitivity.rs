@@ -9,17 +9,17 @@ use clap::{Args, ValueEnum};
 use super::jobs::{
     guard_workers, parse_runs, parse_seed, parse_threads, progress_bar, thread_pool,
 };
-use crate::claims::Claim;
-use crate::config::Scenario;
-use crate::error::{Error, Result};
-use crate::model::{check_year, Metric, FIRST_YEAR, LAST_YEAR};
-use crate::output::{self, OutDir, Provenance, SensitivityManifest};
-use crate::sensitivity::{
+use nexus_mc::claims::Claim;
+use nexus_mc::config::Scenario;
+use nexus_mc::error::{Error, Result};
+use nexus_mc::model::{check_year, Metric, FIRST_YEAR, LAST_YEAR};
+use nexus_mc::output::{self, OutDir, Provenance, SensitivityManifest};
+use nexus_mc::sensitivity::{
     self as sens, monte_carlo_filter, morris, rank_correlations, scenario_sample, shapley_effects,
     sobol_indices, switching_values, tornado, ClaimTest, Problem, ScenarioProblem, ShapleyOptions,
     SobolOptions, Switch,
 };
-use crate::table::{number, significant};
+use nexus_mc::table::{number, significant};
 
 /// Flags of `nexus-mc sensitivity`.
 #[derive(Debug, Args)]
@@ -563,7 +563,7 @@ fn check_sizes(
     // Sobol and Shapley keep every year of the headline metrics too.
     let inputs = problem.inputs().len() as f64;
     let outputs = problem.outputs().len() as f64;
-    let with_years = outputs + (BY_YEAR.len() * crate::model::YEARS) as f64;
+    let with_years = outputs + (BY_YEAR.len() * nexus_mc::model::YEARS) as f64;
     let k = problem.uncertain().len() as f64;
     let mut need: f64 = 0.0;
     for &m in methods {
@@ -579,7 +579,7 @@ fn check_sizes(
         };
         need = need.max(numbers * 8.0);
     }
-    crate::limits::check_memory(
+    nexus_mc::limits::check_memory(
         need,
         &format!("sensitivity -n {n}"),
         "use a smaller -n or fewer --trajectories",
@@ -649,7 +649,7 @@ fn print_summary(
                 .collect();
             println!(
                 "\"{claim}\" holds in {} of the runs; the runs where it holds differ most in {}",
-                crate::table::probability(*p),
+                nexus_mc::table::probability(*p),
                 top.join(", ")
             );
         }

@@ -2,9 +2,9 @@
 
 use clap::Args;
 
-use crate::config::Scenario;
-use crate::error::{Error, Result};
-use crate::table::Table;
+use nexus_mc::config::Scenario;
+use nexus_mc::error::{Error, Result};
+use nexus_mc::table::Table;
 
 /// Flags of `nexus-mc validate`.
 #[derive(Debug, Args)]

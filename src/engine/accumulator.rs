@@ -305,7 +305,13 @@ impl Accumulator {
                     year,
                     mean: moments[c].mean(),
                     std: moments[c].std(),
-                    percentiles: std::array::from_fn(|i| percentiles[c][i]),
+                    p05: percentiles[c][0],
+                    p10: percentiles[c][1],
+                    p25: percentiles[c][2],
+                    p50: percentiles[c][3],
+                    p75: percentiles[c][4],
+                    p90: percentiles[c][5],
+                    p95: percentiles[c][6],
                 }
             })
             .collect();
@@ -422,8 +428,29 @@ pub struct Band {
     pub mean: f64,
     /// Sample standard deviation over runs.
     pub std: f64,
-    /// At [`Percentile::BANDS`].
-    pub percentiles: [f64; 7],
+    /// 5th percentile.
+    pub p05: f64,
+    /// 10th percentile.
+    pub p10: f64,
+    /// 25th percentile.
+    pub p25: f64,
+    /// The median.
+    pub p50: f64,
+    /// 75th percentile.
+    pub p75: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 95th percentile.
+    pub p95: f64,
+}
+
+impl Band {
+    /// The percentiles in [`Percentile::BANDS`] order (P5 to P95).
+    pub fn percentiles(&self) -> [f64; 7] {
+        [
+            self.p05, self.p10, self.p25, self.p50, self.p75, self.p90, self.p95,
+        ]
+    }
 }
 
 /// How often a claim held.

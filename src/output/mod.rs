@@ -20,14 +20,65 @@ pub use sensitivity::{
 };
 
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::model::{year_of, Metric, Outputs, YEARS};
 
-/// Writes `path` atomically: the content goes to a temporary file in the same
-/// directory, which is renamed over `path` only once fully written and flushed.
-/// A failed or killed write never leaves a file that looks complete.
+/// A file written under a temporary name beside its final path and renamed
+/// over it only by [`PendingFile::persist`], once complete and flushed to
+/// disk: a failed or killed write never leaves a file that looks complete.
+/// Dropped without persisting, the temporary file is removed.
+pub struct PendingFile {
+    path: PathBuf,
+    tmp: BufWriter<tempfile::NamedTempFile>,
+}
+
+impl PendingFile {
+    /// Starts writing `path` (its directory is created if missing).
+    pub fn create(path: &Path) -> io::Result<PendingFile> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        std::fs::create_dir_all(dir)?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".nexus-mc-")
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        Ok(PendingFile {
+            path: path.to_path_buf(),
+            tmp: BufWriter::new(tmp),
+        })
+    }
+
+    /// Flushes the file to disk, gives it the usual mode of a new file
+    /// (rw-r--r--, readable by others on a cluster) and renames it into
+    /// place.
+    pub fn persist(self) -> io::Result<PathBuf> {
+        let tmp = self.tmp.into_inner().map_err(|e| e.into_error())?;
+        tmp.as_file().sync_all()?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        }
+        tmp.persist(&self.path).map_err(|e| e.error)?;
+        Ok(self.path)
+    }
+}
+
+impl Write for PendingFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.tmp.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.tmp.flush()
+    }
+}
+
+/// Writes `path` atomically through a [`PendingFile`].
 pub fn write_atomic(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
@@ -36,43 +87,13 @@ pub fn write_atomic(
         path: path.to_path_buf(),
         source,
     };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir).map_err(failed)?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".nexus-mc-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(failed)?;
-    let mut w = BufWriter::new(tmp);
-    fill(&mut w).map_err(failed)?;
-    let tmp = w.into_inner().map_err(|e| failed(e.into_error()))?;
-    tmp.as_file().sync_all().map_err(failed)?;
-    readable_by_all(tmp.as_file()).map_err(failed)?;
-    tmp.persist(path).map_err(|e| failed(e.error))?;
+    let mut file = PendingFile::create(path).map_err(failed)?;
+    fill(&mut file).map_err(failed)?;
+    file.persist().map_err(failed)?;
     Ok(())
 }
 
-/// Gives a finished output the usual mode of a new file (rw-r--r--), not
-/// the owner-only mode of a temporary file, so others on a cluster can read it.
-pub(crate) fn readable_by_all(file: &std::fs::File) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    #[cfg(not(unix))]
-    let _ = file;
-    Ok(())
-}
-
-/// Formats a number for CSV: the shortest text that reads back to the same
-/// `f64`, identical on every platform.
-pub fn csv_number(x: f64) -> String {
-    format!("{x}")
-}
+pub use crate::table::csv_number;
 
 /// Writes `baseline.csv`: one row per year 2026..2050, columns `year` and
 /// every [`Metric`] (DESIGN.md "Files").

@@ -26,7 +26,7 @@ pub fn write_bands_csv(w: &mut dyn Write, summary: &Summary) -> io::Result<()> {
             csv_number(b.mean),
             csv_number(b.std),
         ];
-        row.extend(b.percentiles.iter().map(|&x| csv_number(x)));
+        row.extend(b.percentiles().iter().map(|&x| csv_number(x)));
         csv.write_record(&row)?;
     }
     csv.flush()

@@ -60,7 +60,7 @@ pub trait Problem: Sync {
     /// Formats a value of input `input` for the output files: a number by
     /// default; a problem with named choices (switches) overrides it.
     fn format_input(&self, _input: usize, x: f64) -> String {
-        crate::output::csv_number(x)
+        crate::table::csv_number(x)
     }
 }
 
