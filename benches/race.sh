@@ -8,7 +8,7 @@
 #
 # Both are timed from process start to finish (wall clock), on all cores;
 # Rust writes bands, claims and histograms (sketch quantiles), NumPy writes
-# the bands of DESIGN.md's five metrics (exact quantiles).
+# the bands of the five headline metrics (exact quantiles).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

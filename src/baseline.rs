@@ -1,15 +1,15 @@
 //! The deterministic view: one model run laid out as the plan's Tabel 2, the
 //! headline figures, each against what the plan publishes, and the anomalies
-//! of MODEL.md section 4 computed for the parameters at hand.
+//! of docs/model.md section 8 computed for the parameters at hand.
 
 use std::fmt;
 
 use crate::config::Scenario;
-use crate::model::{self, year_index, Metric, Model, Outputs, Param, ParamSet};
+use crate::model::{self, year_index, After2035, Metric, Model, Outputs, Param, ParamSet};
 use crate::table::{number, signed, Table};
 
-/// The plan's seed file, cited in the view.
-pub const PLAN: &str = "seed 001_a2aad4cae151af76.txt";
+/// The growth plan, as docs/sources.md cites it.
+pub const PLAN: &str = "the growth plan [LBSP2025]";
 
 /// Years for which Tabel 2 publishes figures.
 pub const PUBLISHED_YEARS: [i32; 3] = [2026, 2030, 2035];
@@ -40,7 +40,7 @@ pub struct Check {
     pub precision: f64,
     /// Decimals to print.
     pub decimals: usize,
-    /// The anomaly of MODEL.md section 4 that explains a miss, if any.
+    /// The anomaly of docs/model.md section 8 that explains a miss, if any.
     pub anomaly: Option<char>,
 }
 
@@ -61,7 +61,7 @@ struct Row {
     value: fn(&Baseline, usize) -> Option<f64>,
 }
 
-/// Tabel 2 "Kasstromen overheid", seed 001 lines 293-324 ("-" read as 0).
+/// Tabel 2 "Kasstromen overheid" of the plan ("-" read as 0).
 const TABEL2: [Row; 13] = [
     Row {
         label: "enabling conditions R",
@@ -171,7 +171,7 @@ const TABEL2: [Row; 13] = [
     },
 ];
 
-/// A published headline figure (its seed line is in the label) and how to
+/// A published headline figure (where the plan gives it is in the label) and how to
 /// compute it.
 struct Headline {
     label: &'static str,
@@ -184,7 +184,7 @@ struct Headline {
 
 const HEADLINES: [Headline; 6] = [
     Headline {
-        label: "GDP contribution Y 2035 (\"12.6 bn\", line 257)",
+        label: "GDP contribution Y 2035 (\"12.6 bn\", ch. 1)",
         published: 12600.0,
         precision: 100.0,
         decimals: 0,
@@ -192,7 +192,7 @@ const HEADLINES: [Headline; 6] = [
         value: |b| b.outputs.at(Metric::GdpTotal, 2035),
     },
     Headline {
-        label: "share of GDP 2035, % (\"1.2 %\", line 258)",
+        label: "share of GDP 2035, % (\"1.2 %\", ch. 1)",
         published: 1.2,
         precision: 0.1,
         decimals: 2,
@@ -200,7 +200,7 @@ const HEADLINES: [Headline; 6] = [
         value: |b| b.outputs.at(Metric::GdpSharePct, 2035),
     },
     Headline {
-        label: "jobs 2035 (\"21.000\", line 118)",
+        label: "jobs 2035 (\"21.000\", ch. 1)",
         published: 21000.0,
         precision: 1000.0,
         decimals: 0,
@@ -208,7 +208,7 @@ const HEADLINES: [Headline; 6] = [
         value: |b| b.outputs.at(Metric::Jobs, 2035),
     },
     Headline {
-        label: "private leverage (\"2,5\", line 4032)",
+        label: "private leverage (\"2,5\", Bijlage 7)",
         published: 2.5,
         precision: 0.1,
         decimals: 4,
@@ -216,7 +216,7 @@ const HEADLINES: [Headline; 6] = [
         value: |b| b.model.leverage(&b.params),
     },
     Headline {
-        label: "government NPV 2026-2035 (line 324)",
+        label: "government NPV 2026-2035 (Tabel 2)",
         published: 1478.0,
         precision: 1.0,
         decimals: 0,
@@ -224,7 +224,7 @@ const HEADLINES: [Headline; 6] = [
         value: |b| b.outputs.at(Metric::NpvCum, 2035),
     },
     Headline {
-        label: "NPV, alternative tax method (line 4315)",
+        label: "NPV, alternative tax method (Bijlage 8)",
         published: 10300.0,
         precision: 100.0,
         decimals: 0,
@@ -233,7 +233,7 @@ const HEADLINES: [Headline; 6] = [
     },
 ];
 
-/// Dutch GDP in 2024, EUR m (MODEL.md anomaly F), for the share the plan would show today.
+/// Dutch GDP in 2024, EUR m (docs/model.md anomaly F), for the share the plan would show today.
 pub const GDP_2024: f64 = 1_130_000.0;
 
 impl Baseline {
@@ -300,7 +300,7 @@ impl Baseline {
             .collect()
     }
 
-    /// The anomalies of MODEL.md section 4, with figures for these parameters.
+    /// The anomalies of docs/model.md section 8, with figures for these parameters.
     pub fn anomalies(&self) -> Vec<(char, String)> {
         let npv = self.outputs.at(Metric::NpvCum, 2035);
         let p = &self.params;
@@ -318,7 +318,7 @@ impl Baseline {
         list.push((
             'A',
             format!(
-                "S_2026 = {} is published (line 305); the stated rule sigma x G_2026 gives {} \
+                "S_2026 = {} is published (Tabel 2); the stated rule sigma x G_2026 gives {} \
              (before displacement). With lasting_seed = {other_name} the NPV 2026-2035 is {} \
              ({} against this run).",
                 number(p[Param::LastingSeed2026], 0),
@@ -332,7 +332,7 @@ impl Baseline {
         list.push((
             'B',
             format!(
-            "The plan states a tax burden of 46 % (lines 309, 4171) but only 45.68 % reproduces \
+            "The plan states a tax burden of 46 % (Tabel 2, Bijlage 7) but only 45.68 % reproduces \
              Tabel 2; this run uses {} %. At 46 % the NPV is {} ({}).",
             number(100.0 * p[Param::TaxBurden], 2), number(at46, 0), signed(at46 - npv, 0),
         ),
@@ -341,7 +341,7 @@ impl Baseline {
         let d30 = self.outputs.at(Metric::GdpDrugs, 2030);
         let d35 = self.outputs.at(Metric::GdpDrugs, 2035);
         list.push(('C', format!(
-            "Drug line: the plan does not document how it gets 255 (2030) and 1,270 (2035) (line 312). \
+            "Drug line: the plan does not document how it gets 255 (2030) and 1,270 (2035) (Tabel 2). \
              The construction used here gives {} ({:+.1} %) and {} ({:+.1} %). With BIO phase \
              success rates it would be about 65 and 780.",
             number(d30, 0), 100.0 * (d30 / 255.0 - 1.0), number(d35, 0), 100.0 * (d35 / 1270.0 - 1.0),
@@ -350,7 +350,7 @@ impl Baseline {
         let public = |year| self.outputs.at(Metric::PublicInvestment, year);
         let leverage = self.model.leverage(p);
         list.push(('D', format!(
-            "The \"private investment\" row is G - P ({} in 2026, line 303) and so contains the \
+            "The \"private investment\" row is G - P ({} in 2026, Tabel 2) and so contains the \
              multiplier; the induced private investment is P x L = {} in 2026 and {} a year from 2028.",
             number(self.outputs.at(Metric::GdpInvestment, 2026) - public(2026), 0),
             number(public(2026) * leverage, 0), number(public(2028) * leverage, 0),
@@ -359,7 +359,7 @@ impl Baseline {
         list.push((
             'E',
             format!(
-            "Leverage {:.2} (\"2,5\", line 4032) counts every induced private euro as additional \
+            "Leverage {:.2} (\"2,5\", Bijlage 7, Tabel 20) counts every induced private euro as additional \
              at additionality 1 (this run: {}); the plan never discusses additionality, \
              displacement (this run: {}) or deadweight.",
             leverage,
@@ -372,8 +372,8 @@ impl Baseline {
         list.push((
             'F',
             format!(
-            "The 2035 GDP gain appears as 12.6 bn (line 257), 13 bn (lines 2202, 2344) and 10 bn \
-             (lines 2217, 4003). Against this run's 2035 GDP of {} bn the share is {:.2} %; against \
+            "The 2035 GDP gain appears as 12.6 bn (ch. 1), 13 bn (Bijlage 1) and 10 bn \
+             (Bijlage 1, Bijlage 7). Against this run's 2035 GDP of {} bn the share is {:.2} %; against \
              2024 GDP of about {} bn it is {:.2} %.",
             number(y35 / self.outputs.at(Metric::GdpSharePct, 2035) / 10.0, 0),
             self.outputs.at(Metric::GdpSharePct, 2035),
@@ -384,9 +384,9 @@ impl Baseline {
         list.push((
             'G',
             format!(
-            "Jobs: {} in 2035 here; the plan calls 21,000 both \"in 2035\" (line 2204) and \"in \
-             the period 2026-2035\" (lines 118-119, 506), and its 38,000 \"including 16,000 from \
-             endogenous growth\" (lines 2033, 2294) adds up to 37,000.",
+            "Jobs: {} in 2035 here; the plan calls 21,000 both \"in 2035\" (Bijlage 1) and \"in \
+             the period 2026-2035\" (ch. 1 and 3), and its 38,000 \"including 16,000 from \
+             endogenous growth\" (ch. 8; Bijlage 1, note 35) adds up to 37,000.",
             number(self.outputs.at(Metric::Jobs, 2035), 0),
         ),
         ));
@@ -418,7 +418,7 @@ impl fmt::Display for Baseline {
         writeln!(f, "Biotech Nexus baseline: scenario {}", self.scenario)?;
         writeln!(
             f,
-            "EUR million at 2024 prices; the plan's Tabel 2 is {PLAN} lines 293-324.\n"
+            "EUR million at 2024 prices; Tabel 2 (\"Kasstromen overheid\", ch. 1) of {PLAN}.\n"
         )?;
 
         let years = 2026..=2035;
@@ -436,6 +436,16 @@ impl fmt::Display for Baseline {
             t.row(std::iter::once(row.label.to_string()).chain(cells));
         }
         writeln!(f, "{}", t.render())?;
+        let life = self.params[Param::LastingLife];
+        if self.params.after_2035() == After2035::Expire && life < 10.0 {
+            writeln!(
+                f,
+                "Note: after_2035 = expire with lasting_life {life} lowers the years before 2035 \
+                 too: each year's lasting addition lives {life} years, so the 2026 one is gone \
+                 by {} (docs/model.md section 9).\n",
+                2026.0 + life
+            )?;
+        }
         writeln!(
             f,
             "{}",
@@ -446,7 +456,10 @@ impl fmt::Display for Baseline {
             "{}",
             check_table("Headline figures", &self.headline_checks())
         )?;
-        writeln!(f, "Anomalies (MODEL.md section 4; lines are {PLAN}):")?;
+        writeln!(
+            f,
+            "Anomalies (docs/model.md section 8; ch., Tabel and Bijlage of {PLAN}):"
+        )?;
         for (letter, text) in self.anomalies() {
             writeln!(f, "  {letter}  {text}")?;
         }

@@ -1,6 +1,6 @@
 //! Published claims as testable statements about one metric in one year.
 //!
-//! Every run tests the default claim set of DESIGN.md plus the claims a
+//! Every run tests the default claim set (docs/outputs.md, claims.csv) plus the claims a
 //! scenario declares under `[[claim]]`.
 //!
 //! ```
@@ -110,7 +110,7 @@ impl Claim {
         })
     }
 
-    /// The published claims of DESIGN.md, tested on every run.
+    /// The published claims (docs/outputs.md, claims.csv), tested on every run.
     pub fn default_set() -> Vec<Claim> {
         let c = |name, metric, year, op, threshold| {
             Claim::new(name, metric, year, op, threshold).expect("valid by construction")

@@ -1,5 +1,5 @@
 //! nexus-mc: a Monte Carlo sensitivity engine for public investment claims,
-//! built on the Biotech Nexus impact model (MODEL.md).
+//! built on the Biotech Nexus impact model (docs/model.md).
 //!
 //! The crate is a library with a thin binary on top. Read it in this order:
 //!

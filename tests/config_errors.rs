@@ -64,10 +64,7 @@ fn unknown_parameter_suggests_the_closest_name() {
 
 #[test]
 fn missing_source_is_an_error() {
-    let text = edited(
-        "source = \"seed 001_a2aad4cae151af76.txt lines 4159-4161\"",
-        "",
-    );
+    let text = edited("source = \"[LBSP2025] appendix 9.7, item 9\"", "");
     let msg = problems(&text);
     assert!(
         msg.contains("parameters.drug_sales: missing `source`"),

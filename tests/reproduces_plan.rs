@@ -1,5 +1,5 @@
-//! The kpmg-point scenario reproduces the published table as MODEL.md
-//! section 3 says. Every target below is copied from MODEL.md, not from
+//! The kpmg-point scenario reproduces the published table as docs/model.md
+//! section 5 says. Every target below is copied from that page, not from
 //! running the code.
 
 mod common;
@@ -20,7 +20,7 @@ fn every_non_drug_cell_of_tabel2_reproduces_to_the_published_rounding() {
     let out = common::run(&common::kpmg().point());
     let at = |m, y| out.at(m, y);
     let gs = |y| at(Metric::GdpInvestment, y) + at(Metric::GdpLasting, y);
-    // MODEL.md section 3: (row, year, published, precision)
+    // docs/model.md section 5: (row, year, published, precision)
     let published: &[(&str, i32, f64, f64)] = &[
         ("enabling conditions", 2026, 75.0, 1.0),
         ("enabling conditions", 2030, 200.0, 1.0),
@@ -75,7 +75,7 @@ fn drug_line_and_headlines_match_model_md() {
     let scenario = common::kpmg();
     let p = scenario.point();
     let out = common::run(&p);
-    // MODEL.md section 3, "With the formulas above".
+    // docs/model.md section 5, "With the formulas above".
     assert_rounds_to("D 2030", out.at(Metric::GdpDrugs, 2030), 246.0, 1.0);
     assert_rounds_to("D 2035", out.at(Metric::GdpDrugs, 2035), 1279.0, 1.0);
     assert_rounds_to("Y 2035", out.at(Metric::GdpTotal, 2035), 12601.0, 1.0);
@@ -84,20 +84,20 @@ fn drug_line_and_headlines_match_model_md() {
     let npv = out.at(Metric::NpvCum, 2035);
     assert!(
         (npv - 1477.0).abs() <= 1.0,
-        "NPV {npv}, MODEL.md: 1,477 +- 1"
+        "NPV {npv}, docs/model.md: 1,477 +- 1"
     );
 
     let alt = common::run(&p.with(Param::TaxMethod, 1.0));
     let alt_npv = alt.at(Metric::NpvCum, 2035);
     assert!(
         (alt_npv - 10287.0).abs() <= 5.0,
-        "alternative NPV {alt_npv}, MODEL.md: 10,287 +- 5"
+        "alternative NPV {alt_npv}, docs/model.md: 10,287 +- 5"
     );
 
     let leverage = Model::new(&scenario.schedules).leverage(&p);
     assert!(
         (leverage - 2.4952).abs() < 5e-5,
-        "leverage {leverage}, MODEL.md: 2.4952"
+        "leverage {leverage}, docs/model.md: 2.4952"
     );
 }
 
@@ -126,7 +126,7 @@ fn outputs_are_internally_consistent_every_year() {
             "discount factor {year}"
         );
     }
-    // No public money after 2035 (MODEL.md section 1).
+    // No public money after 2035 (docs/model.md section 2).
     assert_eq!(out.at(Metric::PublicInvestment, 2036), 0.0);
     assert_eq!(out.at(Metric::GdpInvestment, 2036), 0.0);
 }

@@ -1,5 +1,5 @@
-//! Each switch and stress parameter moves the outputs the way DESIGN.md and
-//! MODEL.md define it.
+//! Each switch and stress parameter moves the outputs the way docs/model.md
+//! (sections 2.3 and 7) defines it.
 
 mod common;
 
@@ -62,12 +62,12 @@ fn rule_seed_follows_the_stated_rule_and_costs_about_210_m_of_npv() {
     assert!(rel_eq(r.at(Metric::GdpLasting, 2026), rule));
     assert!(
         (rule - 258.0).abs() < 0.5,
-        "MODEL.md anomaly A: rule gives 258, got {rule}"
+        "docs/model.md anomaly A: rule gives 258, got {rule}"
     );
     let drop = b.at(Metric::NpvCum, 2035) - r.at(Metric::NpvCum, 2035);
     assert!(
         (200.0..=220.0).contains(&drop),
-        "MODEL.md anomaly A: about 210 m, got {drop}"
+        "docs/model.md anomaly A: about 210 m, got {drop}"
     );
 }
 
@@ -134,7 +134,7 @@ fn additionality_scales_only_the_induced_private_investment() {
     let p = base();
     let none = common::run(&p.with(Param::Additionality, 0.0));
     let half = common::run(&p.with(Param::Additionality, 0.5));
-    // L = sum_p w_p / s_p - 1 from the published phase table (MODEL.md section 2).
+    // L = sum_p w_p / s_p - 1 from the published phase table (docs/model.md section 3).
     let leverage =
         0.25 / 0.70 + 0.25 / 0.50 + 0.20 / 0.35 + 0.10 / 0.25 + 0.10 / 0.15 + 0.10 / 0.10 - 1.0;
     for y in 2026..=2035 {
@@ -189,9 +189,9 @@ fn phase_lag_shift_delays_the_drug_line_by_whole_years() {
     }
 }
 
-/// MODEL.md section 2, written out literally: D_t = sum over phases p and
+/// docs/model.md section 3, written out literally: D_t = sum over phases p and
 /// vintages v with v + lag_p + 1 <= t <= v + lag_p + N of m I_pv / C r h.
-#[allow(clippy::int_plus_one)] // kept in MODEL.md's own form
+#[allow(clippy::int_plus_one)] // kept in docs/model.md's own form
 fn drug_line_by_definition(p: &ParamSet, year: i32) -> f64 {
     let public = [
         300.0, 450.0, 600.0, 600.0, 600.0, 600.0, 600.0, 600.0, 600.0, 600.0,

@@ -2,7 +2,7 @@
 """Independent NumPy implementation of the Biotech Nexus impact model.
 
 A speed peer and cross-check for the Rust engine `nexus-mc`. Written only from
-shared/MODEL.md (the model), shared/DESIGN.md (names, stress parameters,
+docs/model.md (the model), docs/scenarios.md (names, stress parameters,
 switches, bands.csv) and the scenario TOML files, without reading the Rust
 sources. Python 3.11 + NumPy only.
 
@@ -10,13 +10,13 @@ sources. Python 3.11 + NumPy only.
         -n 1000000 --seed 42 --out /tmp/np-run
     python3 benches/reference/numpy_model.py --config distributions/kpmg-point.toml \
         --baseline --out /tmp/np-base
-    python3 benches/reference/numpy_model.py --self-check     # kpmg-point vs MODEL.md s.3
+    python3 benches/reference/numpy_model.py --self-check     # kpmg-point vs docs/model.md section 5
 
 Monte Carlo prints `numpy: N runs in T s, R runs/s`; T covers sampling (with
 the rank correlation), evaluation and bands, not start-up, TOML parsing or CSV
 writing. `--timings` adds the split per phase on stderr. Single-threaded.
 
-What it implements: the model of MODEL.md s.2 with the DESIGN.md stress
+What it implements: the model of docs/model.md section 3 with the stress
 parameters and switches (`evaluate`); every distribution family of the README
 (`sample_param`, medians in `median_param`); Iman-Conover rank correlation over
 the whole sample (`iman_conover`); bands with exact quantiles of rank
@@ -26,7 +26,7 @@ Layout: internally every yearly quantity is a (25, N) array (year-major, so
 that one year of all runs is contiguous and the per-year loop works on
 contiguous (N,) rows); the public `evaluate` returns (N, 25) views (.T).
 
-All money is EUR million at 2024 prices (MODEL.md, introduction).
+All money is EUR million at 2024 prices (docs/model.md section 1).
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ import numpy as np
 FIRST_YEAR, LAST_YEAR = 2026, 2050
 YEARS = np.arange(FIRST_YEAR, LAST_YEAR + 1)
 NY = len(YEARS)                     # 25
-N_INVEST = 10                       # 2026..2035 carry the schedules (MODEL.md s.1)
-BASE_YEAR = 2024                    # discounting and GDP growth from 2024 (MODEL.md s.1, s.2)
+N_INVEST = 10                       # 2026..2035 carry the schedules (docs/model.md s.1)
+BASE_YEAR = 2024                    # discounting and GDP growth from 2024 (docs/model.md sections 2.2 and 3.7)
 
 OUTPUTS = (
     "public_investment", "enabling_conditions", "gdp_investment", "gdp_lasting",
@@ -54,7 +54,7 @@ OUTPUTS = (
 BAND_METRICS = ("gdp_total", "gdp_share_pct", "jobs", "cash_flow", "npv_cum")
 BAND_PCTS = (5, 10, 25, 50, 75, 90, 95)
 
-# Canonical scalar parameters (DESIGN.md "Canonical parameter names").
+# Canonical scalar parameters (docs/scenarios.md section 4).
 NUMERIC_PARAMS = (
     "public_investment_scale", "enabling_scale", "additionality", "multiplier",
     "lasting_share", "sector_growth", "lasting_seed_2026", "lasting_life",
@@ -66,7 +66,7 @@ NUMERIC_PARAMS = (
 # Whole-number parameters: drawn values are rounded to the nearest integer
 # (the shipped files use `choice` over integers for them, so this is a no-op there).
 INTEGER_PARAMS = ("lasting_life", "drug_sales_years", "phase_lag_shift")
-# Structural switches, plan default first (DESIGN.md); carried as small int codes.
+# Structural switches, plan default first (docs/scenarios.md); carried as small int codes.
 SWITCHES = {
     "lasting_seed": ("published", "rule"),
     "after_2035": ("grow", "freeze", "expire"),
@@ -450,11 +450,11 @@ def point_scenario(sc: Scenario) -> dict:
 
 
 # --------------------------------------------------------------------------
-# The model (MODEL.md s.2, with the DESIGN.md stress parameters and switches)
+# The model (docs/model.md section 3, with the stress parameters and switches of section 2.3)
 # --------------------------------------------------------------------------
 
 def _pad(v: np.ndarray) -> np.ndarray:
-    """Schedule for 2026..2035, then 0 (MODEL.md s.1, s.5)."""
+    """Schedule for 2026..2035, then 0 (docs/model.md sections 2.2 and 9)."""
     out = np.zeros(NY)
     out[: min(len(v), NY)] = v[:NY]
     return out
@@ -495,16 +495,16 @@ def evaluate(params: dict, sched: dict, n: int, outputs=OUTPUTS, out: dict | Non
     a = num("additionality")
     m = num("multiplier")
     sigma, g = num("lasting_share"), num("sector_growth")
-    keep = 1.0 - num("displacement")       # displacement scales G, S, D and Y (DESIGN.md)
+    keep = 1.0 - num("displacement")       # displacement scales G, S, D and Y (docs/scenarios.md)
 
-    # --- investment-driven GDP (MODEL.md s.2: I = P sum_p w_p / s_p, G = m I).
+    # --- investment-driven GDP (docs/model.md 3.1-3.2: I = P sum_p w_p / s_p, G = m I).
     # Additionality a scales the private part: total investment per public euro
     # is sum_p w_p + a sum_p w_p (1/s_p - 1)  (= 1 + L = 3.4952 at a = 1).
     w0 = w.sum()
     w1 = (w * (1 / s - 1)).sum()
     g_per_p = m * (w0 + a * w1) * pscale   # G_t = g_per_p * schedule P_t (undisplaced)
 
-    # --- lasting growth S (MODEL.md s.2 and anomaly A; after 2035: MODEL.md s.5).
+    # --- lasting growth S (docs/model.md 3.3 and anomaly A; after 2035: section 9).
     # Additions A_t = sigma G_t for 2026..2035, except A_2026 = lasting_seed_2026
     # (394) under `published`. Recursion S_t = (1+g) S_{t-1} + A_t on undisplaced values.
     a_rule = sigma * g_per_p               # A_t = a_rule * schedule P_t (rule)
@@ -539,7 +539,7 @@ def evaluate(params: dict, sched: dict, n: int, outputs=OUTPUTS, out: dict | Non
         dead_year = np.where(is_exp, life + N_INVEST - 1, -1)
         dead_years = set(np.unique(dead_year).tolist())
 
-    # --- drug line (MODEL.md s.2 and anomaly C): vintage v of phase p sells in
+    # --- drug line (docs/model.md 3.4 and anomaly C): vintage v of phase p sells in
     # years v+L_p+1 .. v+L_p+Y, L_p = lag_p + phase_lag_shift, Y = drug_sales_years:
     #   D_t = sum_p sum_v m I_{p,v} / C * r * h,   I_{p,v} = P_v w_p (1 + a (1/s_p - 1)).
     # The sum of P_v over that window is scale * (CP[t-L_p] - CP[t-L_p-Y]) with
@@ -572,7 +572,7 @@ def evaluate(params: dict, sched: dict, n: int, outputs=OUTPUTS, out: dict | Non
     dc0 = m / num("drug_cost") * num("drug_sales") * num("nl_production_share") * pscale
     dc1 = dc0 * a
 
-    # --- taxes on the displaced G, S, D (MODEL.md s.2; appendix 9.8 for `wage`)
+    # --- taxes on the displaced G, S, D (docs/model.md 3.7; Bijlage 8 for `wage`)
     wage = code("tax_method") == 1
     ktg = keep * np.where(wage, num("wage_tax_rate"), num("personnel_share") * num("tax_burden"))
     ktd = keep * np.where(wage, num("drug_tax_rate"), num("profit_margin") * num("corporate_tax"))
@@ -735,7 +735,7 @@ def write_baseline(path: str, res: dict) -> None:
             fh.write(",".join([str(int(year))] + [repr(float(res[o][0, i])) for o in OUTPUTS]) + "\n")
 
 
-# MODEL.md s.3, "With the formulas above": the figures kpmg-point must give, to the unit
+# docs/model.md section 5, "With the formulas above": the figures kpmg-point must give, to the unit
 # (EUR m; jobs a head count), and the Tabel 2 cells that reproduce to the published rounding.
 SELF_CHECK = (
     ("Y 2035", "gdp_total", 2035, 12601, "kpmg"),
@@ -755,7 +755,7 @@ SELF_CHECK = (
 
 
 def self_check(path: str) -> bool:
-    """Evaluate kpmg-point and compare with MODEL.md s.3 (rounded to the unit)."""
+    """Evaluate kpmg-point and compare with docs/model.md section 5 (rounded to the unit)."""
     sc = Scenario(path)
     point = point_scenario(sc)
     res = {"kpmg": evaluate(dict(point, tax_method="kpmg"), sc.sched, 1),
@@ -765,13 +765,13 @@ def self_check(path: str) -> bool:
         got = float(res[method][out][0, year - FIRST_YEAR])
         hit = round(got) == want
         ok &= hit
-        print(f"{label:32s} {got:14.4f}  MODEL.md {want:>7,}  {'ok' if hit else 'DIFFERS'}")
+        print(f"{label:32s} {got:14.4f}  model.md {want:>7,}  {'ok' if hit else 'DIFFERS'}")
     gs = {y: float(res["kpmg"]["gdp_investment"][0, y - FIRST_YEAR] + res["kpmg"]["gdp_lasting"][0, y - FIRST_YEAR])
           for y in (2026, 2030, 2035)}
     for y, want in ((2026, 2460), (2030, 6862), (2035, 11322)):
         hit = round(gs[y]) == want
         ok &= hit
-        print(f"{'G+S ' + str(y):32s} {gs[y]:14.4f}  MODEL.md {want:>7,}  {'ok' if hit else 'DIFFERS'}")
+        print(f"{'G+S ' + str(y):32s} {gs[y]:14.4f}  model.md {want:>7,}  {'ok' if hit else 'DIFFERS'}")
     return ok
 
 
@@ -787,7 +787,7 @@ def main(argv=None) -> int:
                     help="runs per evaluation batch (2^17: one (batch,) row of float64 is 1 MiB, about an L2 cache)")
     ap.add_argument("--timings", action="store_true", help="print the time of each phase to stderr")
     ap.add_argument("--self-check", action="store_true",
-                    help="compare kpmg-point (or --config) with the MODEL.md s.3 figures; exit 1 if any differs")
+                    help="compare kpmg-point (or --config) with the docs/model.md section 5 figures; exit 1 if any differs")
     args = ap.parse_args(argv)
     if args.self_check:
         here = os.path.dirname(os.path.abspath(__file__))

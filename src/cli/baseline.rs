@@ -24,13 +24,14 @@ pub struct BaselineArgs {
     pub out: PathBuf,
 
     /// How S starts in 2026: `published` (394, as in Tabel 2) or `rule`
-    /// (lasting_share x G_2026 = 258); MODEL.md anomaly A. Default: the scenario's.
+    /// (lasting_share x G_2026 = 258); docs/model.md anomaly A. Default: the scenario's.
     #[arg(long, value_name = "published|rule", value_parser = switch(Param::LastingSeed))]
     pub lasting_seed: Option<f64>,
 
     /// What S does after 2035: `grow` (keeps compounding), `freeze` (stays at
     /// the 2035 level) or `expire` (each year's addition lives lasting_life
-    /// years). Default: the scenario's.
+    /// years; with lasting_life below 10 that lowers years before 2035 too,
+    /// 2035 included: see docs/model.md section 9). Default: the scenario's.
     #[arg(long = "after-2035", value_name = "grow|freeze|expire", value_parser = switch(Param::After2035))]
     pub after_2035: Option<f64>,
 

@@ -1,9 +1,12 @@
 //! Scenario files (`distributions/*.toml`): loading, validation and the
 //! shipped scenarios.
 //!
-//! Tables of `[[correlation]]` or `[[claim]]` written in a file replace those
-//! of the file it extends; every other entry replaces the inherited one of the
-//! same name.
+//! A file's `[[claim]]` tables replace those of the file it extends;
+//! `[[correlation]]` tables are inherited pair by pair (restate a pair to
+//! change its rank, rank 0 drops it); every other entry replaces the
+//! inherited one of the same name. The format is documented in
+//! docs/scenarios.md, the sources its `source` fields cite in
+//! docs/sources.md.
 //!
 //! A scenario gives every canonical parameter a distribution (or a fixed
 //! value), its unit and a `source`, and every schedule its values. A file may
@@ -21,7 +24,7 @@
 //! mode = 1.6
 //! max = 1.97
 //! unit = "ratio"
-//! source = "seed 001_a2aad4cae151af76.txt line 4077"
+//! source = "[LBSP2025] appendix 9.7, item 4; [WifOR2017]"
 //! rationale = "Why this range."
 //!
 //! [[correlation]]
@@ -41,7 +44,7 @@
 //! [schedules.public_investment]
 //! values = [300, 450, 600, 600, 600, 600, 600, 600, 600, 600]
 //! unit = "EUR m"
-//! source = "seed 001_a2aad4cae151af76.txt line 194"
+//! source = "[LBSP2025] Tabel 1"
 //! ```
 
 mod error;

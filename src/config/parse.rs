@@ -619,7 +619,7 @@ impl Checker {
             let why = match (field, unit) {
                 ("unit", Some(unit)) => format!("missing `unit` (it must be \"{unit}\")"),
                 ("source", _) => {
-                    "missing `source`: cite the seed file and line, or the outside reference"
+                    "missing `source`: cite the document (a key of docs/sources.md with its table, section or page)"
                         .to_string()
                 }
                 _ => format!("missing `{field}`"),

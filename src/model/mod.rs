@@ -1,4 +1,4 @@
-//! The Biotech Nexus impact model of MODEL.md: one parameter set in, fixed-size
+//! The Biotech Nexus impact model of docs/model.md: one parameter set in, fixed-size
 //! yearly outputs for 2026..2050 out, without heap allocation.
 //!
 //! A [`Model`] is built once from the [`Schedules`] (what every run shares) and
@@ -63,7 +63,7 @@ pub fn year_index(year: i32) -> usize {
     (year - FIRST_YEAR) as usize
 }
 
-/// The vectors every run of a scenario shares (DESIGN.md "Schedules").
+/// The vectors every run of a scenario shares (docs/model.md section 2.2).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Schedules {
     /// P_t by year from 2026, EUR m (scaled per run by `public_investment_scale`).
@@ -162,8 +162,8 @@ impl Model {
         p[Param::Additionality] * self.private_part_sum / self.public_part_sum
     }
 
-    /// Evaluates one parameter set into `out` (MODEL.md section 2 with the
-    /// stress parameters and switches of DESIGN.md). Allocates nothing.
+    /// Evaluates one parameter set into `out` (docs/model.md section 3, with the
+    /// stress parameters and switches of section 2.3). Allocates nothing.
     ///
     /// On x86-64 processors with AVX-512 the same code runs compiled for
     /// AVX-512, chosen at run time (about 1.4x faster here). The results are

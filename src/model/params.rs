@@ -66,7 +66,7 @@ impl fmt::Display for Domain {
 
 macro_rules! registry {
     ($( $(#[$doc:meta])* $variant:ident => $name:literal, $unit:literal, $domain:expr; )*) => {
-        /// A canonical scalar parameter (DESIGN.md "Canonical parameter names").
+        /// A canonical scalar parameter (docs/scenarios.md section 4).
         ///
         /// Structural switches are parameters too (a [`Domain::Choice`]), so a
         /// scenario may draw them like any other input.
@@ -154,7 +154,8 @@ registry! {
     LastingLife => "lasting_life", "years", Domain::Integer { min: 1, max: 100 };
     /// How S starts in 2026: the published 394 or the stated rule sigma * G_2026.
     LastingSeed => "lasting_seed", "switch", Domain::Choice(LASTING_SEED);
-    /// What S does after 2035: keep compounding, freeze, or expire vintage by vintage.
+    /// What S does after 2035: keep compounding, freeze, or expire vintage by
+    /// vintage (which, with lasting_life < 10, lowers years before 2035 too).
     After2035 => "after_2035", "switch", Domain::Choice(AFTER_2035);
     /// Which tax method: the plan's (kpmg) or the alternative wage-tax one.
     TaxMethod => "tax_method", "switch", Domain::Choice(TAX_METHOD);
@@ -251,7 +252,7 @@ impl IndexMut<Param> for ParamSet {
     }
 }
 
-/// How the lasting growth S starts in 2026 (anomaly A of MODEL.md).
+/// How the lasting growth S starts in 2026 (anomaly A of docs/model.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LastingSeed {
     /// The published S_2026 (`lasting_seed_2026`, 394).
@@ -260,14 +261,17 @@ pub enum LastingSeed {
     Rule,
 }
 
-/// What the lasting growth S does after 2035 (MODEL.md section 5).
+/// What the lasting growth S does after 2035 (docs/model.md section 9).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum After2035 {
     /// Keep compounding at the sector growth g (the plan's words).
     Grow,
     /// Stay at the 2035 level.
     Freeze,
-    /// Each year's lasting effect drops out `lasting_life` years after it arose.
+    /// Each year's lasting effect drops out `lasting_life` years after it
+    /// arose. With `lasting_life` below 10 this lowers years before 2035
+    /// too (the 2026 addition is gone by 2026 + lasting_life): the
+    /// consistent reading of a finite life, kept on purpose.
     Expire,
 }
 

@@ -96,7 +96,7 @@ pub fn write_atomic(
 pub use crate::table::csv_number;
 
 /// Writes `baseline.csv`: one row per year 2026..2050, columns `year` and
-/// every [`Metric`] (DESIGN.md "Files").
+/// every [`Metric`] (docs/outputs.md section 2).
 pub fn write_baseline_csv(w: &mut dyn Write, outputs: &Outputs) -> io::Result<()> {
     let mut csv = csv::Writer::from_writer(w);
     let mut header = vec!["year"];

@@ -271,7 +271,7 @@ impl Report {
         Ok(out)
     }
 
-    /// The anomalies of the plan's model (MODEL.md section 4) at the
+    /// The anomalies of the plan's model (docs/model.md section 8) at the
     /// scenario's medians.
     fn anomalies(&self) -> Vec<(char, String)> {
         self.scenario
