@@ -24,6 +24,8 @@
 //! | [`error`] | the error type and exit codes |
 //! | [`limits`] | size ceilings and the memory check run before any allocation |
 
+#![warn(missing_docs)]
+
 pub mod baseline;
 pub mod bridge;
 pub mod claims;

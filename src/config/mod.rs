@@ -121,7 +121,7 @@ pub struct CorrelationSpec {
     /// Why.
     pub rationale: String,
     /// The scenario file that declares it (`shipped:NAME` for a shipped
-    /// one, `code` for one added with [`Scenario::correlate`]).
+    /// one, `code` for one added with [`Scenario::with_correlation`]).
     pub origin: String,
 }
 

@@ -14,9 +14,19 @@ pub enum Domain {
     /// something economically. Bounded on both sides, so that no value that
     /// validates can make an output infinite (an economy of 10^-300 EUR m,
     /// a multiplier of 10^300).
-    Range { min: f64, max: f64 },
+    Range {
+        /// Smallest value allowed.
+        min: f64,
+        /// Largest value allowed.
+        max: f64,
+    },
     /// A whole number in `[min, max]`.
-    Integer { min: i64, max: i64 },
+    Integer {
+        /// Smallest value allowed.
+        min: i64,
+        /// Largest value allowed.
+        max: i64,
+    },
     /// One of a fixed set of named choices, stored as the choice's index.
     /// The first choice is the plan's own.
     Choice(&'static [&'static str]),
