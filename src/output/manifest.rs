@@ -71,7 +71,9 @@ pub struct Provenance {
     /// The files of this output set, besides the manifest.
     pub files: Vec<String>,
     /// SHA-256 of each file of the set, lowercase hex, so that a changed or
-    /// damaged file is found before it is used.
+    /// damaged file is found before it is used (absent in manifests of
+    /// earlier versions).
+    #[serde(default)]
     pub sha256: BTreeMap<String, String>,
 }
 

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::Report;
+use crate::output::Provenance;
 use crate::table::{probability, significant};
 
 const STYLE: &str = "
@@ -74,6 +75,25 @@ fn readable(cell: &str) -> String {
 }
 
 /// The whole page.
+/// One manifest as a table: what every command records, then `extra`.
+fn provenance(o: &mut String, p: &Provenance, extra: Vec<(&str, String)>) {
+    let files: Vec<String> = p
+        .config
+        .iter()
+        .map(|f| format!("{} (SHA-256 {})", f.origin, f.sha256))
+        .collect();
+    let mut rows = vec![
+        vec![text("command"), text(p.command.clone())],
+        vec![text("nexus-mc version"), text(p.version.clone())],
+        vec![text("scenario files"), text(files.join("; "))],
+        vec![text("seed"), text(p.seed.to_string())],
+    ];
+    rows.extend(extra.into_iter().map(|(k, v)| vec![text(k), text(v)]));
+    rows.push(vec![text("started (UTC)"), text(p.started.clone())]);
+    rows.push(vec![text("wall time, s"), text(p.wall_time_s.to_string())]);
+    table(o, &["", ""], &rows);
+}
+
 pub(super) fn page(r: &Report) -> String {
     let mut o = String::new();
     let name = r
@@ -83,10 +103,10 @@ pub(super) fn page(r: &Report) -> String {
         .or_else(|| {
             r.run
                 .as_ref()
-                .map(|x| &x.manifest)
-                .or(r.sensitivity.as_ref().map(|x| &x.manifest))
-                .or(r.bridge.as_ref().map(|x| &x.manifest))
-                .and_then(|m| m["scenario"].as_str().map(str::to_string))
+                .map(|x| &x.manifest.provenance)
+                .or(r.sensitivity.as_ref().map(|x| &x.manifest.provenance))
+                .or(r.bridge.as_ref().map(|x| &x.manifest.provenance))
+                .map(|p| p.scenario.clone())
         })
         .unwrap_or_default();
     let _ = write!(
@@ -186,11 +206,11 @@ pub(super) fn page(r: &Report) -> String {
              effect averaged over every order of the steps ({}), so the contributions add up to \
              the whole change and depend on no order; the one-at-a-time column takes the steps \
              in the order listed, as a classic waterfall does, and changes with that order.</p>",
-            esc(bridge.manifest["from"].as_str().unwrap_or("")),
-            esc(bridge.manifest["to"].as_str().unwrap_or("")),
-            esc(&match bridge.manifest["method"].as_str() {
-                Some("exact") => "every subset of steps".to_string(),
-                _ => format!("{} sampled orders", bridge.manifest["orders"]),
+            esc(&bridge.manifest.from),
+            esc(&bridge.manifest.to),
+            esc(&match bridge.manifest.method.as_str() {
+                "exact" => "every subset of steps".to_string(),
+                _ => format!("{} sampled orders", bridge.manifest.orders),
             })
         );
         let rows: Vec<Vec<(String, bool)>> = bridge
@@ -221,7 +241,7 @@ pub(super) fn page(r: &Report) -> String {
     }
 
     if let Some(sens) = &r.sensitivity {
-        let correlations = sens.manifest["correlations"].as_str().unwrap_or("");
+        let correlations = sens.manifest.correlations.as_str();
         if correlations != "none declared" && !correlations.is_empty() {
             o.push_str("<h2>Which assumption decides it</h2>\n");
             let _ = writeln!(
@@ -336,61 +356,49 @@ pub(super) fn page(r: &Report) -> String {
     }
 
     o.push_str("<h2>Provenance</h2>\n");
-    for m in r
-        .run
-        .iter()
-        .map(|x| &x.manifest)
-        .chain(r.sensitivity.iter().map(|x| &x.manifest))
-        .chain(r.bridge.iter().map(|x| &x.manifest))
-    {
-        let get = |k: &str| match &m[k] {
-            serde_json::Value::Null => String::new(),
-            serde_json::Value::String(s) => s.clone(),
-            v => v.to_string(),
-        };
-        let files: Vec<String> = m["config"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|f| {
-                format!(
-                    "{} (SHA-256 {})",
-                    f["origin"].as_str().unwrap_or(""),
-                    f["sha256"].as_str().unwrap_or("")
-                )
-            })
-            .collect();
-        let mut rows = vec![
-            vec![text("command"), text(get("command"))],
-            vec![text("nexus-mc version"), text(get("version"))],
-            vec![text("scenario files"), text(files.join("; "))],
-            vec![text("seed"), text(get("seed"))],
-        ];
-        for (label, key) in [
-            ("runs", "runs"),
-            ("sampler", "sampler"),
-            ("Sobol base sample N", "base_runs"),
-            ("independent scrambles (Sobol intervals)", "replicates"),
-            ("bridge method", "method"),
-            ("orders averaged", "orders"),
-        ] {
-            if !m[key].is_null() {
-                rows.push(vec![text(label), text(get(key))]);
-            }
-        }
-        if !m["quantiles"].is_null() {
-            rows.push(vec![
-                text("quantiles"),
-                text(format!(
-                    "{} (relative error at most {})",
-                    m["quantiles"]["method"].as_str().unwrap_or(""),
-                    m["quantiles"]["relative_error"]
-                )),
-            ]);
-        }
-        rows.push(vec![text("started (UTC)"), text(get("started"))]);
-        rows.push(vec![text("wall time, s"), text(get("wall_time_s"))]);
-        table(&mut o, &["", ""], &rows);
+    if let Some(run) = &r.run {
+        let m = &run.manifest;
+        provenance(
+            &mut o,
+            &m.provenance,
+            vec![
+                ("runs", m.runs.to_string()),
+                ("sampler", m.sampler.clone()),
+                (
+                    "quantiles",
+                    format!(
+                        "{} (relative error at most {})",
+                        m.quantiles.method, m.quantiles.relative_error
+                    ),
+                ),
+            ],
+        );
+    }
+    if let Some(sens) = &r.sensitivity {
+        let m = &sens.manifest;
+        provenance(
+            &mut o,
+            &m.provenance,
+            vec![
+                ("Sobol base sample N", m.base_runs.to_string()),
+                (
+                    "independent scrambles (Sobol intervals)",
+                    m.replicates.to_string(),
+                ),
+            ],
+        );
+    }
+    if let Some(bridge) = &r.bridge {
+        let m = &bridge.manifest;
+        provenance(
+            &mut o,
+            &m.provenance,
+            vec![
+                ("runs", m.runs.to_string()),
+                ("bridge method", m.method.clone()),
+                ("orders averaged", m.orders.to_string()),
+            ],
+        );
     }
     o.push_str("</body>\n</html>\n");
     o

@@ -79,13 +79,13 @@ impl Report {
                 }
             }
         }
-        let manifest = run
+        let provenance = run
             .as_ref()
-            .map(|r| &r.manifest)
-            .or(sensitivity.as_ref().map(|s| &s.manifest))
-            .or(bridge.as_ref().map(|b| &b.manifest))
+            .map(|r| &r.manifest.provenance)
+            .or(sensitivity.as_ref().map(|s| &s.manifest.provenance))
+            .or(bridge.as_ref().map(|b| &b.manifest.provenance))
             .ok_or_else(|| Error::Usage("no output directory given".into()))?;
-        let (scenario, scenario_note) = scenario_of(manifest);
+        let (scenario, scenario_note) = scenario_of(&provenance.config);
         let mut report = Report {
             run,
             sensitivity,
@@ -295,8 +295,7 @@ fn waterfall(bridge: &BridgeFiles) -> std::result::Result<Option<Chart>, String>
     let Some(first) = rows.first() else {
         return Ok(None);
     };
-    let name = |key: &str| bridge.manifest[key].as_str().unwrap_or(key).to_string();
-    let (from, to) = (name("from"), name("to"));
+    let (from, to) = (bridge.manifest.from.clone(), bridge.manifest.to.clone());
     let steps: Vec<WaterfallStep> = rows
         .iter()
         .map(|r| WaterfallStep {
@@ -502,10 +501,8 @@ fn plan_path() -> Outputs {
     out
 }
 
-/// The scenario a manifest names, if its files are unchanged.
-fn scenario_of(manifest: &serde_json::Value) -> (Option<Scenario>, Option<String>) {
-    let files: Vec<crate::config::ConfigFile> =
-        serde_json::from_value(manifest["config"].clone()).unwrap_or_default();
+/// The scenario whose files a manifest lists, if they are unchanged.
+fn scenario_of(files: &[crate::config::ConfigFile]) -> (Option<Scenario>, Option<String>) {
     let Some(top) = files.last() else {
         return (None, Some("the manifest names no scenario file".into()));
     };

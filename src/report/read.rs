@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::output::{BridgeManifest, Manifest, SensitivityManifest};
 
 /// A row of bands.csv.
 #[derive(Clone, Debug, Deserialize)]
@@ -121,13 +122,13 @@ pub struct BridgeRow {
 
 /// The outputs of one `bridge`.
 pub struct BridgeFiles {
-    pub manifest: serde_json::Value,
+    pub manifest: BridgeManifest,
     pub rows: Vec<BridgeRow>,
 }
 
 /// The outputs of one `run` (or `merge`).
 pub struct RunFiles {
-    pub manifest: serde_json::Value,
+    pub manifest: Manifest,
     pub bands: Vec<BandRow>,
     pub claims: Vec<ClaimRow>,
     pub histogram: Vec<HistogramRow>,
@@ -135,7 +136,7 @@ pub struct RunFiles {
 
 /// The outputs of one `sensitivity`.
 pub struct SensitivityFiles {
-    pub manifest: serde_json::Value,
+    pub manifest: SensitivityManifest,
     pub sobol: Option<Vec<SobolRow>>,
     pub tornado: Option<Vec<TornadoRow>>,
     pub switching: Option<Vec<SwitchingRow>>,
@@ -164,7 +165,8 @@ fn optional<T: DeserializeOwned>(path: &Path) -> Result<Option<Vec<T>>> {
     }
 }
 
-fn manifest(dir: &Path) -> Result<serde_json::Value> {
+/// The manifest in `dir`, as the struct its command wrote it from.
+fn manifest<T: DeserializeOwned>(dir: &Path) -> Result<T> {
     let path = dir.join(crate::output::MANIFEST_FILE);
     let text = std::fs::read_to_string(&path).map_err(|e| {
         bad(
@@ -173,6 +175,12 @@ fn manifest(dir: &Path) -> Result<serde_json::Value> {
         )
     })?;
     serde_json::from_str(&text).map_err(|e| bad(&path, e))
+}
+
+/// Only the command a manifest names.
+#[derive(Deserialize)]
+struct Command {
+    command: String,
 }
 
 /// What a directory holds: a run, a sensitivity analysis or a bridge.
@@ -185,26 +193,26 @@ pub enum Found {
 /// Reads the outputs in `dir`, telling a run from a sensitivity analysis by
 /// its manifest.
 pub fn read_dir(dir: &Path) -> Result<Found> {
-    let manifest = manifest(dir)?;
-    match manifest["command"].as_str() {
-        Some("run") | Some("merge") => Ok(Found::Run(RunFiles {
+    let command: Command = manifest(dir)?;
+    match command.command.as_str() {
+        "run" | "merge" => Ok(Found::Run(RunFiles {
             bands: table(&dir.join("bands.csv"))?,
             claims: table(&dir.join("claims.csv"))?,
             histogram: optional(&dir.join("histogram.csv"))?.unwrap_or_default(),
-            manifest,
+            manifest: manifest(dir)?,
         })),
-        Some("sensitivity") => Ok(Found::Sensitivity(SensitivityFiles {
+        "sensitivity" => Ok(Found::Sensitivity(SensitivityFiles {
             sobol: optional(&dir.join("sobol.csv"))?,
             tornado: optional(&dir.join("tornado.csv"))?,
             switching: optional(&dir.join("switching_values.csv"))?,
             shapley: optional(&dir.join("shapley.csv"))?,
             by_year: optional(&dir.join("indices_by_year.csv"))?,
             filter: optional(&dir.join("filter.csv"))?,
-            manifest,
+            manifest: manifest(dir)?,
         })),
-        Some("bridge") => Ok(Found::Bridge(BridgeFiles {
+        "bridge" => Ok(Found::Bridge(BridgeFiles {
             rows: table(&dir.join("bridge.csv"))?,
-            manifest,
+            manifest: manifest(dir)?,
         })),
         other => Err(bad(
             &dir.join(crate::output::MANIFEST_FILE),
