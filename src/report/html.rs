@@ -96,6 +96,42 @@ fn provenance(o: &mut String, p: &Provenance, extra: Vec<(&str, String)>) {
 
 pub(super) fn page(r: &Report) -> String {
     let mut o = String::new();
+    heading(&mut o, r);
+    claims(&mut o, r);
+    section(&mut o, r, "Risk bands, 2026-2050", "fan_");
+    section(&mut o, r, "The 2035 outcomes", "hist_");
+    bridge(&mut o, r);
+    sensitivity(&mut o, r);
+    scenario(&mut o, r);
+    provenances(&mut o, r);
+    o.push_str("</body>\n</html>\n");
+    o
+}
+
+/// The charts whose file names start with `prefix`, under `title`.
+fn section(o: &mut String, r: &Report, title: &str, prefix: &str) {
+    let charts: Vec<_> = r
+        .charts
+        .iter()
+        .filter(|c| c.file.starts_with(prefix))
+        .collect();
+    if charts.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "<h2>{}</h2>", esc(title));
+    for c in charts {
+        let _ = writeln!(
+            o,
+            "<figure id=\"{}\">{}<figcaption>{}</figcaption></figure>",
+            esc(c.file.trim_end_matches(".svg")),
+            inline(&c.svg),
+            esc(&c.caption)
+        );
+    }
+}
+
+/// The document head, the title and the scenario's description.
+fn heading(o: &mut String, r: &Report) {
     let name = r
         .scenario
         .as_ref()
@@ -126,7 +162,10 @@ pub(super) fn page(r: &Report) -> String {
     if let Some(note) = &r.scenario_note {
         let _ = writeln!(o, "<p class=\"note\">{}</p>", esc(note));
     }
+}
 
+/// The claim table of a run, with the first claim in words.
+fn claims(o: &mut String, r: &Report) {
     if let Some(run) = &r.run {
         o.push_str("<h2>The published claims</h2>\n");
         if let Some(c) = run.claims.first() {
@@ -169,37 +208,17 @@ pub(super) fn page(r: &Report) -> String {
             })
             .collect();
         table(
-            &mut o,
+            o,
             &["claim", "test", "probability", "standard error", "runs"],
             &rows,
         );
     }
+}
 
-    let section = |o: &mut String, title: &str, prefix: &str| {
-        let charts: Vec<_> = r
-            .charts
-            .iter()
-            .filter(|c| c.file.starts_with(prefix))
-            .collect();
-        if charts.is_empty() {
-            return;
-        }
-        let _ = writeln!(o, "<h2>{}</h2>", esc(title));
-        for c in charts {
-            let _ = writeln!(
-                o,
-                "<figure id=\"{}\">{}<figcaption>{}</figcaption></figure>",
-                esc(c.file.trim_end_matches(".svg")),
-                inline(&c.svg),
-                esc(&c.caption)
-            );
-        }
-    };
-    section(&mut o, "Risk bands, 2026-2050", "fan_");
-    section(&mut o, "The 2035 outcomes", "hist_");
-
+/// The waterfall and the step table of a bridge.
+fn bridge(o: &mut String, r: &Report) {
     if let Some(bridge) = &r.bridge {
-        section(&mut o, "Why the claim moves: the bridge", "bridge_");
+        section(o, r, "Why the claim moves: the bridge", "bridge_");
         let _ = writeln!(
             o,
             "<p>Each step takes its parameters from {} to {}. Its Shapley contribution is its \
@@ -228,7 +247,7 @@ pub(super) fn page(r: &Report) -> String {
             })
             .collect();
         table(
-            &mut o,
+            o,
             &[
                 "step",
                 "parameters",
@@ -239,7 +258,10 @@ pub(super) fn page(r: &Report) -> String {
             &rows,
         );
     }
+}
 
+/// The sensitivity analysis: Shapley effects first, then Sobol indices, year by year, tornado, filtering and switching values.
+fn sensitivity(o: &mut String, r: &Report) {
     if let Some(sens) = &r.sensitivity {
         let correlations = sens.manifest.correlations.as_str();
         if correlations != "none declared" && !correlations.is_empty() {
@@ -251,15 +273,17 @@ pub(super) fn page(r: &Report) -> String {
             );
         }
         section(
-            &mut o,
+            o,
+            r,
             "Shapley effects, under the scenario's correlations",
             "shapley_",
         );
-        section(&mut o, "Sobol indices", "sobol_");
-        section(&mut o, "Year by year", "by_year_");
-        section(&mut o, "One at a time: tornado", "tornado_");
+        section(o, r, "Sobol indices", "sobol_");
+        section(o, r, "Year by year", "by_year_");
+        section(o, r, "One at a time: tornado", "tornado_");
         section(
-            &mut o,
+            o,
+            r,
             "Where the claims hold: Monte Carlo filtering",
             "filter_",
         );
@@ -295,14 +319,17 @@ pub(super) fn page(r: &Report) -> String {
                 o.push_str("<p>No single parameter flips any claim within its range.</p>\n");
             } else {
                 table(
-                    &mut o,
+                    o,
                     &["claim", "parameter", "median", "at the medians", "flips"],
                     &rows,
                 );
             }
         }
     }
+}
 
+/// The scenario's parameters and the anomalies of the plan's model at its medians.
+fn scenario(o: &mut String, r: &Report) {
     if let Some(s) = &r.scenario {
         o.push_str("<h2>The scenario's parameters</h2>\n");
         let rows: Vec<Vec<(String, bool)>> = s
@@ -322,7 +349,7 @@ pub(super) fn page(r: &Report) -> String {
             })
             .collect();
         table(
-            &mut o,
+            o,
             &[
                 "parameter",
                 "distribution",
@@ -346,7 +373,7 @@ pub(super) fn page(r: &Report) -> String {
                     ]
                 })
                 .collect();
-            table(&mut o, &["rank correlation", "rho", "source"], &rows);
+            table(o, &["rank correlation", "rho", "source"], &rows);
         }
         o.push_str("<h2>Anomalies of the plan's model, at this scenario's medians</h2>\n<ul>\n");
         for (letter, line) in r.anomalies() {
@@ -354,12 +381,15 @@ pub(super) fn page(r: &Report) -> String {
         }
         o.push_str("</ul>\n");
     }
+}
 
+/// The manifest of every directory the report was made from.
+fn provenances(o: &mut String, r: &Report) {
     o.push_str("<h2>Provenance</h2>\n");
     if let Some(run) = &r.run {
         let m = &run.manifest;
         provenance(
-            &mut o,
+            o,
             &m.provenance,
             vec![
                 ("runs", m.runs.to_string()),
@@ -377,7 +407,7 @@ pub(super) fn page(r: &Report) -> String {
     if let Some(sens) = &r.sensitivity {
         let m = &sens.manifest;
         provenance(
-            &mut o,
+            o,
             &m.provenance,
             vec![
                 ("Sobol base sample N", m.base_runs.to_string()),
@@ -391,7 +421,7 @@ pub(super) fn page(r: &Report) -> String {
     if let Some(bridge) = &r.bridge {
         let m = &bridge.manifest;
         provenance(
-            &mut o,
+            o,
             &m.provenance,
             vec![
                 ("runs", m.runs.to_string()),
@@ -400,6 +430,4 @@ pub(super) fn page(r: &Report) -> String {
             ],
         );
     }
-    o.push_str("</body>\n</html>\n");
-    o
 }

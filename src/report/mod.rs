@@ -121,149 +121,13 @@ impl Report {
     fn draw(&self) -> std::result::Result<Vec<Chart>, String> {
         let mut out = Vec::new();
         if let Some(run) = &self.run {
-            let plan = plan_path();
-            for (metric, title, unit) in FANS {
-                let rows: Vec<_> = run
-                    .bands
-                    .iter()
-                    .filter(|b| b.metric == metric.name())
-                    .collect();
-                if rows.is_empty() {
-                    continue;
-                }
-                let col =
-                    |f: fn(&read::BandRow) -> f64| rows.iter().map(|r| f(r)).collect::<Vec<f64>>();
-                let years: Vec<i32> = rows.iter().map(|r| r.year).collect();
-                let claim = run
-                    .claims
-                    .iter()
-                    .find(|c| c.metric == metric.name() && c.year == 2035)
-                    .map(|c| (c.year, c.threshold, format!("plan: {}", c.claim)));
-                let svg = charts::fan_chart(&Fan {
-                    title: &format!("{title}: percentile bands"),
-                    unit,
-                    years: &years,
-                    p05: &col(|r| r.p05),
-                    p25: &col(|r| r.p25),
-                    p50: &col(|r| r.p50),
-                    p75: &col(|r| r.p75),
-                    p95: &col(|r| r.p95),
-                    plan: Some(&plan[metric]),
-                    claim,
-                })?;
-                out.push(Chart {
-                    file: format!("fan_{}.svg", metric.name()),
-                    caption: format!(
-                        "{title} ({unit}), 2026-2050: median, P25-P75 and P5-P95 over the runs; \
-                         dashed, the plan's own path; the dot, the published claim."
-                    ),
-                    svg,
-                });
-            }
-            for (metric, year, threshold) in crate::engine::HISTOGRAMS {
-                let rows: Vec<_> = run
-                    .histogram
-                    .iter()
-                    .filter(|h| h.metric == metric.name() && h.year == year)
-                    .collect();
-                // The first and last rows count what lies outside the bins.
-                if rows.len() < 3 {
-                    continue;
-                }
-                let bins = &rows[1..rows.len() - 1];
-                let edges: Vec<f64> = bins
-                    .iter()
-                    .map(|h| h.bin_lo)
-                    .chain(bins.last().map(|h| h.bin_hi))
-                    .collect();
-                let counts: Vec<u64> = bins.iter().map(|h| h.count).collect();
-                let claim = run
-                    .claims
-                    .iter()
-                    .find(|c| c.metric == metric.name() && c.year == year);
-                let note = claim
-                    .map(|c| {
-                        format!(
-                            "P({} {}) = {:.4}",
-                            c.op,
-                            crate::table::significant(c.threshold, 4),
-                            c.probability
-                        )
-                    })
-                    .unwrap_or_default();
-                let (title, unit) = match metric {
-                    Metric::GdpSharePct => ("Share of GDP in 2035", "% of GDP"),
-                    _ => (
-                        "Government NPV 2026-2035",
-                        "EUR million, discounted to 2024",
-                    ),
-                };
-                out.push(Chart {
-                    file: format!("hist_{}_{year}.svg", metric.name()),
-                    caption: format!(
-                        "{title}: runs per bin ({unit}); the line is the published claim's threshold."
-                    ),
-                    svg: charts::histogram_chart(title, unit, &edges, &counts, threshold, &note)?,
-                });
-            }
+            out.extend(run_charts(run)?);
         }
         if let Some(sens) = &self.sensitivity {
-            out.extend(sensitivity_extras(sens)?);
-            for output in outputs_of(sens) {
-                if let Some(sobol) = &sens.sobol {
-                    let mut rows: Vec<_> = sobol
-                        .iter()
-                        .filter(|r| r.output == output && r.st > 0.0)
-                        .collect();
-                    rows.sort_by(|a, b| b.st.total_cmp(&a.st));
-                    rows.truncate(TOP);
-                    let indices: Vec<Indices> = rows
-                        .iter()
-                        .map(|r| Indices {
-                            name: r.parameter.clone(),
-                            s1: (r.s1, r.s1_lo, r.s1_hi),
-                            st: (r.st, r.st_lo, r.st_hi),
-                        })
-                        .collect();
-                    out.push(Chart {
-                        file: format!("sobol_{}.svg", output.replace(':', "_")),
-                        caption: format!(
-                            "Sobol indices of {output}: the share of its variance due to each \
-                             parameter alone (S1) and with its interactions (ST), with intervals \
-                             from independent scrambles; the {TOP} largest."
-                        ),
-                        svg: charts::sobol_chart(&format!("Sobol indices: {output}"), &indices)?,
-                    });
-                }
-                if let Some(tornado) = &sens.tornado {
-                    let mut rows: Vec<_> = tornado.iter().filter(|r| r.output == output).collect();
-                    rows.truncate(TOP);
-                    let Some(base) = rows.first().map(|r| r.base) else {
-                        continue;
-                    };
-                    let swings: Vec<Swing> = rows
-                        .iter()
-                        .map(|r| Swing {
-                            name: r.parameter.clone(),
-                            low: r.output_at_p10,
-                            high: r.output_at_p90,
-                        })
-                        .collect();
-                    out.push(Chart {
-                        file: format!("tornado_{}.svg", output.replace(':', "_")),
-                        caption: format!(
-                            "Tornado of {output}: each parameter at its P10 and P90, the others \
-                             at their medians; the {TOP} widest swings."
-                        ),
-                        svg: charts::tornado_chart(
-                            &format!("Tornado: {output}"),
-                            &output,
-                            base,
-                            &swings,
-                        )?,
-                    });
-                }
-            }
+            out.extend(shapley_charts(sens)?);
+            out.extend(sobol_and_tornado_charts(sens)?);
+            out.extend(by_year_charts(sens)?);
+            out.extend(filter_charts(sens)?);
         }
         if let Some(bridge) = &self.bridge {
             out.extend(waterfall(bridge)?);
@@ -279,6 +143,152 @@ impl Report {
             .map(|s| Baseline::new(s, s.point()).anomalies())
             .unwrap_or_default()
     }
+}
+
+/// The fan charts and histograms of a run.
+fn run_charts(run: &RunFiles) -> std::result::Result<Vec<Chart>, String> {
+    let mut out = Vec::new();
+    let plan = plan_path();
+    for (metric, title, unit) in FANS {
+        let rows: Vec<_> = run
+            .bands
+            .iter()
+            .filter(|b| b.metric == metric.name())
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let col = |f: fn(&read::BandRow) -> f64| rows.iter().map(|r| f(r)).collect::<Vec<f64>>();
+        let years: Vec<i32> = rows.iter().map(|r| r.year).collect();
+        let claim = run
+            .claims
+            .iter()
+            .find(|c| c.metric == metric.name() && c.year == 2035)
+            .map(|c| (c.year, c.threshold, format!("plan: {}", c.claim)));
+        let svg = charts::fan_chart(&Fan {
+            title: &format!("{title}: percentile bands"),
+            unit,
+            years: &years,
+            p05: &col(|r| r.p05),
+            p25: &col(|r| r.p25),
+            p50: &col(|r| r.p50),
+            p75: &col(|r| r.p75),
+            p95: &col(|r| r.p95),
+            plan: Some(&plan[metric]),
+            claim,
+        })?;
+        out.push(Chart {
+            file: format!("fan_{}.svg", metric.name()),
+            caption: format!(
+                "{title} ({unit}), 2026-2050: median, P25-P75 and P5-P95 over the runs; \
+                 dashed, the plan's own path; the dot, the published claim."
+            ),
+            svg,
+        });
+    }
+    for (metric, year, threshold) in crate::engine::HISTOGRAMS {
+        let rows: Vec<_> = run
+            .histogram
+            .iter()
+            .filter(|h| h.metric == metric.name() && h.year == year)
+            .collect();
+        // The first and last rows count what lies outside the bins.
+        if rows.len() < 3 {
+            continue;
+        }
+        let bins = &rows[1..rows.len() - 1];
+        let edges: Vec<f64> = bins
+            .iter()
+            .map(|h| h.bin_lo)
+            .chain(bins.last().map(|h| h.bin_hi))
+            .collect();
+        let counts: Vec<u64> = bins.iter().map(|h| h.count).collect();
+        let claim = run
+            .claims
+            .iter()
+            .find(|c| c.metric == metric.name() && c.year == year);
+        let note = claim
+            .map(|c| {
+                format!(
+                    "P({} {}) = {:.4}",
+                    c.op,
+                    crate::table::significant(c.threshold, 4),
+                    c.probability
+                )
+            })
+            .unwrap_or_default();
+        let (title, unit) = match metric {
+            Metric::GdpSharePct => ("Share of GDP in 2035", "% of GDP"),
+            _ => (
+                "Government NPV 2026-2035",
+                "EUR million, discounted to 2024",
+            ),
+        };
+        out.push(Chart {
+            file: format!("hist_{}_{year}.svg", metric.name()),
+            caption: format!(
+                "{title}: runs per bin ({unit}); the line is the published claim's threshold."
+            ),
+            svg: charts::histogram_chart(title, unit, &edges, &counts, threshold, &note)?,
+        });
+    }
+    Ok(out)
+}
+
+/// The Sobol and tornado charts of each output of a sensitivity analysis.
+fn sobol_and_tornado_charts(sens: &SensitivityFiles) -> std::result::Result<Vec<Chart>, String> {
+    let mut out = Vec::new();
+    for output in outputs_of(sens) {
+        if let Some(sobol) = &sens.sobol {
+            let mut rows: Vec<_> = sobol
+                .iter()
+                .filter(|r| r.output == output && r.st > 0.0)
+                .collect();
+            rows.sort_by(|a, b| b.st.total_cmp(&a.st));
+            rows.truncate(TOP);
+            let indices: Vec<Indices> = rows
+                .iter()
+                .map(|r| Indices {
+                    name: r.parameter.clone(),
+                    s1: (r.s1, r.s1_lo, r.s1_hi),
+                    st: (r.st, r.st_lo, r.st_hi),
+                })
+                .collect();
+            out.push(Chart {
+                file: format!("sobol_{}.svg", output.replace(':', "_")),
+                caption: format!(
+                    "Sobol indices of {output}: the share of its variance due to each \
+                     parameter alone (S1) and with its interactions (ST), with intervals \
+                     from independent scrambles; the {TOP} largest."
+                ),
+                svg: charts::sobol_chart(&format!("Sobol indices: {output}"), &indices)?,
+            });
+        }
+        if let Some(tornado) = &sens.tornado {
+            let mut rows: Vec<_> = tornado.iter().filter(|r| r.output == output).collect();
+            rows.truncate(TOP);
+            let Some(base) = rows.first().map(|r| r.base) else {
+                continue;
+            };
+            let swings: Vec<Swing> = rows
+                .iter()
+                .map(|r| Swing {
+                    name: r.parameter.clone(),
+                    low: r.output_at_p10,
+                    high: r.output_at_p90,
+                })
+                .collect();
+            out.push(Chart {
+                file: format!("tornado_{}.svg", output.replace(':', "_")),
+                caption: format!(
+                    "Tornado of {output}: each parameter at its P10 and P90, the others \
+                     at their medians; the {TOP} widest swings."
+                ),
+                svg: charts::tornado_chart(&format!("Tornado: {output}"), &output, base, &swings)?,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// The bridge output the waterfall shows, and the claim it is about.
@@ -323,155 +333,169 @@ fn waterfall(bridge: &BridgeFiles) -> std::result::Result<Option<Chart>, String>
     }))
 }
 
-/// Shapley effects of each output, what decides each headline metric year
-/// by year, and the Monte Carlo filtering of each claim.
-fn sensitivity_extras(sens: &SensitivityFiles) -> std::result::Result<Vec<Chart>, String> {
+/// The Shapley effects of each output.
+fn shapley_charts(sens: &SensitivityFiles) -> std::result::Result<Vec<Chart>, String> {
     let mut out = Vec::new();
-    if let Some(shapley) = &sens.shapley {
-        for output in outputs_of(sens) {
-            let mut rows: Vec<_> = shapley
-                .iter()
-                .filter(|r| r.output == output && r.shapley != 0.0)
-                .collect();
-            rows.sort_by(|a, b| b.shapley.total_cmp(&a.shapley));
-            rows.truncate(TOP);
-            let bars: Vec<Bar> = rows
-                .iter()
-                .map(|r| Bar {
-                    name: r.parameter.clone(),
-                    value: r.shapley,
-                    lo: r.lo,
-                    hi: r.hi,
-                })
-                .collect();
-            out.push(Chart {
-                file: format!("shapley_{}.svg", output.replace(':', "_")),
-                caption: format!(
-                    "Shapley effects of {output}: each parameter's share of the variance under \
-                     the scenario's correlations (the shares add up to 1), with 95 % intervals; \
-                     the {TOP} largest."
-                ),
-                svg: charts::bar_chart(
-                    &format!("Shapley effects: {output}"),
-                    "share of output variance",
-                    "Shapley effect",
-                    &bars,
-                )?,
-            });
+    let Some(shapley) = &sens.shapley else {
+        return Ok(out);
+    };
+    for output in outputs_of(sens) {
+        let mut rows: Vec<_> = shapley
+            .iter()
+            .filter(|r| r.output == output && r.shapley != 0.0)
+            .collect();
+        rows.sort_by(|a, b| b.shapley.total_cmp(&a.shapley));
+        rows.truncate(TOP);
+        let bars: Vec<Bar> = rows
+            .iter()
+            .map(|r| Bar {
+                name: r.parameter.clone(),
+                value: r.shapley,
+                lo: r.lo,
+                hi: r.hi,
+            })
+            .collect();
+        out.push(Chart {
+            file: format!("shapley_{}.svg", output.replace(':', "_")),
+            caption: format!(
+                "Shapley effects of {output}: each parameter's share of the variance under \
+                 the scenario's correlations (the shares add up to 1), with 95 % intervals; \
+                 the {TOP} largest."
+            ),
+            svg: charts::bar_chart(
+                &format!("Shapley effects: {output}"),
+                "share of output variance",
+                "Shapley effect",
+                &bars,
+            )?,
+        });
+    }
+    Ok(out)
+}
+
+/// What decides each headline metric, year by year: Shapley effects where computed, first-order indices otherwise.
+fn by_year_charts(sens: &SensitivityFiles) -> std::result::Result<Vec<Chart>, String> {
+    let mut out = Vec::new();
+    let Some(by_year) = &sens.by_year else {
+        return Ok(out);
+    };
+    let use_shapley = by_year.iter().all(|r| r.shapley.is_some());
+    let value = |r: &read::ByYearRow| {
+        if use_shapley {
+            r.shapley.unwrap_or(0.0)
+        } else {
+            r.s1
+        }
+    };
+    let mut metrics: Vec<&str> = Vec::new();
+    for r in by_year {
+        if !metrics.contains(&r.output.as_str()) {
+            metrics.push(&r.output);
         }
     }
-    if let Some(by_year) = &sens.by_year {
-        let use_shapley = by_year.iter().all(|r| r.shapley.is_some());
-        let value = |r: &read::ByYearRow| {
-            if use_shapley {
-                r.shapley.unwrap_or(0.0)
-            } else {
-                r.s1
+    for metric in metrics {
+        let rows: Vec<_> = by_year.iter().filter(|r| r.output == metric).collect();
+        let mut years: Vec<i32> = rows.iter().map(|r| r.year).collect();
+        years.dedup();
+        let mut names: Vec<&str> = Vec::new();
+        for r in &rows {
+            if !names.contains(&r.parameter.as_str()) {
+                names.push(&r.parameter);
             }
+        }
+        let series_of = |name: &str| -> Vec<f64> {
+            years
+                .iter()
+                .map(|&y| {
+                    rows.iter()
+                        .find(|r| r.year == y && r.parameter == name)
+                        .map_or(0.0, |r| value(r))
+                })
+                .collect()
         };
-        let mut metrics: Vec<&str> = Vec::new();
-        for r in by_year {
-            if !metrics.contains(&r.output.as_str()) {
-                metrics.push(&r.output);
-            }
-        }
-        for metric in metrics {
-            let rows: Vec<_> = by_year.iter().filter(|r| r.output == metric).collect();
-            let mut years: Vec<i32> = rows.iter().map(|r| r.year).collect();
-            years.dedup();
-            let mut names: Vec<&str> = Vec::new();
-            for r in &rows {
-                if !names.contains(&r.parameter.as_str()) {
-                    names.push(&r.parameter);
-                }
-            }
-            let series_of = |name: &str| -> Vec<f64> {
-                years
-                    .iter()
-                    .map(|&y| {
-                        rows.iter()
-                            .find(|r| r.year == y && r.parameter == name)
-                            .map_or(0.0, |r| value(r))
-                    })
-                    .collect()
-            };
-            let mut ranked: Vec<(String, Vec<f64>)> = names
-                .iter()
-                .map(|n| (n.to_string(), series_of(n)))
-                .filter(|(_, v)| v.iter().any(|&x| x > 0.0))
-                .collect();
-            ranked.sort_by(|a, b| {
-                let peak = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
-                peak(&b.1).total_cmp(&peak(&a.1))
-            });
-            let rest: Vec<f64> = (0..years.len())
-                .map(|t| ranked.iter().skip(6).map(|(_, v)| v[t].max(0.0)).sum())
-                .collect();
-            ranked.truncate(6);
-            ranked.push(("the others".into(), rest));
-            let what = if use_shapley {
-                "Shapley effects"
-            } else {
-                "first-order Sobol indices"
-            };
-            out.push(Chart {
-                file: format!("by_year_{metric}.svg"),
-                caption: format!(
-                    "What decides {metric}, year by year: the {what} of the six parameters \
-                     that matter most in any year, and the others together."
-                ),
-                svg: charts::stacked_years(
-                    &format!("What decides {metric}, 2026-2050"),
-                    &format!("share of variance ({what})"),
-                    &years,
-                    &ranked,
-                )?,
-            });
+        let mut ranked: Vec<(String, Vec<f64>)> = names
+            .iter()
+            .map(|n| (n.to_string(), series_of(n)))
+            .filter(|(_, v)| v.iter().any(|&x| x > 0.0))
+            .collect();
+        ranked.sort_by(|a, b| {
+            let peak = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
+            peak(&b.1).total_cmp(&peak(&a.1))
+        });
+        let rest: Vec<f64> = (0..years.len())
+            .map(|t| ranked.iter().skip(6).map(|(_, v)| v[t].max(0.0)).sum())
+            .collect();
+        ranked.truncate(6);
+        ranked.push(("the others".into(), rest));
+        let what = if use_shapley {
+            "Shapley effects"
+        } else {
+            "first-order Sobol indices"
+        };
+        out.push(Chart {
+            file: format!("by_year_{metric}.svg"),
+            caption: format!(
+                "What decides {metric}, year by year: the {what} of the six parameters \
+                 that matter most in any year, and the others together."
+            ),
+            svg: charts::stacked_years(
+                &format!("What decides {metric}, 2026-2050"),
+                &format!("share of variance ({what})"),
+                &years,
+                &ranked,
+            )?,
+        });
+    }
+    Ok(out)
+}
+
+/// The Monte Carlo filtering of each claim that holds in some runs only.
+fn filter_charts(sens: &SensitivityFiles) -> std::result::Result<Vec<Chart>, String> {
+    let mut out = Vec::new();
+    let Some(filter) = &sens.filter else {
+        return Ok(out);
+    };
+    let mut claims: Vec<&str> = Vec::new();
+    for r in filter.iter().filter(|r| r.ks_distance.is_some()) {
+        if !claims.contains(&r.claim.as_str()) {
+            claims.push(&r.claim);
         }
     }
-    if let Some(filter) = &sens.filter {
-        let mut claims: Vec<&str> = Vec::new();
-        for r in filter.iter().filter(|r| r.ks_distance.is_some()) {
-            if !claims.contains(&r.claim.as_str()) {
-                claims.push(&r.claim);
-            }
-        }
-        for (c, claim) in claims.iter().enumerate() {
-            let mut rows: Vec<(&str, f64)> = Vec::new();
-            for r in filter.iter().filter(|r| r.claim == *claim) {
-                if let Some(ks) = r.ks_distance {
-                    if !rows.iter().any(|(p, _)| *p == r.parameter) {
-                        rows.push((&r.parameter, ks));
-                    }
+    for (c, claim) in claims.iter().enumerate() {
+        let mut rows: Vec<(&str, f64)> = Vec::new();
+        for r in filter.iter().filter(|r| r.claim == *claim) {
+            if let Some(ks) = r.ks_distance {
+                if !rows.iter().any(|(p, _)| *p == r.parameter) {
+                    rows.push((&r.parameter, ks));
                 }
             }
-            rows.sort_by(|a, b| b.1.total_cmp(&a.1));
-            rows.truncate(TOP);
-            let bars: Vec<Bar> = rows
-                .iter()
-                .map(|&(name, ks)| Bar {
-                    name: name.to_string(),
-                    value: ks,
-                    lo: ks,
-                    hi: ks,
-                })
-                .collect();
-            out.push(Chart {
-                file: format!("filter_{}.svg", c + 1),
-                caption: format!(
-                    "Monte Carlo filtering of \u{201c}{claim}\u{201d}: how differently each \
-                     parameter is distributed in the runs where the claim holds and where it \
-                     fails (Kolmogorov-Smirnov distance, 0 to 1); filter.csv has P(holds) by \
-                     decile of each parameter."
-                ),
-                svg: charts::bar_chart(
-                    &format!("What separates runs where \u{201c}{claim}\u{201d} holds"),
-                    "Kolmogorov-Smirnov distance",
-                    "distance between holds and fails",
-                    &bars,
-                )?,
-            });
         }
+        rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+        rows.truncate(TOP);
+        let bars: Vec<Bar> = rows
+            .iter()
+            .map(|&(name, ks)| Bar {
+                name: name.to_string(),
+                value: ks,
+                lo: ks,
+                hi: ks,
+            })
+            .collect();
+        out.push(Chart {
+            file: format!("filter_{}.svg", c + 1),
+            caption: format!(
+                "Monte Carlo filtering of \u{201c}{claim}\u{201d}: how differently each \
+                 parameter is distributed in the runs where the claim holds and where it \
+                 fails (Kolmogorov-Smirnov distance, 0 to 1); filter.csv has P(holds) by \
+                 decile of each parameter."
+            ),
+            svg: charts::bar_chart(
+                &format!("What separates runs where \u{201c}{claim}\u{201d} holds"),
+                "Kolmogorov-Smirnov distance",
+                "distance between holds and fails",
+                &bars,
+            )?,
+        });
     }
     Ok(out)
 }
