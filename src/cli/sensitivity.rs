@@ -185,62 +185,15 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     let started = SystemTime::now();
     let clock = Instant::now();
     let scenario = Scenario::load(&args.config)?;
-    let mut methods: Vec<Method> = if args.method.contains(&Method::All) {
-        let mut all = vec![
-            Method::Sobol,
-            Method::Tornado,
-            Method::Rank,
-            Method::Switching,
-            Method::Morris,
-            Method::Filter,
-        ];
-        if !scenario.correlations.is_empty() {
-            all.push(Method::Shapley);
-        }
-        all
-    } else {
-        args.method.clone()
-    };
-    methods.sort();
-    methods.dedup();
-    let mut keys = DEFAULT_OUTPUTS.to_vec();
-    for k in &args.outputs {
-        if !keys.contains(k) {
-            keys.push(*k);
-        }
-    }
-    let problem = ScenarioProblem::new(&scenario, &keys);
-    // Sobol and Shapley also give every year of the headline metrics from
-    // the same model runs: the named outputs first, then those years.
-    let mut year_keys = keys.clone();
-    for &m in &BY_YEAR {
-        for y in FIRST_YEAR..=LAST_YEAR {
-            if !year_keys.contains(&(m, y)) {
-                year_keys.push((m, y));
-            }
-        }
-    }
-    let by_year: Vec<usize> = BY_YEAR
-        .iter()
-        .flat_map(|&m| (FIRST_YEAR..=LAST_YEAR).map(move |y| (m, y)))
-        .map(|k| year_keys.iter().position(|&x| x == k).expect("added above"))
-        .collect();
-    let variance_problem = ScenarioProblem::new(&scenario, &year_keys);
-    let mut claims = Claim::default_set();
-    claims.extend(scenario.claims.iter().cloned());
-    let claim_keys: Vec<(Metric, i32)> = claims.iter().map(|c| (c.metric, c.year)).collect();
-    let claim_problem = ScenarioProblem::new(&scenario, &claim_keys);
-    let tests: Vec<ClaimTest> = claims
-        .iter()
-        .enumerate()
-        .map(|(i, c)| ClaimTest {
-            name: c.name.clone(),
-            output: i,
-            op: c.op,
-            threshold: c.threshold,
-        })
-        .collect();
-    check_sizes(&args, &methods, &problem, &claim_problem)?;
+    let study = Study::new(&args, &scenario);
+    let Study {
+        methods,
+        problem,
+        claim_problem,
+        tests,
+        ..
+    } = &study;
+    check_sizes(&args, methods, problem, claim_problem)?;
     let n = args.runs as usize;
     let sobol_opts = SobolOptions {
         base_runs: n,
@@ -258,14 +211,14 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
 
     let uncertain = problem.uncertain().len();
     let mut runs = BTreeMap::new();
-    for &m in &methods {
+    for &m in methods {
         let count = match m {
-            Method::Sobol => sens::sobol_runs(&problem, n),
-            Method::Tornado => sens::tornado_runs(&problem),
+            Method::Sobol => sens::sobol_runs(problem, n),
+            Method::Tornado => sens::tornado_runs(problem),
             Method::Rank => n as u64,
-            Method::Switching => sens::switching_runs(&claim_problem, tests.len()),
-            Method::Morris => sens::morris_runs(&problem, args.trajectories),
-            Method::Shapley => sens::shapley_runs(&problem, &shapley_opts),
+            Method::Switching => sens::switching_runs(claim_problem, tests.len()),
+            Method::Morris => sens::morris_runs(problem, args.trajectories),
+            Method::Shapley => sens::shapley_runs(problem, &shapley_opts),
             Method::Filter => n as u64,
             Method::All => unreachable!("expanded above"),
         };
@@ -307,123 +260,21 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     let tick = |k: u64| bar.inc(k);
     let progress: sens::Progress<'_> = Some(&tick);
     let results = guard_workers(|| {
-        pool.install(|| -> Result<Results> {
-            let mut r = Results::default();
-            // The run's own Monte Carlo sample, for rank correlations and filtering.
-            let sample = if methods.contains(&Method::Rank) || methods.contains(&Method::Filter) {
-                Some(scenario_sample(&scenario, args.runs, args.seed).map_err(Error::Usage)?)
-            } else {
-                None
-            };
-            for &m in &methods {
-                match m {
-                    Method::Sobol => {
-                        r.sobol = Some(sobol_indices(&variance_problem, &sobol_opts, progress))
-                    }
-                    Method::Shapley => {
-                        r.shapley = Some(
-                            shapley_effects(&variance_problem, &shapley_opts, progress)
-                                .map_err(Error::Usage)?,
-                        )
-                    }
-                    Method::Tornado => r.tornado = Some(tornado(&problem, 0.1, 0.9, progress)),
-                    Method::Rank => {
-                        let x = sample.as_ref().expect("drawn above");
-                        let y = sens::evaluate_rows(&problem, x, progress);
-                        r.rank = Some(rank_correlations(x, &y));
-                    }
-                    Method::Filter => {
-                        let x = sample.as_ref().expect("drawn above");
-                        let y = sens::evaluate_rows(&claim_problem, x, progress);
-                        let holds: Vec<Vec<bool>> = tests
-                            .iter()
-                            .map(|t| {
-                                (0..x.nrows())
-                                    .map(|run| t.op.holds(y[[run, t.output]], t.threshold))
-                                    .collect()
-                            })
-                            .collect();
-                        let shares = tests
-                            .iter()
-                            .zip(&holds)
-                            .map(|(t, h)| {
-                                let hits = h.iter().filter(|&&b| b).count();
-                                (t.name.clone(), hits as f64 / h.len() as f64)
-                            })
-                            .collect();
-                        let rows = monte_carlo_filter(x, &holds, &claim_problem.uncertain());
-                        r.filter = Some((shares, rows));
-                    }
-                    Method::Switching => {
-                        r.switching = Some(switching_values(&claim_problem, &tests, progress))
-                    }
-                    Method::Morris => {
-                        r.morris = Some(morris(&problem, args.trajectories, args.seed, progress))
-                    }
-                    Method::All => unreachable!("expanded above"),
-                }
-            }
-            Ok(r)
+        pool.install(|| {
+            compute(
+                &study,
+                &scenario,
+                &args,
+                &sobol_opts,
+                &shapley_opts,
+                progress,
+            )
         })
     })??;
     bar.finish_and_clear();
 
     out.begin()?;
-    let out = out;
-    let mut files = Vec::new();
-    let mut write =
-        |name: &str, fill: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| -> Result<()> {
-            output::write_atomic(&out.file(name), fill)?;
-            files.push(name.to_string());
-            Ok(())
-        };
-    let named = |o: usize| o < keys.len();
-    if let Some(s) = &results.sobol {
-        let listed: Vec<_> = s.iter().filter(|ix| named(ix.output)).cloned().collect();
-        write("sobol.csv", &|w| {
-            output::write_sobol_csv(w, &variance_problem, &listed)
-        })?;
-    }
-    if let Some(e) = &results.shapley {
-        let listed: Vec<_> = e.iter().filter(|x| named(x.output)).cloned().collect();
-        write("shapley.csv", &|w| {
-            output::write_shapley_csv(w, &variance_problem, &listed)
-        })?;
-    }
-    if let Some(s) = &results.sobol {
-        write("indices_by_year.csv", &|w| {
-            output::write_indices_by_year_csv(
-                w,
-                &variance_problem,
-                &by_year,
-                s,
-                results.shapley.as_deref(),
-            )
-        })?;
-    }
-    if let Some((shares, rows)) = &results.filter {
-        write("filter.csv", &|w| {
-            output::write_filter_csv(w, &claim_problem, shares, rows)
-        })?;
-    }
-    if let Some(t) = &results.tornado {
-        write("tornado.csv", &|w| {
-            output::write_tornado_csv(w, &problem, t)
-        })?;
-    }
-    if let Some(r) = &results.rank {
-        write("rank_correlation.csv", &|w| {
-            output::write_rank_csv(w, &problem, r)
-        })?;
-    }
-    if let Some(s) = &results.switching {
-        write("switching_values.csv", &|w| {
-            output::write_switching_csv(w, &claim_problem, &tests, s)
-        })?;
-    }
-    if let Some(m) = &results.morris {
-        write("morris.csv", &|w| output::write_morris_csv(w, &problem, m))?;
-    }
+    let mut files = write_files(&out, &study, &results)?;
     let mut manifest = SensitivityManifest {
         provenance: Provenance::new(
             "sensitivity",
@@ -445,7 +296,7 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     super::finish_outputs(out, &mut manifest, &mut files, clock, args.report)?;
 
     if !args.quiet {
-        print_summary(&problem, &claim_problem, &tests, &results);
+        print_summary(problem, claim_problem, tests, &results);
         println!(
             "outputs: {}/{{{}, manifest.json}} in {:.1} s",
             args.out.display(),
@@ -454,6 +305,228 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// What one `sensitivity` command analyses: its methods, the problems for
+/// the named outputs, for every year of the headline metrics and for the
+/// claims, and the claim tests.
+struct Study {
+    methods: Vec<Method>,
+    /// The named outputs (defaults and --output), first in `variance_problem`.
+    named: usize,
+    problem: ScenarioProblem,
+    variance_problem: ScenarioProblem,
+    /// Outputs of `variance_problem` for indices_by_year.csv, metric-major.
+    by_year: Vec<usize>,
+    claim_problem: ScenarioProblem,
+    tests: Vec<ClaimTest>,
+}
+
+impl Study {
+    fn new(args: &SensitivityArgs, scenario: &Scenario) -> Study {
+        let mut methods: Vec<Method> = if args.method.contains(&Method::All) {
+            let mut all = vec![
+                Method::Sobol,
+                Method::Tornado,
+                Method::Rank,
+                Method::Switching,
+                Method::Morris,
+                Method::Filter,
+            ];
+            if !scenario.correlations.is_empty() {
+                all.push(Method::Shapley);
+            }
+            all
+        } else {
+            args.method.clone()
+        };
+        methods.sort();
+        methods.dedup();
+        let mut keys = DEFAULT_OUTPUTS.to_vec();
+        for k in &args.outputs {
+            if !keys.contains(k) {
+                keys.push(*k);
+            }
+        }
+        let problem = ScenarioProblem::new(scenario, &keys);
+        // Sobol and Shapley also give every year of the headline metrics from
+        // the same model runs: the named outputs first, then those years.
+        let mut year_keys = keys.clone();
+        for &m in &BY_YEAR {
+            for y in FIRST_YEAR..=LAST_YEAR {
+                if !year_keys.contains(&(m, y)) {
+                    year_keys.push((m, y));
+                }
+            }
+        }
+        let by_year: Vec<usize> = BY_YEAR
+            .iter()
+            .flat_map(|&m| (FIRST_YEAR..=LAST_YEAR).map(move |y| (m, y)))
+            .map(|k| year_keys.iter().position(|&x| x == k).expect("added above"))
+            .collect();
+        let variance_problem = ScenarioProblem::new(scenario, &year_keys);
+        let mut claims = Claim::default_set();
+        claims.extend(scenario.claims.iter().cloned());
+        let claim_keys: Vec<(Metric, i32)> = claims.iter().map(|c| (c.metric, c.year)).collect();
+        let claim_problem = ScenarioProblem::new(scenario, &claim_keys);
+        let tests: Vec<ClaimTest> = claims
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ClaimTest {
+                name: c.name.clone(),
+                output: i,
+                op: c.op,
+                threshold: c.threshold,
+            })
+            .collect();
+        Study {
+            methods,
+            named: keys.len(),
+            problem,
+            variance_problem,
+            by_year,
+            claim_problem,
+            tests,
+        }
+    }
+}
+
+/// Runs every method of the study.
+fn compute(
+    study: &Study,
+    scenario: &Scenario,
+    args: &SensitivityArgs,
+    sobol_opts: &SobolOptions,
+    shapley_opts: &ShapleyOptions,
+    progress: sens::Progress<'_>,
+) -> Result<Results> {
+    let Study {
+        methods,
+        problem,
+        variance_problem,
+        claim_problem,
+        tests,
+        ..
+    } = study;
+    let mut r = Results::default();
+    // The run's own Monte Carlo sample, for rank correlations and filtering.
+    let sample = if methods.contains(&Method::Rank) || methods.contains(&Method::Filter) {
+        Some(scenario_sample(scenario, args.runs, args.seed).map_err(Error::Usage)?)
+    } else {
+        None
+    };
+    for &m in methods {
+        match m {
+            Method::Sobol => r.sobol = Some(sobol_indices(variance_problem, sobol_opts, progress)),
+            Method::Shapley => {
+                r.shapley = Some(
+                    shapley_effects(variance_problem, shapley_opts, progress)
+                        .map_err(Error::Usage)?,
+                )
+            }
+            Method::Tornado => r.tornado = Some(tornado(problem, 0.1, 0.9, progress)),
+            Method::Rank => {
+                let x = sample.as_ref().expect("drawn above");
+                let y = sens::evaluate_rows(problem, x, progress);
+                r.rank = Some(rank_correlations(x, &y));
+            }
+            Method::Filter => {
+                let x = sample.as_ref().expect("drawn above");
+                let y = sens::evaluate_rows(claim_problem, x, progress);
+                let holds: Vec<Vec<bool>> = tests
+                    .iter()
+                    .map(|t| {
+                        (0..x.nrows())
+                            .map(|run| t.op.holds(y[[run, t.output]], t.threshold))
+                            .collect()
+                    })
+                    .collect();
+                let shares = tests
+                    .iter()
+                    .zip(&holds)
+                    .map(|(t, h)| {
+                        let hits = h.iter().filter(|&&b| b).count();
+                        (t.name.clone(), hits as f64 / h.len() as f64)
+                    })
+                    .collect();
+                let rows = monte_carlo_filter(x, &holds, &claim_problem.uncertain());
+                r.filter = Some((shares, rows));
+            }
+            Method::Switching => {
+                r.switching = Some(switching_values(claim_problem, tests, progress))
+            }
+            Method::Morris => {
+                r.morris = Some(morris(problem, args.trajectories, args.seed, progress))
+            }
+            Method::All => unreachable!("expanded above"),
+        }
+    }
+    Ok(r)
+}
+
+/// Writes the CSV files of the results into the set; returns their names.
+fn write_files(out: &OutDir, study: &Study, results: &Results) -> Result<Vec<String>> {
+    let Study {
+        problem,
+        variance_problem,
+        by_year,
+        claim_problem,
+        tests,
+        ..
+    } = study;
+    let mut files = Vec::new();
+    let mut write =
+        |name: &str, fill: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| -> Result<()> {
+            output::write_atomic(&out.file(name), fill)?;
+            files.push(name.to_string());
+            Ok(())
+        };
+    let named = |o: usize| o < study.named;
+    if let Some(s) = &results.sobol {
+        let listed: Vec<_> = s.iter().filter(|ix| named(ix.output)).cloned().collect();
+        write("sobol.csv", &|w| {
+            output::write_sobol_csv(w, variance_problem, &listed)
+        })?;
+    }
+    if let Some(e) = &results.shapley {
+        let listed: Vec<_> = e.iter().filter(|x| named(x.output)).cloned().collect();
+        write("shapley.csv", &|w| {
+            output::write_shapley_csv(w, variance_problem, &listed)
+        })?;
+    }
+    if let Some(s) = &results.sobol {
+        write("indices_by_year.csv", &|w| {
+            output::write_indices_by_year_csv(
+                w,
+                variance_problem,
+                by_year,
+                s,
+                results.shapley.as_deref(),
+            )
+        })?;
+    }
+    if let Some((shares, rows)) = &results.filter {
+        write("filter.csv", &|w| {
+            output::write_filter_csv(w, claim_problem, shares, rows)
+        })?;
+    }
+    if let Some(t) = &results.tornado {
+        write("tornado.csv", &|w| output::write_tornado_csv(w, problem, t))?;
+    }
+    if let Some(r) = &results.rank {
+        write("rank_correlation.csv", &|w| {
+            output::write_rank_csv(w, problem, r)
+        })?;
+    }
+    if let Some(s) = &results.switching {
+        write("switching_values.csv", &|w| {
+            output::write_switching_csv(w, claim_problem, tests, s)
+        })?;
+    }
+    if let Some(m) = &results.morris {
+        write("morris.csv", &|w| output::write_morris_csv(w, problem, m))?;
+    }
+    Ok(files)
 }
 
 /// Smallest Sobol base sample: below it the S1 and ST of a model with a
