@@ -1,7 +1,29 @@
 //! nexus-mc: a Monte Carlo sensitivity engine for public investment claims,
 //! built on the Biotech Nexus impact model (docs/model.md).
 //!
-//! The crate is a library with a thin binary on top. Read it in this order:
+//! The crate is a library with a thin binary on top (the command line lives
+//! in `src/main.rs` and `src/cli/`, not here). A library user needs five
+//! things, re-exported at the top:
+//!
+//! - [`Scenario`]: load a shipped scenario or a TOML file, or build one in code;
+//! - [`Engine`] with a [`RunPlan`]: run it and get a [`Summary`] of bands and
+//!   claim probabilities;
+//! - [`Problem`] and the analyses in [`sensitivity`]: which assumption decides
+//!   an output (the model, or any function of yours);
+//! - [`Bridge`]: why a claim fails between two scenarios;
+//! - [`Report`]: charts and report.html from output directories.
+//!
+//! ```
+//! use nexus_mc::{Engine, RunPlan, Scenario};
+//!
+//! let scenario = Scenario::load("plan-as-written").unwrap();
+//! let engine = Engine::new(&scenario, RunPlan::new(10_000)).unwrap();
+//! let summary = engine.run(&Default::default()).unwrap().summary(engine.claims());
+//! let share = summary.band(nexus_mc::model::Metric::GdpSharePct, 2035).unwrap();
+//! assert!(share.p05 < share.p50 && share.p50 < share.p95);
+//! ```
+//!
+//! The modules, in reading order:
 //!
 //! | module | what it does |
 //! |---|---|
@@ -17,7 +39,7 @@
 //! | [`stats`] | mergeable moments, exact quantiles and the quantile sketch |
 //! | `hash` | counter-based randomness: the same (key, index), the same bits |
 //! | `cpu` | run-time choice of the AVX-512 build of the two hottest loops |
-//! | [`sensitivity`] | Sobol indices, tornado, rank correlations, switching values, Morris |
+//! | [`sensitivity`] | Sobol indices, Shapley effects, tornado, rank correlations, switching values, Morris, Monte Carlo filtering |
 //! | [`output`] | CSV files and the manifest, written whole or not at all |
 //! | [`report`] | SVG charts and the self-contained report.html |
 //! | [`table`] | plain-text tables and number formatting |
@@ -45,4 +67,9 @@ pub mod sensitivity;
 pub mod stats;
 pub mod table;
 
+pub use bridge::Bridge;
+pub use config::Scenario;
+pub use engine::{Engine, RunPlan, Summary};
 pub use error::{Error, Result};
+pub use report::Report;
+pub use sensitivity::Problem;

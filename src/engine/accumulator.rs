@@ -24,7 +24,7 @@ pub const BAND_METRICS: [Metric; 8] = [
 
 /// The outputs whose distribution `run` also keeps as a histogram, with the
 /// threshold of the claim about them (for the report's charts).
-pub const HISTOGRAMS: [(Metric, i32, f64); 2] = [
+pub(crate) const HISTOGRAMS: [(Metric, i32, f64); 2] = [
     (Metric::GdpSharePct, 2035, 1.2),
     (Metric::NpvCum, 2035, 0.0),
 ];
@@ -32,10 +32,10 @@ pub const HISTOGRAMS: [(Metric, i32, f64); 2] = [
 pub const HISTOGRAM_BINS: usize = 60;
 
 /// Number of (metric, year) columns accumulated per run.
-pub const COLUMNS: usize = BAND_METRICS.len() * YEARS;
+pub(crate) const COLUMNS: usize = BAND_METRICS.len() * YEARS;
 
 /// The (metric, year) of column `c`.
-pub fn column(c: usize) -> (Metric, i32) {
+pub(crate) fn column(c: usize) -> (Metric, i32) {
     (BAND_METRICS[c / YEARS], year_of(c % YEARS))
 }
 
@@ -399,7 +399,7 @@ pub struct Summary {
     pub bands: Vec<Band>,
     /// In claim order: the default set, then the scenario's own.
     pub claims: Vec<ClaimResult>,
-    /// One per [`HISTOGRAMS`] entry.
+    /// The 2035 GDP share and the 2035 NPV, each with its claim threshold.
     pub histograms: Vec<HistogramOf>,
 }
 

@@ -30,9 +30,9 @@ use ndarray::Array2;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub(crate) use accumulator::{column, COLUMNS, HISTOGRAMS};
 pub use accumulator::{
-    column, Accumulator, Band, ClaimResult, HistogramOf, Summary, BAND_METRICS, COLUMNS,
-    HISTOGRAMS, HISTOGRAM_BINS,
+    Accumulator, Band, ClaimResult, HistogramOf, Summary, BAND_METRICS, HISTOGRAM_BINS,
 };
 pub use shard::{merge_shards, RunIdentity, ShardState, STATE_FILE};
 
