@@ -235,22 +235,7 @@ pub fn tornado_chart(title: &str, unit: &str, base: f64, swings: &[Swing]) -> Re
         root.fill(&WHITE).map_err(fail)?;
         let values = swings.iter().flat_map(|s| [s.low, s.high]).chain([base]);
         let (lo, hi) = padded_range(values, false);
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FONT, 20))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(170)
-            .build_cartesian_2d(lo..hi, 0f64..n as f64)
-            .map_err(fail)?;
-        chart
-            .configure_mesh()
-            .x_desc(unit)
-            .y_labels(0)
-            .x_label_formatter(&axis_format(hi - lo))
-            .light_line_style(WHITE)
-            .disable_y_mesh()
-            .draw()
-            .map_err(fail)?;
+        let mut chart = row_chart(&root, title, unit, (lo, hi), n, true)?;
         let row = |i: usize| n as f64 - i as f64 - 0.5;
         chart
             .draw_series(swings.iter().enumerate().map(|(i, s)| {
@@ -309,21 +294,14 @@ pub fn sobol_chart(title: &str, rows: &[Indices]) -> Result<String> {
             .fold(0.1f64, f64::max)
             .min(1.5)
             * 1.05;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FONT, 20))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(170)
-            .build_cartesian_2d(0f64..top, 0f64..n as f64)
-            .map_err(fail)?;
-        chart
-            .configure_mesh()
-            .x_desc("share of output variance")
-            .y_labels(0)
-            .light_line_style(WHITE)
-            .disable_y_mesh()
-            .draw()
-            .map_err(fail)?;
+        let mut chart = row_chart(
+            &root,
+            title,
+            "share of output variance",
+            (0f64, top),
+            n,
+            false,
+        )?;
         let row = |i: usize| n as f64 - i as f64 - 0.5;
         for (series, colour, pick, offset) in [
             ("first order S1", BARS, 0usize, 0.02),
@@ -382,21 +360,7 @@ pub fn bar_chart(title: &str, unit: &str, label: &str, rows: &[Bar]) -> Result<S
             .map(|r| r.hi.max(r.value))
             .fold(0.05f64, f64::max)
             * 1.08;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FONT, 20))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(170)
-            .build_cartesian_2d(0f64..top, 0f64..n as f64)
-            .map_err(fail)?;
-        chart
-            .configure_mesh()
-            .x_desc(unit)
-            .y_labels(0)
-            .light_line_style(WHITE)
-            .disable_y_mesh()
-            .draw()
-            .map_err(fail)?;
+        let mut chart = row_chart(&root, title, unit, (0f64, top), n, false)?;
         let row = |i: usize| n as f64 - i as f64 - 0.5;
         chart
             .draw_series(rows.iter().enumerate().map(|(i, r)| {
@@ -548,22 +512,7 @@ pub fn waterfall_chart(
                     .flat_map(|(s, &(_, b))| [b - 2.0 * s.std_error, b + 2.0 * s.std_error]),
             );
         let (lo, hi) = padded_range(values, true);
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FONT, 20))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(170)
-            .build_cartesian_2d(lo..hi, 0f64..n as f64)
-            .map_err(fail)?;
-        chart
-            .configure_mesh()
-            .x_desc(unit)
-            .y_labels(0)
-            .x_label_formatter(&axis_format(hi - lo))
-            .light_line_style(WHITE)
-            .disable_y_mesh()
-            .draw()
-            .map_err(fail)?;
+        let mut chart = row_chart(&root, title, unit, (lo, hi), n, true)?;
         let row = |i: usize| n as f64 - i as f64 - 0.5;
         let bar = |i: usize, (a, b): (f64, f64), colour: RGBColor| {
             Rectangle::new([(a, row(i) - 0.35), (b, row(i) + 0.35)], colour.filled())
@@ -630,6 +579,37 @@ pub fn waterfall_chart(
         root.present().map_err(fail)?;
     }
     Ok(svg)
+}
+
+/// The axes of a chart with one horizontal bar per row: `n` rows, row i
+/// centred at n - i - 1/2 (the first at the top), the x axis from `lo` to
+/// `hi` labelled `unit`, its numbers formatted to the span where asked.
+fn row_chart<'a, DB: DrawingBackend + 'a>(
+    root: &'a DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    unit: &str,
+    (lo, hi): (f64, f64),
+    n: usize,
+    format_x: bool,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FONT, 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(170)
+        .build_cartesian_2d(lo..hi, 0f64..n as f64)
+        .map_err(fail)?;
+    let format = axis_format(hi - lo);
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(unit).y_labels(0);
+    if format_x {
+        mesh.x_label_formatter(&format);
+    }
+    mesh.light_line_style(WHITE)
+        .disable_y_mesh()
+        .draw()
+        .map_err(fail)?;
+    Ok(chart)
 }
 
 /// A filled square for a series in the legend.
