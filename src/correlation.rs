@@ -121,25 +121,32 @@ fn symmetric_eigenvalues(m: &Array2<f64>) -> Vec<f64> {
     (0..k).map(|i| a[[i, i]]).collect()
 }
 
-/// Lower Cholesky factor, or `None` if the matrix is not positive definite.
+/// Lower Cholesky factor, or `None` if the matrix is not positive definite
+/// (a pivot of 1e-12 or less).
 fn cholesky(m: &Array2<f64>) -> Option<Array2<f64>> {
-    let k = m.nrows();
-    let mut l = Array2::<f64>::zeros((k, k));
-    for i in 0..k {
+    let l = cholesky_psd(m);
+    (0..m.nrows())
+        .all(|i| l[[i, i]] * l[[i, i]] > 1e-12)
+        .then_some(l)
+}
+
+/// Lower Cholesky factor of a symmetric positive semi-definite matrix,
+/// directions of (numerically) zero variance left at zero: the factor of a
+/// conditional covariance that some inputs fix entirely.
+pub(crate) fn cholesky_psd(m: &Array2<f64>) -> Array2<f64> {
+    let n = m.nrows();
+    let mut l = Array2::<f64>::zeros((n, n));
+    for i in 0..n {
         for j in 0..=i {
             let s: f64 = (0..j).map(|p| l[[i, p]] * l[[j, p]]).sum();
             if i == j {
-                let d = m[[i, i]] - s;
-                if d <= 1e-12 {
-                    return None;
-                }
-                l[[i, i]] = d.sqrt();
-            } else {
+                l[[i, i]] = (m[[i, i]] - s).max(0.0).sqrt();
+            } else if l[[j, j]] > 1e-12 {
                 l[[i, j]] = (m[[i, j]] - s) / l[[j, j]];
             }
         }
     }
-    Some(l)
+    l
 }
 
 /// The Cholesky factor (lower) of the Pearson correlation of normal scores

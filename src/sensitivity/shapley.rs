@@ -18,7 +18,7 @@ use rand_distr::{Distribution as _, StandardNormal};
 use rayon::prelude::*;
 
 use super::{Problem, Progress};
-use crate::correlation::normal_score_factor;
+use crate::correlation::{cholesky_psd, normal_score_factor};
 use crate::distribution::phi;
 use crate::hash;
 
@@ -347,24 +347,6 @@ fn invert_spd(m: &Array2<f64>) -> Array2<f64> {
         }
     }
     inv
-}
-
-/// Cholesky factor of a symmetric positive semi-definite matrix, with
-/// directions of (numerically) zero variance left at zero.
-fn cholesky_psd(m: &Array2<f64>) -> Array2<f64> {
-    let n = m.nrows();
-    let mut l = Array2::<f64>::zeros((n, n));
-    for i in 0..n {
-        for j in 0..=i {
-            let s: f64 = (0..j).map(|p| l[[i, p]] * l[[j, p]]).sum();
-            if i == j {
-                l[[i, i]] = (m[[i, i]] - s).max(0.0).sqrt();
-            } else if l[[j, j]] > 1e-12 {
-                l[[i, j]] = (m[[i, j]] - s) / l[[j, j]];
-            }
-        }
-    }
-    l
 }
 
 #[cfg(test)]
