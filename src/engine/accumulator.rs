@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{QuantileMethod, RunPlan};
 use crate::claims::Claim;
 use crate::model::{year_of, Metric, YEARS};
-use crate::stats::{exact_quantiles, Histogram, LogSketch, Moments, Percentile};
+use crate::stats::{exact_quantiles, ExactMoments, Histogram, LogSketch, Percentile};
 
 /// The metrics `bands.csv` reports, each for every year 2026..2050.
 pub const BAND_METRICS: [Metric; 8] = [
@@ -39,14 +39,6 @@ pub(crate) fn column(c: usize) -> (Metric, i32) {
     (BAND_METRICS[c / YEARS], year_of(c % YEARS))
 }
 
-/// Moments of one chunk, kept apart so that the final fold always runs in
-/// chunk order, whichever thread or shard computed the chunk.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct ChunkMoments {
-    chunk: u64,
-    columns: Vec<Moments>,
-}
-
 /// Quantile state per column.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 enum Quantiles {
@@ -60,7 +52,9 @@ enum Quantiles {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Accumulator {
     runs: u64,
-    chunks: Vec<ChunkMoments>,
+    /// Per column, summed exactly: the same bits in any merge order, and
+    /// memory that does not grow with the runs.
+    moments: Vec<ExactMoments>,
     quantiles: Quantiles,
     hits: Vec<u64>,
 }
@@ -77,32 +71,28 @@ pub(crate) struct NonFinite {
 }
 
 impl Accumulator {
-    /// Bytes kept per chunk for its moments (kept until the final fold).
-    pub const CHUNK_BYTES: usize = COLUMNS * std::mem::size_of::<Moments>() + 64;
     /// Bytes of one accumulator's sketches, a generous bound: 64 kB a
     /// column is 16,384 four-byte counts, magnitudes over a factor of 2^64.
     pub const SKETCHES_BYTES: usize = COLUMNS * 65_536;
 
-    /// An empty accumulator for `claims` claims.
-    pub fn new(method: QuantileMethod, claims: usize) -> Accumulator {
+    /// An empty accumulator for `claims` claims; the moments of column `c`
+    /// are summed around `shifts[c]` (a typical value, e.g. the output at
+    /// the scenario's medians).
+    ///
+    /// # Panics
+    /// If `shifts` does not have one value per column.
+    pub fn new(method: QuantileMethod, claims: usize, shifts: &[f64]) -> Accumulator {
+        assert_eq!(shifts.len(), COLUMNS, "one shift per column");
         let quantiles = match method {
             QuantileMethod::Exact => Quantiles::Exact(vec![Vec::new(); COLUMNS]),
             QuantileMethod::Sketch => Quantiles::Sketch(vec![LogSketch::default(); COLUMNS]),
         };
         Accumulator {
             runs: 0,
-            chunks: Vec::new(),
+            moments: shifts.iter().map(|&s| ExactMoments::new(s)).collect(),
             quantiles,
             hits: vec![0; claims],
         }
-    }
-
-    /// Starts chunk `chunk`: the tiles added next belong to it.
-    pub(crate) fn begin_chunk(&mut self, chunk: u64) {
-        self.chunks.push(ChunkMoments {
-            chunk,
-            columns: vec![Moments::default(); COLUMNS],
-        });
     }
 
     /// Adds `rows` runs laid out column by column in `tile` (column `c` at
@@ -113,22 +103,18 @@ impl Accumulator {
         stride: usize,
         rows: usize,
     ) -> Result<(), NonFinite> {
-        let moments = &mut self.chunks.last_mut().expect("begin_chunk first").columns;
-        for (c, m) in moments.iter_mut().enumerate() {
+        for (c, m) in self.moments.iter_mut().enumerate() {
             let values = &tile[c * stride..][..rows];
-            let tile_moments = Moments::of(values);
             // NaN or an infinity anywhere makes the sums non-finite; only
             // then is it worth looking for it.
-            if !(tile_moments.mean().is_finite() && tile_moments.variance().is_finite()) {
-                if let Some(row) = values.iter().position(|x| !x.is_finite()) {
-                    return Err(NonFinite {
-                        row,
-                        column: c,
-                        value: values[row],
-                    });
-                }
+            if !m.add_batch(values) {
+                let row = values.iter().position(|x| !x.is_finite()).unwrap_or(0);
+                return Err(NonFinite {
+                    row,
+                    column: c,
+                    value: values[row],
+                });
             }
-            m.merge(&tile_moments);
             match &mut self.quantiles {
                 Quantiles::Exact(columns) => columns[c].extend_from_slice(values),
                 Quantiles::Sketch(sketches) => sketches[c].insert_all(values),
@@ -139,9 +125,9 @@ impl Accumulator {
     }
 
     /// Checks an accumulator read from a file against what the run's
-    /// identity says: `claims` claims, and exactly the chunks of `plan`'s
-    /// shard, each with every column and as many runs as the chunk has,
-    /// finite moments and kept values, claim counts no larger than the runs.
+    /// identity says: `claims` claims, the runs of `plan`'s shard in every
+    /// column, finite moments and kept values, claim counts no larger than
+    /// the runs.
     /// A damaged shard state gives an error, not a panic or a wrong merge.
     pub(crate) fn check(&self, claims: usize, plan: &RunPlan) -> Result<(), String> {
         if self.hits.len() != claims {
@@ -153,47 +139,28 @@ impl Accumulator {
         if let Some(h) = self.hits.iter().find(|&&h| h > self.runs) {
             return Err(format!("a claim held in {h} of {} runs", self.runs));
         }
-        if self.chunks.len() as u64 != plan.shard_chunks() {
+        if self.runs != plan.shard_runs() {
             return Err(format!(
-                "{} chunks where shard {} has {}",
-                self.chunks.len(),
+                "{} runs where shard {} has {}",
+                self.runs,
                 plan.shard,
-                plan.shard_chunks()
+                plan.shard_runs()
             ));
         }
-        let mut seen = std::collections::HashSet::new();
-        let mut runs = 0;
-        for chunk in &self.chunks {
-            let c = chunk.chunk;
-            if c >= plan.chunks() || c % plan.shard.count != plan.shard.index || !seen.insert(c) {
-                return Err(format!(
-                    "chunk {c} is not a chunk of shard {} or appears twice",
-                    plan.shard
-                ));
-            }
-            if chunk.columns.len() != COLUMNS {
-                return Err(format!(
-                    "chunk {c} has {} columns, not {COLUMNS}",
-                    chunk.columns.len()
-                ));
-            }
-            let len = plan.chunk_len(c) as u64;
-            if let Some(m) = chunk
-                .columns
-                .iter()
-                .find(|m| m.count() != len || !m.is_valid())
-            {
-                return Err(format!(
-                    "chunk {c} holds moments of {} runs (it has {len}) or a value that is not \
-                     finite ({m:?})",
-                    m.count()
-                ));
-            }
-            runs += len;
-        }
-        if runs != self.runs {
+        if self.moments.len() != COLUMNS {
             return Err(format!(
-                "{} runs counted where its chunks have {runs}",
+                "{} columns of moments, not {COLUMNS}",
+                self.moments.len()
+            ));
+        }
+        if let Some(m) = self
+            .moments
+            .iter()
+            .find(|m| m.count() != self.runs || !m.is_valid())
+        {
+            return Err(format!(
+                "moments of {} runs (the shard has {}) or of values that are not finite",
+                m.count(),
                 self.runs
             ));
         }
@@ -233,16 +200,18 @@ impl Accumulator {
     }
 
     /// Adds another accumulator of the same run (other chunks or shards).
-    /// The order of merges never changes a result: counts, sketches and kept
-    /// values merge exactly, and moments stay per chunk until
-    /// [`Accumulator::summary`] folds them in chunk order.
+    /// The order of merges never changes a result: counts, sketches, kept
+    /// values and the exact sums behind the moments all merge exactly.
     ///
     /// # Panics
-    /// If the two use different quantile methods or claim counts.
+    /// If the two use different quantile methods, claim counts or shifts
+    /// (see [`Accumulator::merges_with`]).
     pub fn merge(&mut self, other: Accumulator) {
         assert_eq!(self.hits.len(), other.hits.len(), "same claims");
         self.runs += other.runs;
-        self.chunks.extend(other.chunks);
+        for (a, b) in self.moments.iter_mut().zip(&other.moments) {
+            a.merge(b);
+        }
         for (a, b) in self.hits.iter_mut().zip(other.hits) {
             *a += b;
         }
@@ -266,11 +235,22 @@ impl Accumulator {
         self.runs
     }
 
-    /// The chunk indices accumulated, ascending.
-    pub fn chunk_indices(&self) -> Vec<u64> {
-        let mut v: Vec<u64> = self.chunks.iter().map(|c| c.chunk).collect();
-        v.sort_unstable();
-        v
+    /// Whether `other` can be merged into this one: the same quantile
+    /// method, claims and shifts (for shard states read from files).
+    pub fn merges_with(&self, other: &Accumulator) -> bool {
+        let same_method = matches!(
+            (&self.quantiles, &other.quantiles),
+            (Quantiles::Exact(_), Quantiles::Exact(_))
+                | (Quantiles::Sketch(_), Quantiles::Sketch(_))
+        );
+        same_method
+            && self.hits.len() == other.hits.len()
+            && self.moments.len() == other.moments.len()
+            && self
+                .moments
+                .iter()
+                .zip(&other.moments)
+                .all(|(a, b)| a.shift().to_bits() == b.shift().to_bits())
     }
 
     /// Bands and claim probabilities. `claims` are the claims counted, in
@@ -280,13 +260,7 @@ impl Accumulator {
     /// If no run was accumulated.
     pub fn summary(&mut self, claims: &[Claim]) -> Summary {
         assert!(self.runs > 0, "summary of an empty run");
-        self.chunks.sort_by_key(|c| c.chunk);
-        let mut moments = vec![Moments::default(); COLUMNS];
-        for chunk in &self.chunks {
-            for (total, m) in moments.iter_mut().zip(&chunk.columns) {
-                total.merge(m);
-            }
-        }
+        let moments = &self.moments;
         let percentiles: Vec<Vec<f64>> = match &mut self.quantiles {
             Quantiles::Exact(columns) => columns
                 .par_iter_mut()
@@ -486,12 +460,16 @@ mod tests {
     use crate::engine::Shard;
     use proptest::prelude::*;
 
-    /// A chunk accumulator over `rows` runs whose column c, row r holds
+    /// Shifts of the test accumulators: a different one per column.
+    fn shifts() -> Vec<f64> {
+        (0..COLUMNS).map(|c| c as f64 * 0.3 - 7.0).collect()
+    }
+
+    /// An accumulator over `rows` runs whose column c, row r holds
     /// `values[(c + r) % len]` scaled by the column, so columns differ.
-    fn chunk(method: QuantileMethod, index: u64, values: &[f64], hits: &[u64]) -> Accumulator {
+    fn chunk(method: QuantileMethod, values: &[f64], hits: &[u64]) -> Accumulator {
         let claims = Claim::default_set().len();
-        let mut acc = Accumulator::new(method, claims);
-        acc.begin_chunk(index);
+        let mut acc = Accumulator::new(method, claims, &shifts());
         let rows = values.len();
         let tile: Vec<f64> = (0..COLUMNS * rows)
             .map(|i| {
@@ -515,7 +493,7 @@ mod tests {
                 quantiles: method,
                 ..RunPlan::new(3)
             };
-            let good = chunk(method, 0, &[1.0, -2.0, 3.5], &[1]);
+            let good = chunk(method, &[1.0, -2.0, 3.5], &[1]);
             assert_eq!(good.check(claims, &plan), Ok(()));
             let fails = |acc: &Accumulator, plan: &RunPlan, expect: &str| {
                 let err = acc.check(claims, plan).unwrap_err();
@@ -526,13 +504,13 @@ mod tests {
                 .unwrap_err()
                 .contains("claim counters"));
             let mut short = good.clone();
-            short.chunks[0].columns.pop();
+            short.moments.pop();
             fails(&short, &plan, "columns");
             let mut miscounted = good.clone();
             miscounted.runs += 1;
-            fails(&miscounted, &plan, "4 runs");
+            fails(&miscounted, &plan, "4 runs where shard 0/1 has 3");
             let mut nan = good.clone();
-            nan.chunks[0].columns[7] = Moments::of(&[f64::NAN, 1.0, 2.0]);
+            nan.moments[7] = ExactMoments::new(f64::NAN);
             fails(&nan, &plan, "not finite");
             let mut too_many_hits = good.clone();
             too_many_hits.hits[0] = 4;
@@ -541,7 +519,7 @@ mod tests {
                 shard: Shard { index: 1, count: 2 },
                 ..RunPlan::new(9000)
             };
-            fails(&good, &other_shard, "not a chunk of shard 1/2");
+            fails(&good, &other_shard, "3 runs where shard 1/2 has 808");
             let wrong_method = RunPlan {
                 quantiles: match method {
                     QuantileMethod::Exact => QuantileMethod::Sketch,
@@ -565,8 +543,7 @@ mod tests {
 
     #[test]
     fn a_non_finite_output_is_reported_with_its_row_and_column() {
-        let mut acc = Accumulator::new(QuantileMethod::Sketch, 0);
-        acc.begin_chunk(0);
+        let mut acc = Accumulator::new(QuantileMethod::Sketch, 0, &shifts());
         let mut tile = vec![1.0; COLUMNS * 4];
         tile[5 * 4 + 2] = f64::NAN;
         let bad = acc.add_tile(&tile, 4, 4).unwrap_err();
@@ -578,19 +555,18 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(48))]
 
         /// Any order and any grouping of merges gives the same summary, to
-        /// the bit: counts and sketches add exactly, and moments are folded
-        /// in chunk order whatever the merge order was.
+        /// the bit: counts, sketches and the exact sums behind the moments
+        /// all add exactly.
         #[test]
         fn merge_is_associative_and_commutative(parts in parts(), seed in any::<u64>(), exact in any::<bool>()) {
             let method = if exact { QuantileMethod::Exact } else { QuantileMethod::Sketch };
             let chunks: Vec<Accumulator> = parts
                 .iter()
-                .enumerate()
-                .map(|(i, (v, h))| chunk(method, i as u64, v, h))
+                .map(|(v, h)| chunk(method, v, h))
                 .collect();
             let claims = Claim::default_set();
 
-            let mut in_order = Accumulator::new(method, claims.len());
+            let mut in_order = Accumulator::new(method, claims.len(), &shifts());
             chunks.iter().cloned().for_each(|c| in_order.merge(c));
 
             // A shuffled order, merged as a right-leaning tree.

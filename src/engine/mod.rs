@@ -2,9 +2,11 @@
 //! model in parallel and accumulates bands and claim counts.
 //!
 //! A run of `runs` runs is cut into chunks of [`CHUNK_RUNS`]. A chunk's
-//! sample depends only on (seed, sampler, runs, chunk index), and chunk
-//! results are merged in chunk order, so the result is the same for any
-//! number of threads, any scheduling and any split into shards.
+//! sample depends only on (seed, sampler, runs, chunk index), and every
+//! result merges exactly in any order (counts, sketches, kept values, and
+//! moments summed in wide fixed point), so the result is the same for any
+//! number of threads, any scheduling and any split into shards, in memory
+//! that does not grow with the runs (sketch quantiles).
 //!
 //! ```
 //! use nexus_mc::config::Scenario;
@@ -198,17 +200,16 @@ impl RunPlan {
     }
 
     /// Memory this shard needs on `threads` threads, in bytes (an upper
-    /// estimate): the moments kept per chunk, the kept values of exact
-    /// quantiles and one accumulator per thread.
+    /// estimate): the kept values of exact quantiles and one accumulator
+    /// per thread. With sketch quantiles it does not grow with the runs.
     pub fn memory(&self, threads: usize) -> f64 {
-        let moments = self.shard_chunks() as f64 * Accumulator::CHUNK_BYTES as f64;
         let exact = match self.quantiles {
             // Kept values, and room for the vectors' growth when merged.
             QuantileMethod::Exact => 2.0 * self.shard_runs() as f64 * (COLUMNS * 8) as f64,
             QuantileMethod::Sketch => 0.0,
         };
         let per_thread = Accumulator::SKETCHES_BYTES as f64 + (COLUMNS * TILE_STRIDE * 8) as f64;
-        moments + exact + (threads + 1) as f64 * per_thread
+        exact + (threads + 1) as f64 * per_thread
     }
 
     /// Checks the plan against [`limits::MAX_RUNS`] and the memory of this
@@ -222,25 +223,11 @@ impl RunPlan {
                 number(limits::MAX_RUNS as f64, 0)
             ));
         }
-        let per_run = self.memory(threads) / self.shard_runs() as f64;
-        let room = limits::available_memory().unwrap_or(u64::MAX) as f64 * 0.8;
-        let fewer = number((room / per_run).max(0.0).floor(), 0);
-        let instead = match (self.quantiles, self.shard.count) {
-            (QuantileMethod::Exact, _) => format!(
-                "use --quantiles sketch, whose memory does not grow with the runs, or at most \
-                 {fewer} runs"
-            ),
-            (QuantileMethod::Sketch, 1) => format!(
-                "ask for at most about {fewer} runs ({} bytes of moments are kept per chunk of \
-                 {CHUNK_RUNS} runs), or split the run into shards (--shard K/N): each shard keeps \
-                 only its own chunks, though `merge` holds them all",
-                Accumulator::CHUNK_BYTES
-            ),
-            (QuantileMethod::Sketch, _) => format!(
-                "use more shards or fewer runs ({} bytes of moments are kept per chunk of \
-                 {CHUNK_RUNS} runs)",
-                Accumulator::CHUNK_BYTES
-            ),
+        let instead = match self.quantiles {
+            QuantileMethod::Exact => "use --quantiles sketch, whose memory does not grow with \
+                                      the runs"
+                .to_string(),
+            QuantileMethod::Sketch => "use fewer --threads".to_string(),
         };
         let what = if self.shard.count == 1 {
             format!("a run of {} runs", number(self.runs as f64, 0))
@@ -329,6 +316,9 @@ pub struct Engine {
     claims: Vec<Claim>,
     plan: RunPlan,
     identity: RunIdentity,
+    /// Each column's output at the scenario's medians: the shift its
+    /// moments are summed around.
+    shifts: Vec<f64>,
 }
 
 impl Engine {
@@ -374,8 +364,18 @@ impl Engine {
         let mut claims = Claim::default_set();
         claims.extend(scenario.claims.iter().cloned());
         let identity = RunIdentity::new(scenario, &plan, &claims);
+        let model = Model::new(&scenario.schedules);
+        let mut at_medians = Outputs::default();
+        model.evaluate(&scenario.point(), &mut at_medians);
+        let shifts = (0..COLUMNS)
+            .map(|c| {
+                let (metric, year) = column(c);
+                at_medians.at(metric, year)
+            })
+            .collect();
         Ok(Engine {
-            model: Model::new(&scenario.schedules),
+            model,
+            shifts,
             sampler,
             base: scenario.point(),
             claims,
@@ -427,11 +427,10 @@ impl Engine {
         // Workers take an accumulator from the pool for each chunk and put it
         // back, so a few stay warm in cache instead of one per chunk. Which
         // chunk lands in which accumulator varies, and does not matter:
-        // counts, sketches and kept values merge exactly in any order, and
-        // moments are kept per chunk and folded in chunk order (see
-        // `Accumulator::merge`).
+        // counts, sketches, kept values and the exact sums behind the
+        // moments merge exactly in any order (see `Accumulator::merge`).
         let pool = Mutex::new(Vec::<Accumulator>::new());
-        let fresh = || Accumulator::new(self.plan.quantiles, self.claims.len());
+        let fresh = || Accumulator::new(self.plan.quantiles, self.claims.len(), &self.shifts);
         let one_chunk = |c: u64, keep_samples: bool| {
             let taken = pool.lock().expect("no panic holds the lock").pop();
             let mut acc = taken.unwrap_or_else(fresh);
@@ -486,7 +485,6 @@ impl Engine {
         let len = self.plan.chunk_len(chunk);
         let inputs = self.sampler.block(chunk, first_run, len);
         let params = self.sampler.params();
-        acc.begin_chunk(chunk);
         let mut tile = vec![0.0; COLUMNS * TILE_STRIDE];
         let mut outputs = keep_samples.then(|| Array2::zeros((len, SAMPLE_OUTPUTS.len())));
         let mut set = self.base;

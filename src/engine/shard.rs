@@ -18,7 +18,7 @@ use crate::config::{ConfigFile, Scenario};
 pub const STATE_FILE: &str = "shard-state.bin";
 const MAGIC: &[u8; 16] = b"nexus-mc shard\n\0";
 /// Bumped whenever the layout of [`ShardState`] changes.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 /// Bytes of the SHA-256 that ends the file.
 const DIGEST_BYTES: usize = 32;
 
@@ -266,6 +266,17 @@ pub fn merge_shards(dirs: &[PathBuf]) -> Result<(RunIdentity, Accumulator), Stri
     }
     if !problems.is_empty() {
         return Err(problems.join("; "));
+    }
+    if let Some((dir, _)) = states[1..]
+        .iter()
+        .find(|(_, s)| !first.accumulator.merges_with(&s.accumulator))
+    {
+        return Err(format!(
+            "{} and {} were not summed around the same values (their moments cannot be \
+             merged); rerun that shard",
+            first_dir.display(),
+            dir.display()
+        ));
     }
     let identity = first.identity.clone();
     states.sort_by_key(|(_, s)| s.shard.index);

@@ -2,20 +2,23 @@
 //! quantile sketch.
 //!
 //! Every accumulator merges: two halves of a sample merged give the same
-//! result as the whole (exactly for counts, sketches and exact quantiles; to
-//! floating-point rounding for moments, which is why the engine always merges
-//! moments in chunk order).
+//! result as the whole, exactly, in any order: counts, sketches and exact
+//! quantiles are integers or sets, and [`ExactMoments`] sums in fixed point
+//! wide enough for any `f64`. ([`Moments`], the usual floating-point merge,
+//! is kept for callers that need no such guarantee.)
 //!
 //! Quantiles follow one definition everywhere: the `q` quantile of `n` values
 //! is the value of rank `ceil(q * n)` (at least 1) in ascending order, the
 //! inverse of the empirical distribution function (Hyndman and Fan type 1).
 //! The sketch returns that same order statistic within its relative error.
 
+mod exact;
 mod histogram;
 mod moments;
 mod quantile;
 mod sketch;
 
+pub use exact::{ExactMoments, ExactSum};
 pub use histogram::Histogram;
 pub use moments::Moments;
 pub use quantile::{exact_quantiles, rank, Percentile};
