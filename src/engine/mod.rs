@@ -443,8 +443,8 @@ impl Engine {
         let chunk_of = move |i: u64| index + i * count;
         match sink.as_mut() {
             // One parallel pass over every chunk of the shard, listing none
-            // and keeping nothing per chunk but its moments: batches would
-            // make the threads wait for each batch's slowest chunk.
+            // and keeping nothing per chunk: batches would make the threads
+            // wait for each batch's slowest chunk.
             None => (0..shard_chunks)
                 .into_par_iter()
                 .try_for_each(|i| one_chunk(chunk_of(i), false).map(drop))?,
