@@ -7,7 +7,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use nexus_mc::claims::Claim;
 use nexus_mc::config::Scenario;
 use nexus_mc::model::{Model, Outputs, Param};
-use nexus_mc::stats::{LogSketch, Moments};
+use nexus_mc::stats::{ExactMoments, LogSketch};
 
 /// A column of 256 values like the engine's tiles: one output over runs.
 fn column() -> Vec<f64> {
@@ -24,7 +24,10 @@ fn accumulate(c: &mut Criterion) {
     group.bench_function("sketch_insert", |b| {
         b.iter(|| sketch.insert_all(black_box(&values)))
     });
-    group.bench_function("moments", |b| b.iter(|| Moments::of(black_box(&values))));
+    let mut moments = ExactMoments::new(values[0]);
+    group.bench_function("moments", |b| {
+        b.iter(|| moments.add_batch(black_box(&values)))
+    });
 
     // Two sketches whose ranges overlap in part, as a chunk's and a total's.
     let mut other = LogSketch::default();
@@ -39,8 +42,8 @@ fn accumulate(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
-    let mut moments = Moments::of(&values);
-    let part = Moments::of(&values[..100]);
+    let mut part = ExactMoments::new(values[0]);
+    part.add_batch(&values[..100]);
     group.bench_function("moments_merge", |b| {
         b.iter(|| moments.merge(black_box(&part)))
     });

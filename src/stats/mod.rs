@@ -4,8 +4,7 @@
 //! Every accumulator merges: two halves of a sample merged give the same
 //! result as the whole, exactly, in any order: counts, sketches and exact
 //! quantiles are integers or sets, and [`ExactMoments`] sums in fixed point
-//! wide enough for any `f64`. ([`Moments`], the usual floating-point merge,
-//! is kept for callers that need no such guarantee.)
+//! wide enough for any `f64`.
 //!
 //! Quantiles follow one definition everywhere: the `q` quantile of `n` values
 //! is the value of rank `ceil(q * n)` (at least 1) in ascending order, the
@@ -14,12 +13,10 @@
 
 mod exact;
 mod histogram;
-mod moments;
 mod quantile;
 mod sketch;
 
 pub use exact::{ExactMoments, ExactSum};
 pub use histogram::Histogram;
-pub use moments::Moments;
 pub use quantile::{exact_quantiles, rank, Percentile};
 pub use sketch::LogSketch;
