@@ -121,6 +121,38 @@ fn symmetric_eigenvalues(m: &Array2<f64>) -> Vec<f64> {
     (0..k).map(|i| a[[i, i]]).collect()
 }
 
+/// Inverse by Gauss-Jordan with partial pivoting; `None` if singular.
+pub(crate) fn invert(m: &Array2<f64>) -> Option<Array2<f64>> {
+    let n = m.nrows();
+    let mut a = m.clone();
+    let mut inv = Array2::<f64>::eye(n);
+    for c in 0..n {
+        let pivot = (c..n).max_by(|&i, &j| a[[i, c]].abs().total_cmp(&a[[j, c]].abs()))?;
+        if a[[pivot, c]].abs() < 1e-12 {
+            return None;
+        }
+        for k in 0..n {
+            a.swap([c, k], [pivot, k]);
+            inv.swap([c, k], [pivot, k]);
+        }
+        let p = a[[c, c]];
+        for k in 0..n {
+            a[[c, k]] /= p;
+            inv[[c, k]] /= p;
+        }
+        for r in 0..n {
+            if r != c {
+                let f = a[[r, c]];
+                for k in 0..n {
+                    a[[r, k]] -= f * a[[c, k]];
+                    inv[[r, k]] -= f * inv[[c, k]];
+                }
+            }
+        }
+    }
+    Some(inv)
+}
+
 /// Lower Cholesky factor, or `None` if the matrix is not positive definite
 /// (a pivot of 1e-12 or less).
 fn cholesky(m: &Array2<f64>) -> Option<Array2<f64>> {

@@ -36,7 +36,7 @@ pub fn rank_correlations(x: &Array2<f64>, y: &Array2<f64>) -> Vec<RankCorrelatio
         cols.push(&ry);
         let m = cols.len();
         let corr = Array2::from_shape_fn((m, m), |(i, j)| pearson(cols[i], cols[j]));
-        let inverse = invert(&corr);
+        let inverse = crate::correlation::invert(&corr);
         for (d, &c) in moving.iter().enumerate() {
             let prcc = match &inverse {
                 Some(p) => -p[[d, m - 1]] / (p[[d, d]] * p[[m - 1, m - 1]]).sqrt(),
@@ -90,38 +90,6 @@ fn pearson(a: &[f64], b: &[f64]) -> f64 {
     }
 }
 
-/// Inverse by Gauss-Jordan with partial pivoting; `None` if singular.
-fn invert(m: &Array2<f64>) -> Option<Array2<f64>> {
-    let n = m.nrows();
-    let mut a = m.clone();
-    let mut inv = Array2::<f64>::eye(n);
-    for c in 0..n {
-        let pivot = (c..n).max_by(|&i, &j| a[[i, c]].abs().total_cmp(&a[[j, c]].abs()))?;
-        if a[[pivot, c]].abs() < 1e-12 {
-            return None;
-        }
-        for k in 0..n {
-            a.swap([c, k], [pivot, k]);
-            inv.swap([c, k], [pivot, k]);
-        }
-        let p = a[[c, c]];
-        for k in 0..n {
-            a[[c, k]] /= p;
-            inv[[c, k]] /= p;
-        }
-        for r in 0..n {
-            if r != c {
-                let f = a[[r, c]];
-                for k in 0..n {
-                    a[[r, k]] -= f * a[[c, k]];
-                    inv[[r, k]] -= f * inv[[c, k]];
-                }
-            }
-        }
-    }
-    Some(inv)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,9 +102,9 @@ mod tests {
 
     #[test]
     fn inverse_of_a_known_matrix() {
-        let inv = invert(&array![[4.0, 7.0], [2.0, 6.0]]).unwrap();
+        let inv = crate::correlation::invert(&array![[4.0, 7.0], [2.0, 6.0]]).unwrap();
         let expected = array![[0.6, -0.7], [-0.2, 0.4]];
         assert!((inv - expected).iter().all(|d| d.abs() < 1e-12));
-        assert!(invert(&array![[1.0, 2.0], [2.0, 4.0]]).is_none());
+        assert!(crate::correlation::invert(&array![[1.0, 2.0], [2.0, 4.0]]).is_none());
     }
 }

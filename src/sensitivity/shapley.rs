@@ -18,7 +18,7 @@ use rand_distr::{Distribution as _, StandardNormal};
 use rayon::prelude::*;
 
 use super::{Problem, Progress};
-use crate::correlation::{cholesky_psd, normal_score_factor};
+use crate::correlation::{cholesky_psd, invert, normal_score_factor};
 use crate::distribution::phi;
 use crate::hash;
 
@@ -125,7 +125,8 @@ impl Copula {
             })
         };
         let (s_ff, s_fg, s_gg) = (sub(free, free), sub(free, &given), sub(&given, &given));
-        let inv = invert_spd(&s_gg);
+        let inv = invert(&s_gg)
+            .expect("a principal submatrix of a positive definite matrix is invertible");
         let weights = s_fg.dot(&inv);
         let cov = &s_ff - &weights.dot(&s_fg.t());
         Conditional {
@@ -317,38 +318,6 @@ pub fn shapley_effects<P: Problem + ?Sized>(
     Ok(result)
 }
 
-/// Inverse of a symmetric positive definite matrix (Gauss-Jordan; the
-/// matrices here are a handful of rows).
-fn invert_spd(m: &Array2<f64>) -> Array2<f64> {
-    let n = m.nrows();
-    let mut a = m.clone();
-    let mut inv = Array2::<f64>::eye(n);
-    for c in 0..n {
-        let pivot = (c..n)
-            .max_by(|&x, &y| a[[x, c]].abs().total_cmp(&a[[y, c]].abs()))
-            .unwrap_or(c);
-        for j in 0..n {
-            a.swap([c, j], [pivot, j]);
-            inv.swap([c, j], [pivot, j]);
-        }
-        let d = a[[c, c]];
-        for j in 0..n {
-            a[[c, j]] /= d;
-            inv[[c, j]] /= d;
-        }
-        for r in 0..n {
-            if r != c {
-                let f = a[[r, c]];
-                for j in 0..n {
-                    a[[r, j]] -= f * a[[c, j]];
-                    inv[[r, j]] -= f * inv[[c, j]];
-                }
-            }
-        }
-    }
-    inv
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,7 +325,7 @@ mod tests {
     #[test]
     fn spd_inverse_and_semi_definite_factor() {
         let m = ndarray::arr2(&[[2.0, 0.5], [0.5, 1.0]]);
-        let prod = m.dot(&invert_spd(&m));
+        let prod = m.dot(&invert(&m).unwrap());
         for i in 0..2 {
             for j in 0..2 {
                 assert!((prod[[i, j]] - f64::from(u8::from(i == j))).abs() < 1e-12);
