@@ -183,6 +183,15 @@ fn exact_shard_args(seed: &str) -> Vec<String> {
     .to_vec()
 }
 
+/// The staging directories of `res` that stand in `dir`.
+fn staging(dir: &Path) -> std::collections::BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".res.nexus-mc-"))
+        .collect()
+}
+
 #[cfg(unix)]
 #[test]
 fn a_killed_run_leaves_the_earlier_set_or_the_new_one_never_a_mix() {
@@ -203,6 +212,10 @@ fn a_killed_run_leaves_the_earlier_set_or_the_new_one_never_a_mix() {
     for i in 0..kills {
         let seed = (i + 2).to_string();
         let args = exact_shard_args(&seed);
+        let before = staging(dir.path());
+        // A staging directory this run made (a killed run's is cleaned by
+        // the next one).
+        let its_own = || staging(dir.path()).difference(&before).next().is_some();
         let mut child = Command::new(env!("CARGO_BIN_EXE_nexus-mc"))
             .args(&args)
             .current_dir(dir.path())
@@ -210,10 +223,23 @@ fn a_killed_run_leaves_the_earlier_set_or_the_new_one_never_a_mix() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        // Spread the kills over the whole command, most in its second half,
-        // where the outputs are written.
-        let at = whole.mul_f64(0.3 + 0.9 * i as f64 / kills as f64);
-        std::thread::sleep(at);
+        // Even kills: spread over the whole command, by the clock. Odd
+        // kills: a few milliseconds after the staging directory appears, so
+        // that they land in the write phase however loaded the machine is.
+        let at = if i % 2 == 0 {
+            let at = whole.mul_f64(0.3 + 0.9 * i as f64 / kills as f64);
+            std::thread::sleep(at);
+            at
+        } else {
+            let begun = Instant::now();
+            while !its_own() && child.try_wait().unwrap().is_none() && begun.elapsed() < whole * 20
+            {
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            let after = Duration::from_micros(700 * i as u64);
+            std::thread::sleep(after);
+            begun.elapsed()
+        };
         let _ = child.kill();
         let status = child.wait().unwrap();
         let seed_now =
@@ -225,11 +251,7 @@ fn a_killed_run_leaves_the_earlier_set_or_the_new_one_never_a_mix() {
         });
         // A staging directory left beside --out: this kill landed in the
         // write phase (the run before it removed any older one).
-        let staged = std::fs::read_dir(dir.path()).unwrap().any(|e| {
-            let name = e.unwrap().file_name();
-            name.to_string_lossy().starts_with(".res.nexus-mc-")
-        });
-        if staged && !status.success() {
+        if its_own() && !status.success() {
             in_write_phase += 1;
         }
         // The set is the one before, or this run's if it got through (it
