@@ -215,6 +215,7 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
         started,
     );
     manifest.shard = args.shard;
+    manifest.quantiles.relative_error = summary.quantile_error;
     super::finish_outputs(out, &mut manifest, &mut files, clock, args.report)?;
 
     if !args.quiet {
@@ -264,6 +265,7 @@ pub(super) fn merge(args: MergeArgs) -> Result<()> {
         started,
     );
     manifest.merged_shards = Some(args.dirs.len() as u64);
+    manifest.quantiles.relative_error = summary.quantile_error;
     super::finish_outputs(out, &mut manifest, &mut files, clock, false)?;
     if !args.quiet {
         // The merge's own time says nothing of the run: report the shards'.

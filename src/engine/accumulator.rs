@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{QuantileMethod, RunPlan};
 use crate::claims::Claim;
 use crate::model::{year_of, Metric, YEARS};
-use crate::stats::{exact_quantiles, ExactMoments, Histogram, LogSketch, Percentile};
+use crate::stats::{exact_quantiles, rank, ExactMoments, Histogram, LogSketch, Percentile};
 
 /// The metrics `bands.csv` reports, each for every year 2026..2050.
 pub const BAND_METRICS: [Metric; 8] = [
@@ -57,6 +57,77 @@ pub struct Accumulator {
     moments: Vec<ExactMoments>,
     quantiles: Quantiles,
     hits: Vec<u64>,
+    /// The [`HISTOGRAMS`], counted value by value over ranges a pilot
+    /// fixed (refined sketch runs); empty otherwise, and then drawn at the
+    /// end from the kept values or the sketch.
+    histograms: Vec<Histogram>,
+}
+
+/// What a pilot of the first chunks of a sketch run fixes before the run:
+/// around each band percentile of each column, the range of values to count
+/// in fine buckets, and the range of each histogram. The same for every
+/// shard of the run, since each shard runs the same pilot.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refinement {
+    /// Per column, the ranges to refine.
+    ranges: Vec<Vec<(f64, f64)>>,
+    /// Per histogram of [`HISTOGRAMS`], its range.
+    histogram_ranges: Vec<(f64, f64)>,
+}
+
+impl Refinement {
+    /// Chunks of the pilot: the first 4 x 8,192 runs of the run.
+    pub const PILOT_CHUNKS: u64 = 4;
+    /// Width of a refined range in standard errors of the pilot's quantile
+    /// (rank based, so for any distribution): the run's quantile falls
+    /// outside with probability about 2e-9 a cell.
+    const Z: f64 = 6.0;
+
+    /// The refinement a pilot (unrefined sketches of the first runs) gives
+    /// a run of `runs` runs: for percentile `p` of a column, the pilot's
+    /// values of ranks `r - m` and `r + m` around its rank `r`, with
+    /// `m = Z sqrt(p (1 - p) P) (1 + sqrt(P / runs))` for a pilot of `P`
+    /// runs (the spread of the pilot's quantile plus that of the run's).
+    pub(crate) fn from_pilot(pilot: &Accumulator, runs: u64) -> Refinement {
+        let Quantiles::Sketch(sketches) = &pilot.quantiles else {
+            panic!("a pilot keeps sketches");
+        };
+        let n = pilot.runs;
+        let widen = 1.0 + (n as f64 / runs as f64).sqrt();
+        let ranges = sketches
+            .iter()
+            .map(|sketch| {
+                let mut ranks = Vec::new();
+                for p in Percentile::BANDS {
+                    let q = f64::from(p.0) / 100.0;
+                    let m = (Self::Z * (q * (1.0 - q) * n as f64).sqrt() * widen).ceil() as u64 + 1;
+                    let r = rank(p, n);
+                    ranks.push(r.saturating_sub(m).max(1));
+                    ranks.push((r + m).min(n));
+                }
+                let mut sorted = ranks.clone();
+                sorted.sort_unstable();
+                let values = sketch.at_ranks(&sorted);
+                let value_of = |r: u64| values[sorted.partition_point(|&s| s < r)].0;
+                ranks
+                    .chunks(2)
+                    .map(|pair| (value_of(pair[0]), value_of(pair[1])))
+                    .collect()
+            })
+            .collect();
+        let histogram_ranges = HISTOGRAMS
+            .iter()
+            .map(|&(metric, year, threshold)| {
+                let q = sketches[column_of(metric, year)]
+                    .quantiles_with_error(&[Percentile(1), Percentile(99)]);
+                histogram_range(q[0].0.min(threshold), q[1].0.max(threshold))
+            })
+            .collect();
+        Refinement {
+            ranges,
+            histogram_ranges,
+        }
+    }
 }
 
 /// Where a non-finite model output appeared.
@@ -92,7 +163,27 @@ impl Accumulator {
             moments: shifts.iter().map(|&s| ExactMoments::new(s)).collect(),
             quantiles,
             hits: vec![0; claims],
+            histograms: Vec::new(),
         }
+    }
+
+    /// An empty sketch accumulator refined as `refinement` says (see
+    /// [`Accumulator::new`] for `claims` and `shifts`).
+    pub fn refined(claims: usize, shifts: &[f64], refinement: &Refinement) -> Accumulator {
+        let mut acc = Accumulator::new(QuantileMethod::Sketch, claims, shifts);
+        acc.quantiles = Quantiles::Sketch(
+            refinement
+                .ranges
+                .iter()
+                .map(|ranges| LogSketch::refined(ranges))
+                .collect(),
+        );
+        acc.histograms = refinement
+            .histogram_ranges
+            .iter()
+            .map(|&(lo, hi)| Histogram::new(lo, hi, HISTOGRAM_BINS))
+            .collect();
+        acc
     }
 
     /// Adds `rows` runs laid out column by column in `tile` (column `c` at
@@ -119,6 +210,10 @@ impl Accumulator {
                 Quantiles::Exact(columns) => columns[c].extend_from_slice(values),
                 Quantiles::Sketch(sketches) => sketches[c].insert_all(values),
             }
+        }
+        for (h, &(metric, year, _)) in self.histograms.iter_mut().zip(&HISTOGRAMS) {
+            let c = column_of(metric, year);
+            tile[c * stride..][..rows].iter().for_each(|&x| h.add(x, 1));
         }
         self.runs += rows as u64;
         Ok(())
@@ -191,6 +286,9 @@ impl Accumulator {
                 sketches.iter().try_for_each(LogSketch::check)?;
             }
         }
+        if self.histograms.iter().any(|h| h.total() != self.runs) {
+            return Err(format!("a histogram does not hold {} runs", self.runs));
+        }
         Ok(())
     }
 
@@ -228,6 +326,10 @@ impl Accumulator {
             }
             _ => panic!("merging exact and sketch accumulators"),
         }
+        assert_eq!(self.histograms.len(), other.histograms.len(), "same histograms");
+        for (a, b) in self.histograms.iter_mut().zip(&other.histograms) {
+            a.merge(b);
+        }
     }
 
     /// Runs accumulated.
@@ -236,14 +338,23 @@ impl Accumulator {
     }
 
     /// Whether `other` can be merged into this one: the same quantile
-    /// method, claims and shifts (for shard states read from files).
+    /// method and refinement, claims and shifts (for shard states read from
+    /// files).
     pub fn merges_with(&self, other: &Accumulator) -> bool {
-        let same_method = matches!(
-            (&self.quantiles, &other.quantiles),
-            (Quantiles::Exact(_), Quantiles::Exact(_))
-                | (Quantiles::Sketch(_), Quantiles::Sketch(_))
-        );
+        let same_method = match (&self.quantiles, &other.quantiles) {
+            (Quantiles::Exact(a), Quantiles::Exact(b)) => a.len() == b.len(),
+            (Quantiles::Sketch(a), Quantiles::Sketch(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(a, b)| a.merges_with(b))
+            }
+            _ => false,
+        };
         same_method
+            && self.histograms.len() == other.histograms.len()
+            && self
+                .histograms
+                .iter()
+                .zip(&other.histograms)
+                .all(|(a, b)| a.merges_with(b))
             && self.hits.len() == other.hits.len()
             && self.moments.len() == other.moments.len()
             && self
@@ -261,6 +372,7 @@ impl Accumulator {
     pub fn summary(&mut self, claims: &[Claim]) -> Summary {
         assert!(self.runs > 0, "summary of an empty run");
         let moments = &self.moments;
+        let mut quantile_error: f64 = 0.0;
         let percentiles: Vec<Vec<f64>> = match &mut self.quantiles {
             Quantiles::Exact(columns) => columns
                 .par_iter_mut()
@@ -268,7 +380,13 @@ impl Accumulator {
                 .collect(),
             Quantiles::Sketch(sketches) => sketches
                 .iter()
-                .map(|s| Percentile::BANDS.iter().map(|&p| s.quantile(p)).collect())
+                .map(|s| {
+                    let q = s.quantiles_with_error(&Percentile::BANDS);
+                    for &(_, e) in &q {
+                        quantile_error = quantile_error.max(e);
+                    }
+                    q.into_iter().map(|(x, _)| x).collect()
+                })
                 .collect(),
         };
         let bands = (0..COLUMNS)
@@ -291,29 +409,17 @@ impl Accumulator {
             .collect();
         let histograms = HISTOGRAMS
             .iter()
-            .map(|&(metric, year, threshold)| {
-                let c = column_of(metric, year);
-                let (p1, p99) = match &mut self.quantiles {
-                    // Selecting reorders the kept values, which is harmless here.
-                    Quantiles::Exact(columns) => {
-                        let q = exact_quantiles(&mut columns[c], &[Percentile(1), Percentile(99)]);
-                        (q[0], q[1])
-                    }
-                    Quantiles::Sketch(s) => {
-                        (s[c].quantile(Percentile(1)), s[c].quantile(Percentile(99)))
-                    }
+            .enumerate()
+            .map(|(i, &(metric, year, threshold))| {
+                let histogram = match self.histograms.get(i) {
+                    Some(counted) => counted.clone(),
+                    None => self.histogram_at_end(column_of(metric, year), threshold),
                 };
-                let (lo, hi) = histogram_range(p1.min(threshold), p99.max(threshold));
-                let mut h = Histogram::new(lo, hi, HISTOGRAM_BINS);
-                match &self.quantiles {
-                    Quantiles::Exact(columns) => columns[c].iter().for_each(|&x| h.add(x, 1)),
-                    Quantiles::Sketch(s) => s[c].values().for_each(|(x, n)| h.add(x, n)),
-                }
                 HistogramOf {
                     metric,
                     year,
                     threshold,
-                    histogram: h,
+                    histogram,
                 }
             })
             .collect();
@@ -330,7 +436,28 @@ impl Accumulator {
             bands,
             claims,
             histograms,
+            quantile_error,
         }
+    }
+
+    /// The histogram of column `c` over its P1 to P99 (and `threshold`),
+    /// from the kept values or the sketch's buckets.
+    fn histogram_at_end(&mut self, c: usize, threshold: f64) -> Histogram {
+        let (p1, p99) = match &mut self.quantiles {
+            // Selecting reorders the kept values, which is harmless here.
+            Quantiles::Exact(columns) => {
+                let q = exact_quantiles(&mut columns[c], &[Percentile(1), Percentile(99)]);
+                (q[0], q[1])
+            }
+            Quantiles::Sketch(s) => (s[c].quantile(Percentile(1)), s[c].quantile(Percentile(99))),
+        };
+        let (lo, hi) = histogram_range(p1.min(threshold), p99.max(threshold));
+        let mut h = Histogram::new(lo, hi, HISTOGRAM_BINS);
+        match &self.quantiles {
+            Quantiles::Exact(columns) => columns[c].iter().for_each(|&x| h.add(x, 1)),
+            Quantiles::Sketch(s) => s[c].values().for_each(|(x, n)| h.add(x, n)),
+        }
+        h
     }
 }
 
@@ -375,6 +502,10 @@ pub struct Summary {
     pub claims: Vec<ClaimResult>,
     /// The 2035 GDP share and the 2035 NPV, each with its claim threshold.
     pub histograms: Vec<HistogramOf>,
+    /// Bound on the relative error of every band percentile: 0 for exact
+    /// quantiles; for a sketch, [`LogSketch::FINE_RELATIVE_ERROR`] when
+    /// every band percentile fell in a refined range.
+    pub quantile_error: f64,
 }
 
 impl Summary {

@@ -34,7 +34,8 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use accumulator::{column, COLUMNS, HISTOGRAMS};
 pub use accumulator::{
-    Accumulator, Band, ClaimResult, HistogramOf, Summary, BAND_METRICS, HISTOGRAM_BINS,
+    Accumulator, Band, ClaimResult, HistogramOf, Refinement, Summary, BAND_METRICS,
+    HISTOGRAM_BINS,
 };
 pub use shard::{merge_shards, RunIdentity, ShardState, STATE_FILE};
 
@@ -60,7 +61,9 @@ const TILE_STRIDE: usize = TILE + 8;
 pub enum QuantileMethod {
     /// Every value kept: exact order statistics, memory grows with runs.
     Exact,
-    /// A [`LogSketch`] per column: bounded memory, relative error 2^-9.
+    /// A [`LogSketch`] per column, refined around the band percentiles a
+    /// pilot of the first runs locates: bounded memory, relative error
+    /// 2^-12 at the band percentiles (2^-7 should one fall outside).
     Sketch,
 }
 
@@ -88,7 +91,8 @@ impl QuantileMethod {
         }
     }
 
-    /// Bound on the relative error of a reported quantile.
+    /// Bound on the relative error of a reported quantile, whatever the
+    /// pilot found (a run's [`Summary::quantile_error`] is usually smaller).
     pub fn relative_error(self) -> f64 {
         match self {
             QuantileMethod::Exact => 0.0,
@@ -319,6 +323,8 @@ pub struct Engine {
     /// Each column's output at the scenario's medians: the shift its
     /// moments are summed around.
     shifts: Vec<f64>,
+    /// For sketch quantiles, what the pilot fixed (see [`Refinement`]).
+    refinement: Option<Refinement>,
 }
 
 impl Engine {
@@ -332,7 +338,8 @@ impl Engine {
         if plan.quantiles == QuantileMethod::Exact && plan.runs > QuantileMethod::EXACT_MAX_RUNS {
             return Err(EngineError::Plan(format!(
                 "exact quantiles keep every value ({} bytes a run), so they stop at {} runs \
-                 ({:.1} GB); {} runs need --quantiles sketch (relative error 2^-9, about 0.2 %)",
+                 ({:.1} GB); {} runs need --quantiles sketch (relative error 2^-12 at the band \
+                 percentiles, about 0.02 %)",
                 COLUMNS * 8,
                 number(QuantileMethod::EXACT_MAX_RUNS as f64, 0),
                 (QuantileMethod::EXACT_MAX_RUNS * COLUMNS as u64 * 8) as f64 / 1e9,
@@ -373,7 +380,7 @@ impl Engine {
                 at_medians.at(metric, year)
             })
             .collect();
-        Ok(Engine {
+        let mut engine = Engine {
             model,
             shifts,
             sampler,
@@ -381,7 +388,23 @@ impl Engine {
             claims,
             plan,
             identity,
-        })
+            refinement: None,
+        };
+        if plan.quantiles == QuantileMethod::Sketch {
+            // The pilot: the run's first chunks, the same in every shard.
+            let pilot_chunks = plan.chunks().min(Refinement::PILOT_CHUNKS);
+            let pilot = engine.run_chunks(pilot_chunks, |i| i, &Control::default(), None)?;
+            engine.refinement = Some(Refinement::from_pilot(&pilot, plan.runs));
+        }
+        Ok(engine)
+    }
+
+    /// An empty accumulator for this run's chunks.
+    fn fresh(&self) -> Accumulator {
+        match &self.refinement {
+            Some(r) => Accumulator::refined(self.claims.len(), &self.shifts, r),
+            None => Accumulator::new(self.plan.quantiles, self.claims.len(), &self.shifts),
+        }
     }
 
     /// The plan being run.
@@ -422,6 +445,18 @@ impl Engine {
     fn run_inner(
         &self,
         control: &Control<'_>,
+        sink: Option<SampleSink<'_>>,
+    ) -> Result<Accumulator, EngineError> {
+        let Shard { index, count } = self.plan.shard;
+        self.run_chunks(self.plan.shard_chunks(), move |i| index + i * count, control, sink)
+    }
+
+    /// Evaluates chunks `chunk_of(0) .. chunk_of(chunks - 1)`.
+    fn run_chunks(
+        &self,
+        chunks: u64,
+        chunk_of: impl Fn(u64) -> u64 + Sync + Send + Copy,
+        control: &Control<'_>,
         mut sink: Option<SampleSink<'_>>,
     ) -> Result<Accumulator, EngineError> {
         // Workers take an accumulator from the pool for each chunk and put it
@@ -430,17 +465,14 @@ impl Engine {
         // counts, sketches, kept values and the exact sums behind the
         // moments merge exactly in any order (see `Accumulator::merge`).
         let pool = Mutex::new(Vec::<Accumulator>::new());
-        let fresh = || Accumulator::new(self.plan.quantiles, self.claims.len(), &self.shifts);
         let one_chunk = |c: u64, keep_samples: bool| {
             let taken = pool.lock().expect("no panic holds the lock").pop();
-            let mut acc = taken.unwrap_or_else(fresh);
+            let mut acc = taken.unwrap_or_else(|| self.fresh());
             let samples = self.chunk(c, &mut acc, control, keep_samples);
             pool.lock().expect("no panic holds the lock").push(acc);
             samples
         };
-        let shard_chunks = self.plan.shard_chunks();
-        let Shard { index, count } = self.plan.shard;
-        let chunk_of = move |i: u64| index + i * count;
+        let shard_chunks = chunks;
         match sink.as_mut() {
             // One parallel pass over every chunk of the shard, listing none
             // and keeping nothing per chunk: batches would make the threads
@@ -463,7 +495,7 @@ impl Engine {
                 }
             }
         }
-        let mut total = fresh();
+        let mut total = self.fresh();
         for acc in pool.into_inner().expect("no panic holds the lock") {
             total.merge(acc);
         }

@@ -18,7 +18,7 @@ use crate::config::{ConfigFile, Scenario};
 pub const STATE_FILE: &str = "shard-state.bin";
 const MAGIC: &[u8; 16] = b"nexus-mc shard\n\0";
 /// Bumped whenever the layout of [`ShardState`] changes.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 /// Bytes of the SHA-256 that ends the file.
 const DIGEST_BYTES: usize = 32;
 

@@ -39,7 +39,8 @@ const TOOL: &str = "nexus-mc";
 pub struct QuantileInfo {
     /// `exact` or `sketch`.
     pub method: String,
-    /// Bound on the relative error of every reported quantile (0 for exact).
+    /// Bound on the relative error of every reported band percentile (0
+    /// for exact), as the run achieved it.
     pub relative_error: f64,
     /// Which order statistic a quantile is.
     pub definition: String,
@@ -221,7 +222,10 @@ impl Manifest {
                 relative_error: identity.quantiles.relative_error(),
                 definition: "the value of rank ceil(q * runs) in ascending order (inverse \
                              empirical CDF, Hyndman-Fan type 1); a sketch returns that value \
-                             within relative_error (values below 1e-9 in magnitude count as 0)"
+                             within relative_error, the largest bound over the band \
+                             percentiles: 2^-12 where the ranges a pilot of the first runs \
+                             refined hold the percentile, 2^-7 elsewhere (values below 1e-9 in \
+                             magnitude count as 0)"
                     .into(),
             },
             claim_std_error: "sqrt(p * (1 - p) / runs), the Monte Carlo standard error; \

@@ -13,6 +13,7 @@ use std::str::FromStr;
 use ndarray::Array2;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 
 pub use sobol::ScrambledSobol;
 
@@ -126,11 +127,15 @@ impl Sampler {
         let sobol = (kind == SamplerKind::Sobol)
             .then(|| ScrambledSobol::new(dims, hash::derive(seed, SOBOL_LABEL)));
         let correlation = scenario.rank_correlation(&params)?;
+        let dists: Vec<Distribution> = uncertain.iter().map(|p| p.distribution.clone()).collect();
+        if kind == SamplerKind::Mc {
+            dists.par_iter().for_each(Distribution::prepare);
+        }
         Ok(Sampler {
             kind,
             seed,
             params,
-            dists: uncertain.iter().map(|p| p.distribution.clone()).collect(),
+            dists,
             lhs,
             sobol,
             correlation,

@@ -9,7 +9,7 @@
 /// for x in [-1.0, 0.1, 0.3, 0.3, 0.99, 1.0] { h.add(x, 1); }
 /// assert_eq!((h.below, h.counts.as_slice(), h.above), (1, &[1, 2, 0, 1][..], 1));
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Histogram {
     /// Lower edge of the first bin.
     pub lo: f64,
@@ -54,6 +54,26 @@ impl Histogram {
         (0..=bins)
             .map(|i| self.lo + (self.hi - self.lo) * i as f64 / bins as f64)
             .collect()
+    }
+
+    /// Whether `other` has the same bins, so the two merge.
+    pub fn merges_with(&self, other: &Histogram) -> bool {
+        self.lo.to_bits() == other.lo.to_bits()
+            && self.hi.to_bits() == other.hi.to_bits()
+            && self.counts.len() == other.counts.len()
+    }
+
+    /// Adds the counts of `other`, which has the same bins.
+    ///
+    /// # Panics
+    /// If the bins differ.
+    pub fn merge(&mut self, other: &Histogram) {
+        assert!(self.merges_with(other), "histograms with different bins");
+        self.below += other.below;
+        self.above += other.above;
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
     }
 
     /// All values counted.

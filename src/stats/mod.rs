@@ -19,4 +19,4 @@ mod sketch;
 pub use exact::{ExactMoments, ExactSum};
 pub use histogram::Histogram;
 pub use quantile::{exact_quantiles, rank, Percentile};
-pub use sketch::LogSketch;
+pub use sketch::{Bucket, LogSketch};

@@ -3,12 +3,21 @@
 //!
 //! Values are counted in logarithmic buckets read straight off their bits:
 //! the exponent and the top [`MANTISSA_BITS`] bits of the mantissa. Every
-//! bucket spans a factor of at most `1 + 2^-8`, so a bucket's representative
+//! bucket spans a factor of at most `1 + 2^-6`, so a bucket's representative
 //! is within [`LogSketch::RELATIVE_ERROR`] of every value in it (the idea of
 //! DDSketch, Masson, Rim and Lee 2019, with a mapping that needs no
 //! logarithm and is identical on every machine). Negative values get their
 //! own buckets, so NPV and cash flow work. Counts are integers, so merging is
 //! exact and independent of order.
+//!
+//! A sketch may be *refined* over chosen ranges of values (the neighbourhood
+//! of the quantiles that will be asked for, as a pilot run locates them):
+//! there every coarse bucket is split into `2^(FINE_BITS - MANTISSA_BITS)`
+//! fine buckets of [`FINE_BITS`] mantissa bits, whose representatives are
+//! within [`LogSketch::FINE_RELATIVE_ERROR`] (2^-12). A value is counted
+//! once, in a fine bucket if its range is refined and in a coarse one
+//! otherwise, so refinement costs no extra increment, and
+//! [`LogSketch::quantile_with_error`] says which bound a quantile has.
 //!
 //! Inserting is the engine's hottest loop after the model (200 values a run),
 //! so the counts of both signs and of zero share one array, and a batch of
@@ -19,9 +28,16 @@ use serde::{Deserialize, Serialize};
 
 use super::quantile::{rank, Percentile};
 
-/// Mantissa bits kept in a bucket index.
-pub const MANTISSA_BITS: u32 = 8;
+/// Mantissa bits kept in a coarse bucket index.
+pub const MANTISSA_BITS: u32 = 6;
+/// Mantissa bits kept in a fine bucket index (refined ranges).
+pub const FINE_BITS: u32 = 11;
 const SHIFT: u32 = 52 - MANTISSA_BITS;
+const FINE_SHIFT: u32 = 52 - FINE_BITS;
+/// Fine buckets in a coarse one.
+const FINE_PER_COARSE: u32 = 1 << (FINE_BITS - MANTISSA_BITS);
+/// The sign bit of a fine key (see [`fine_key`]).
+const FINE_SIGN: u32 = 1 << (63 - FINE_SHIFT);
 const NEGATIVE: usize = 0;
 const POSITIVE: usize = 1;
 /// Values inserted per pass of [`LogSketch::insert_all`].
@@ -49,7 +65,8 @@ pub struct LogSketch {
     /// Buckets of each side, dense from `first`.
     len: [u32; 2],
     /// Low 32 bits of every count, in slot order: the negative side, the
-    /// positive side, then zero (see [`LogSketch::slot`]).
+    /// positive side, zero (see [`LogSketch::slot`]), then the fine buckets
+    /// of every refined window.
     low: Vec<u32>,
     /// High 32 bits, in the same order: empty until a count first passes
     /// `u32::MAX`. Halving the array every insert touches keeps a run's 200
@@ -58,6 +75,18 @@ pub struct LogSketch {
     count: u64,
     min: f64,
     max: f64,
+    /// Refined ranges, disjoint and ascending by fine key, each a whole
+    /// number of coarse buckets.
+    windows: Vec<FineWindow>,
+}
+
+/// A refined range: fine keys `first .. first + len` (sign bit included),
+/// counted at fine slots `base .. base + len` (after the zero slot).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct FineWindow {
+    first: u32,
+    len: u32,
+    base: u32,
 }
 
 impl Default for LogSketch {
@@ -70,15 +99,93 @@ impl Default for LogSketch {
             count: 0,
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
+            windows: Vec::new(),
         }
     }
 }
 
+/// One bucket of a sketch, as [`LogSketch::buckets`] lists them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bucket {
+    /// The representative value.
+    pub value: f64,
+    /// How many values it counts.
+    pub count: u64,
+    /// Bound on the relative distance of the representative to any value
+    /// counted: [`LogSketch::RELATIVE_ERROR`], or
+    /// [`LogSketch::FINE_RELATIVE_ERROR`] in a refined range, 0 for zero.
+    pub relative_error: f64,
+}
+
 impl LogSketch {
-    /// Bound on `|estimate - true| / |true|` of every quantile: 2^-9.
+    /// Bound on `|estimate - true| / |true|` of every quantile: 2^-7.
     pub const RELATIVE_ERROR: f64 = 1.0 / (1u64 << (MANTISSA_BITS + 1)) as f64;
+    /// The bound of a quantile that falls in a refined range: 2^-12.
+    pub const FINE_RELATIVE_ERROR: f64 = 1.0 / (1u64 << (FINE_BITS + 1)) as f64;
     /// Values closer to zero than this are counted as exactly 0.
     pub const MIN_MAGNITUDE: f64 = 1e-9;
+
+    /// A range is refined down to this fraction of its largest magnitude:
+    /// below it, coarse buckets are within `2^-7 * 2^-8 = 2^-15` of that
+    /// magnitude, while a range reaching zero would otherwise need fine
+    /// buckets over dozens of octaves.
+    pub const REFINE_FLOOR: f64 = 1.0 / 256.0;
+
+    /// An empty sketch refined over each range `[lo, hi]` of `ranges`
+    /// (widened to whole coarse buckets, and only down to
+    /// [`Self::REFINE_FLOOR`] of its largest magnitude).
+    ///
+    /// ```
+    /// use nexus_mc::stats::{LogSketch, Percentile};
+    ///
+    /// let mut s = LogSketch::refined(&[(45.0, 55.0)]);
+    /// let values: Vec<f64> = (1..=999).map(|i| f64::from(i) / 10.0).collect();
+    /// s.insert_all(&values);
+    /// let (median, bound) = s.quantile_with_error(Percentile(50)); // 50.0
+    /// assert_eq!(bound, LogSketch::FINE_RELATIVE_ERROR);
+    /// assert!((median - 50.0).abs() <= 50.0 * bound);
+    /// ```
+    pub fn refined(ranges: &[(f64, f64)]) -> LogSketch {
+        let mut keys: Vec<(u32, u32)> = Vec::new();
+        for &(lo, hi) in ranges {
+            let (lo, hi) = (lo.min(hi), lo.max(hi));
+            // Near zero, coarse buckets are already close in absolute terms.
+            let floor = (lo.abs().max(hi.abs()) * Self::REFINE_FLOOR).max(Self::MIN_MAGNITUDE);
+            // Each sign's part, as magnitudes.
+            let parts = [(0.0_f64.max(lo), hi, 0), ((-hi).max(0.0), -lo, FINE_SIGN)];
+            for (from, to, sign) in parts {
+                let from = from.max(floor);
+                if !(to >= from) || !to.is_finite() {
+                    continue;
+                }
+                let first = key(from) * FINE_PER_COARSE;
+                let end = (key(to) + 1) * FINE_PER_COARSE;
+                keys.push((sign | first, sign | end));
+            }
+        }
+        keys.sort_unstable();
+        let mut windows: Vec<FineWindow> = Vec::new();
+        for (first, end) in keys {
+            match windows.last_mut() {
+                Some(w) if first <= w.first + w.len => w.len = w.len.max(end - w.first),
+                _ => windows.push(FineWindow {
+                    first,
+                    len: end - first,
+                    base: 0,
+                }),
+            }
+        }
+        let mut base = 0;
+        for w in &mut windows {
+            w.base = base;
+            base += w.len;
+        }
+        LogSketch {
+            low: vec![0; 1 + base as usize],
+            windows,
+            ..LogSketch::default()
+        }
+    }
 
     /// Counts one finite value.
     #[inline]
@@ -163,12 +270,33 @@ impl LogSketch {
             inside &= tiny | (i < len);
             *slot = if tiny { zero } else { start.wrapping_add(i) };
         }
+        // Refined ranges take their values over: one select a window.
+        for w in &self.windows {
+            let start = zero + 1 + w.base;
+            for (slot, &x) in slots.iter_mut().zip(values) {
+                let i = fine_key(x).wrapping_sub(w.first);
+                if (i < w.len) & (x.abs() >= Self::MIN_MAGNITUDE) {
+                    *slot = start + i;
+                }
+            }
+        }
         inside
     }
 
     /// The slot of `x`, which has a bucket.
     fn slot(&self, x: f64) -> usize {
+        if x.abs() >= Self::MIN_MAGNITUDE {
+            let k = fine_key(x);
+            if let Some(w) = self.windows.iter().find(|w| k.wrapping_sub(w.first) < w.len) {
+                return self.zero_slot() + 1 + (w.base + k - w.first) as usize;
+            }
+        }
         bucket(x).map_or(self.zero_slot(), |(side, k)| self.key_slot(side, k))
+    }
+
+    /// Slots of the fine buckets: after the zero slot.
+    fn fine_slots(&self) -> usize {
+        self.windows.last().map_or(0, |w| (w.base + w.len) as usize)
     }
 
     fn zero_slot(&self) -> usize {
@@ -200,21 +328,23 @@ impl LogSketch {
         let mut len = self.len;
         first[side] = new_first;
         len[side] = new_end - new_first;
-        let slots = (len[NEGATIVE] + len[POSITIVE] + 1) as usize;
+        let slots = (len[NEGATIVE] + len[POSITIVE] + 1) as usize + self.fine_slots();
         let mut grown = LogSketch {
             first,
             len,
             low: vec![0; slots],
             high: Vec::new(),
+            windows: self.windows.clone(),
             ..*self
         };
         grown.add_counts(self);
         *self = grown;
     }
 
-    /// Adds the counts of `other` into `self`, which has a bucket for each:
-    /// side by side and then zero, each a run of slots in both, the low
-    /// words with carries, then the high words.
+    /// Adds the counts of `other` into `self`, which has a bucket for each
+    /// and the same refined ranges: side by side and then zero with the
+    /// fine buckets, each a run of slots in both, the low words with
+    /// carries, then the high words.
     fn add_counts(&mut self, other: &LogSketch) {
         let mut moves = [(0, 0, 0); 3];
         let mut from = 0;
@@ -228,7 +358,7 @@ impl LogSketch {
             moves[side] = (from, to, len);
             from += len;
         }
-        moves[2] = (other.zero_slot(), self.zero_slot(), 1);
+        moves[2] = (other.zero_slot(), self.zero_slot(), 1 + other.fine_slots());
         for (from, to, len) in moves {
             for i in 0..len {
                 let (sum, carried) = self.low[to + i].overflowing_add(other.low[from + i]);
@@ -279,7 +409,12 @@ impl LogSketch {
     }
 
     /// Adds another sketch's counts.
+    ///
+    /// # Panics
+    /// If the two are refined over different ranges (see
+    /// [`LogSketch::merges_with`]).
     pub fn merge(&mut self, other: &LogSketch) {
+        assert!(self.merges_with(other), "sketches refined differently");
         if self.count == 0 {
             // Nothing counted yet: the merge is a copy.
             self.clone_from(other);
@@ -297,10 +432,22 @@ impl LogSketch {
         self.max = self.max.max(other.max);
     }
 
+    /// Whether `other` is refined over the same ranges, so the two merge.
+    pub fn merges_with(&self, other: &LogSketch) -> bool {
+        self.windows == other.windows
+    }
+
     /// Checks the layout of a sketch read from a file, so that a damaged
     /// shard state gives an error, not a panic later.
     pub(crate) fn check(&self) -> Result<(), String> {
-        let slots = self.len[NEGATIVE] as usize + self.len[POSITIVE] as usize + 1;
+        let windows_fit = self.windows.iter().try_fold(0u32, |base, w| {
+            let end = w.first.checked_add(w.len)?;
+            (w.base == base && w.len > 0 && end <= 2 * FINE_SIGN).then_some(base + w.len)
+        });
+        if windows_fit.is_none() {
+            return Err("a quantile sketch's refined ranges do not add up".into());
+        }
+        let slots = self.len[NEGATIVE] as usize + self.len[POSITIVE] as usize + 1 + self.fine_slots();
         let keys_fit = (0..2).all(|side| self.first[side].checked_add(self.len[side]).is_some());
         let high_fits = self.high.is_empty() || self.high.len() == slots;
         if self.low.len() != slots || !high_fits || !keys_fit {
@@ -335,35 +482,101 @@ impl LogSketch {
 
     /// Every non-empty bucket as (representative value, count), ascending.
     pub fn values(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
-        let side = |side: usize, start: u32| {
-            (0..self.len[side]).map(move |i| {
-                let count = self.get((start + i) as usize);
-                (representative(self.first[side] + i), count)
-            })
-        };
-        side(NEGATIVE, 0)
-            .rev()
-            .map(|(v, c)| (-v, c))
-            .chain(std::iter::once((0.0, self.get(self.zero_slot()))))
-            .chain(side(POSITIVE, self.len[NEGATIVE]))
-            .filter(|&(_, c)| c > 0)
+        self.buckets().map(|b| (b.value, b.count))
     }
 
-    /// The value of rank `ceil(p * n)`, within [`Self::RELATIVE_ERROR`] and
-    /// never outside the smallest and largest value seen; NaN when empty.
+    /// Every non-empty bucket, ascending: coarse buckets, and the fine
+    /// buckets of the refined ones in their place.
+    pub fn buckets(&self) -> impl Iterator<Item = Bucket> + '_ {
+        let side = |side: usize| {
+            let len = self.len[side];
+            let start = if side == NEGATIVE { 0 } else { self.len[NEGATIVE] };
+            (0..len)
+                .map(move |i| if side == NEGATIVE { len - 1 - i } else { i })
+                .flat_map(move |i| {
+                    self.coarse_or_fine(side, self.first[side] + i, (start + i) as usize)
+                })
+        };
+        let zero = Bucket {
+            value: 0.0,
+            count: self.get(self.zero_slot()),
+            relative_error: 0.0,
+        };
+        side(NEGATIVE)
+            .chain(std::iter::once(zero))
+            .chain(side(POSITIVE))
+            .filter(|b| b.count > 0)
+    }
+
+    /// The bucket of coarse key `k` of `side` at `slot`, or its fine buckets
+    /// if it is refined, in ascending order of value.
+    fn coarse_or_fine(&self, side: usize, k: u32, slot: usize) -> impl Iterator<Item = Bucket> + '_ {
+        let negative = side == NEGATIVE;
+        let sign = if negative { -1.0 } else { 1.0 };
+        let fine_first = if negative { FINE_SIGN } else { 0 } | (k * FINE_PER_COARSE);
+        let fine_at = self
+            .windows
+            .iter()
+            .find(|w| fine_first.wrapping_sub(w.first) < w.len)
+            .map(|w| self.zero_slot() + 1 + (w.base + fine_first - w.first) as usize);
+        let buckets = if fine_at.is_some() { FINE_PER_COARSE } else { 1 };
+        (0..buckets).map(move |j| match fine_at {
+            None => Bucket {
+                value: sign * representative(k, SHIFT),
+                count: self.get(slot),
+                relative_error: Self::RELATIVE_ERROR,
+            },
+            Some(at) => {
+                let j = if negative { FINE_PER_COARSE - 1 - j } else { j };
+                Bucket {
+                    value: sign * representative(k * FINE_PER_COARSE + j, FINE_SHIFT),
+                    count: self.get(at + j as usize),
+                    relative_error: Self::FINE_RELATIVE_ERROR,
+                }
+            }
+        })
+    }
+
+    /// The value of rank `ceil(p * n)`, within [`Self::RELATIVE_ERROR`] (or
+    /// [`Self::FINE_RELATIVE_ERROR`] in a refined range) and never outside
+    /// the smallest and largest value seen; NaN when empty.
     pub fn quantile(&self, p: Percentile) -> f64 {
+        self.quantile_with_error(p).0
+    }
+
+    /// [`Self::quantile`] and the bound on its relative error (0 for a
+    /// zero, NaN when empty).
+    pub fn quantile_with_error(&self, p: Percentile) -> (f64, f64) {
+        self.quantiles_with_error(&[p])[0]
+    }
+
+    /// [`Self::quantile_with_error`] of each of `percentiles` (ascending),
+    /// in one pass over the buckets.
+    pub fn quantiles_with_error(&self, percentiles: &[Percentile]) -> Vec<(f64, f64)> {
+        let ranks: Vec<u64> = percentiles.iter().map(|&p| rank(p, self.count)).collect();
+        self.at_ranks(&ranks)
+    }
+
+    /// The value of each 1-based rank of `ranks` (ascending) and its bound.
+    pub fn at_ranks(&self, ranks: &[u64]) -> Vec<(f64, f64)> {
         if self.count == 0 {
-            return f64::NAN;
+            return vec![(f64::NAN, f64::NAN); ranks.len()];
         }
-        let wanted = rank(p, self.count);
+        let mut found = Vec::with_capacity(ranks.len());
+        let mut wanted = ranks.iter().peekable();
         let mut seen = 0;
-        for (value, c) in self.values() {
-            seen += c;
-            if seen >= wanted {
-                return value.clamp(self.min, self.max);
+        for b in self.buckets() {
+            seen += b.count;
+            while wanted.next_if(|&&r| r <= seen).is_some() {
+                found.push((b.value.clamp(self.min, self.max), b.relative_error));
             }
         }
-        self.max
+        found.resize(ranks.len(), (self.max, Self::RELATIVE_ERROR));
+        if self.min == self.max {
+            // One value throughout: every quantile is it, exactly.
+            found.iter_mut().for_each(|q| *q = (self.min, 0.0));
+        }
+        found
     }
 }
 
@@ -380,11 +593,19 @@ fn key(magnitude: f64) -> u32 {
     (magnitude.to_bits() >> SHIFT) as u32
 }
 
-/// The point of bucket `key` with the least worst-case relative error to
-/// any magnitude in it: `2 lo hi / (lo + hi)`.
-fn representative(key: u32) -> f64 {
-    let lo = f64::from_bits(u64::from(key) << SHIFT);
-    let hi = f64::from_bits(u64::from(key + 1) << SHIFT);
+/// The fine bucket of `x`: sign, exponent and the top [`FINE_BITS`] of the
+/// mantissa (the coarse key of `|x|` times [`FINE_PER_COARSE`] and more).
+#[inline(always)]
+fn fine_key(x: f64) -> u32 {
+    (x.to_bits() >> FINE_SHIFT) as u32
+}
+
+/// The point of the bucket of magnitudes with key `key` (of the bits above
+/// `shift`) with the least worst-case relative error to any magnitude in
+/// it: `2 lo hi / (lo + hi)`.
+fn representative(key: u32, shift: u32) -> f64 {
+    let lo = f64::from_bits(u64::from(key) << shift);
+    let hi = f64::from_bits(u64::from(key + 1) << shift);
     2.0 * lo * hi / (lo + hi)
 }
 
@@ -547,6 +768,61 @@ mod tests {
             .check()
             .unwrap_err()
             .contains("holds 4 values but says 5"));
+    }
+
+    /// In a refined range every percentile is within the fine bound of the
+    /// exact one, on both signs and across zero; outside it, within the
+    /// coarse bound; merging refined sketches is exact and order-free.
+    #[test]
+    fn refined_ranges_give_the_fine_bound() {
+        let values: Vec<f64> = (0..40_000)
+            .map(|i| {
+                let u = (i as f64 * 0.618_033_988_749_895).fract();
+                (u * 8.0 - 3.0).powi(3) * 10.0
+            })
+            .collect();
+        let mut sorted = values.clone();
+        let percentiles: Vec<Percentile> = (1..=99).map(Percentile).collect();
+        let exact = exact_quantiles(&mut sorted, &percentiles);
+        // Refine around P10 (negative), P40 (near zero) and P90 (positive).
+        let around = |p: usize| (exact[p - 1] - 1.0, exact[p - 1] + 1.0);
+        let ranges = [around(10), around(40), around(90)];
+        let mut whole = LogSketch::refined(&ranges);
+        whole.insert_all(&values);
+        let mut parts: Vec<LogSketch> = values
+            .chunks(3_000)
+            .map(|c| {
+                let mut s = LogSketch::refined(&ranges);
+                s.insert_all(c);
+                s
+            })
+            .collect();
+        parts.reverse();
+        let mut merged = LogSketch::refined(&ranges);
+        parts.iter().for_each(|s| merged.merge(s));
+        let buckets = |s: &LogSketch| s.buckets().collect::<Vec<_>>();
+        assert!(buckets(&merged) == buckets(&whole), "merged buckets differ");
+        assert_eq!(merged.count(), whole.count());
+        assert_eq!(whole.check(), Ok(()));
+        for (i, &p) in percentiles.iter().enumerate() {
+            let (est, bound) = whole.quantile_with_error(p);
+            let x = exact[i];
+            let refined = [10, 40, 90].contains(&p.0) && x.abs() >= 4.0 * LogSketch::REFINE_FLOOR;
+            if refined {
+                assert_eq!(bound, LogSketch::FINE_RELATIVE_ERROR, "P{}", p.0);
+            }
+            assert!(
+                (est - x).abs() <= bound * x.abs() + LogSketch::MIN_MAGNITUDE,
+                "P{}: sketch {est}, exact {x}, bound {bound}",
+                p.0
+            );
+        }
+        // A sketch refined elsewhere does not merge.
+        assert!(!whole.merges_with(&LogSketch::refined(&[(1.0, 2.0)])));
+        // Damage to a fine count is found.
+        let mut damaged = whole.clone();
+        *damaged.low.last_mut().unwrap() += 1;
+        assert!(damaged.check().is_err());
     }
 
     #[test]

@@ -2,11 +2,16 @@
 //! inverse CDF for stratified and quasi-random samplers, and direct sampling
 //! (through `rand_distr` where it has the family) for plain Monte Carlo.
 
+mod beta_table;
+
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use rand::Rng;
 use rand_distr::Distribution as _;
 use statrs::function::{beta, erf};
+
+pub use beta_table::{BetaTable, MAX_PROBABILITY_ERROR};
 
 /// A distribution of one scalar parameter.
 ///
@@ -94,29 +99,47 @@ pub enum Distribution {
 pub const WEIGHT_TOLERANCE: f64 = 1e-9;
 /// Default PERT shape.
 pub const PERT_LAMBDA: f64 = 4.0;
-/// An exact sampler of the unit beta distribution.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// How Monte Carlo draws the unit beta distribution.
+#[derive(Clone, Debug)]
 pub enum BetaSampler {
-    /// Both shapes at least 1 (every PERT): X / (X + Y) with X, Y gamma
-    /// draws (Marsaglia-Tsang), about twice as fast as Cheng's algorithm.
-    GammaRatio(rand_distr::Gamma<f64>, rand_distr::Gamma<f64>),
-    /// A shape below 1: Cheng's algorithm (`rand_distr::Beta`), which stays
-    /// exact where small gamma draws would underflow.
+    /// Both shapes at least 1 (every PERT): the tabulated inverse CDF of
+    /// [`BetaTable`], built on first use (or by [`Distribution::prepare`])
+    /// and shared by clones; one uniform a draw.
+    Table {
+        /// First shape.
+        alpha: f64,
+        /// Second shape.
+        beta: f64,
+        /// The table, once built.
+        table: Arc<OnceLock<BetaTable>>,
+    },
+    /// A shape below 1: Cheng's algorithm (`rand_distr::Beta`), exact where
+    /// the quantile has no smooth tabulation.
     Cheng(rand_distr::Beta<f64>),
 }
 
 impl BetaSampler {
     fn new(alpha: f64, beta: f64) -> Result<Self, String> {
-        let err = |e: &dyn fmt::Display| e.to_string();
         if alpha >= 1.0 && beta >= 1.0 {
-            Ok(BetaSampler::GammaRatio(
-                rand_distr::Gamma::new(alpha, 1.0).map_err(|e| err(&e))?,
-                rand_distr::Gamma::new(beta, 1.0).map_err(|e| err(&e))?,
-            ))
+            Ok(BetaSampler::Table {
+                alpha,
+                beta,
+                table: Arc::default(),
+            })
         } else {
             Ok(BetaSampler::Cheng(
-                rand_distr::Beta::new(alpha, beta).map_err(|e| err(&e))?,
+                rand_distr::Beta::new(alpha, beta).map_err(|e| e.to_string())?,
             ))
+        }
+    }
+
+    /// The table, built if this is its first use; `None` for Cheng.
+    fn table(&self) -> Option<&BetaTable> {
+        match self {
+            BetaSampler::Table { alpha, beta, table } => {
+                Some(table.get_or_init(|| BetaTable::new(*alpha, *beta)))
+            }
+            BetaSampler::Cheng(_) => None,
         }
     }
 
@@ -124,10 +147,7 @@ impl BetaSampler {
     #[inline]
     pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
-            BetaSampler::GammaRatio(x, y) => {
-                let a = x.sample(rng);
-                a / (a + y.sample(rng))
-            }
+            BetaSampler::Table { .. } => self.table().expect("a table").draw(rng.next_u64()),
             BetaSampler::Cheng(b) => b.sample(rng),
         }
     }
@@ -434,6 +454,30 @@ impl Distribution {
                 let i = ((u * sorted.len() as f64) as usize).min(sorted.len() - 1);
                 sorted[i]
             }
+        }
+    }
+
+    /// The quantile of `w` (in (0, 1/2]) counted from the upper end when
+    /// `upper` (the quantile of `1 - w`), from the lower end otherwise: both
+    /// tails at full precision. Betas with both shapes at least 1 use their
+    /// [`BetaTable`] (within [`MAX_PROBABILITY_ERROR`] in probability).
+    pub fn tail_quantile(&self, w: f64, upper: bool) -> f64 {
+        if let Distribution::ScaledBeta {
+            min, max, sampler, ..
+        } = self
+        {
+            if let Some(table) = sampler.table() {
+                return min + (max - min) * table.tail_quantile(w, upper);
+            }
+        }
+        self.quantile(if upper { 1.0 - w } else { w })
+    }
+
+    /// Builds what Monte Carlo draws need ahead of the first draw (the
+    /// table of a beta), so that no run waits for it.
+    pub fn prepare(&self) {
+        if let Distribution::ScaledBeta { sampler, .. } = self {
+            sampler.table();
         }
     }
 
