@@ -234,9 +234,11 @@ impl LogSketch {
             return;
         }
         let mut slots = [0u32; BATCH];
+        let mut fine = [0u32; BATCH];
         for batch in values.chunks(BATCH) {
             let slots = &mut slots[..batch.len()];
-            while !self.find_slots(batch, slots) {
+            let fine = &mut fine[..batch.len()];
+            while !self.find_slots(batch, slots, fine) {
                 batch.iter().for_each(|&x| self.make_room(x));
             }
             for &i in slots.iter() {
@@ -252,12 +254,12 @@ impl LogSketch {
     /// Writes the slot of each value, without branches; false if some value
     /// has no bucket yet (its slot is then meaningless).
     #[inline(always)]
-    fn find_slots(&self, values: &[f64], slots: &mut [u32]) -> bool {
+    fn find_slots(&self, values: &[f64], slots: &mut [u32], fine: &mut [u32]) -> bool {
         let [first_neg, first_pos] = self.first;
         let [len_neg, len_pos] = self.len;
         let zero = len_neg + len_pos;
         let mut inside = true;
-        for (slot, &x) in slots.iter_mut().zip(values) {
+        for ((slot, fine), &x) in slots.iter_mut().zip(fine.iter_mut()).zip(values) {
             let magnitude = x.abs();
             let tiny = magnitude < Self::MIN_MAGNITUDE;
             let negative = x < 0.0;
@@ -269,13 +271,16 @@ impl LogSketch {
             let i = key(magnitude).wrapping_sub(first);
             inside &= tiny | (i < len);
             *slot = if tiny { zero } else { start.wrapping_add(i) };
+            // Key 0 is in no window: zeros stay zeros.
+            *fine = if tiny { 0 } else { fine_key(x) };
         }
-        // Refined ranges take their values over: one select a window.
+        // Refined ranges take their values over: one select a window, on
+        // 32-bit keys.
         for w in &self.windows {
             let start = zero + 1 + w.base;
-            for (slot, &x) in slots.iter_mut().zip(values) {
-                let i = fine_key(x).wrapping_sub(w.first);
-                if (i < w.len) & (x.abs() >= Self::MIN_MAGNITUDE) {
+            for (slot, &k) in slots.iter_mut().zip(fine.iter()) {
+                let i = k.wrapping_sub(w.first);
+                if i < w.len {
                     *slot = start + i;
                 }
             }
