@@ -210,7 +210,14 @@ mod tests {
     /// the build checked.
     #[test]
     fn draws_invert_the_cdf_within_the_bound() {
-        for (a, b) in [(1.0, 1.0), (1.0, 5.0), (5.0, 1.0), (2.5, 5.83), (3.2, 1.8), (1.05, 4.9)] {
+        for (a, b) in [
+            (1.0, 1.0),
+            (1.0, 5.0),
+            (5.0, 1.0),
+            (2.5, 5.83),
+            (3.2, 1.8),
+            (1.05, 4.9),
+        ] {
             let table = BetaTable::new(a, b);
             assert_eq!(table.exact_intervals(), 0, "Beta({a}, {b})");
             let mut worst: f64 = 0.0;

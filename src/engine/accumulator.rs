@@ -326,7 +326,11 @@ impl Accumulator {
             }
             _ => panic!("merging exact and sketch accumulators"),
         }
-        assert_eq!(self.histograms.len(), other.histograms.len(), "same histograms");
+        assert_eq!(
+            self.histograms.len(),
+            other.histograms.len(),
+            "same histograms"
+        );
         for (a, b) in self.histograms.iter_mut().zip(&other.histograms) {
             a.merge(b);
         }

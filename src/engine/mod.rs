@@ -34,8 +34,7 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use accumulator::{column, COLUMNS, HISTOGRAMS};
 pub use accumulator::{
-    Accumulator, Band, ClaimResult, HistogramOf, Refinement, Summary, BAND_METRICS,
-    HISTOGRAM_BINS,
+    Accumulator, Band, ClaimResult, HistogramOf, Refinement, Summary, BAND_METRICS, HISTOGRAM_BINS,
 };
 pub use shard::{merge_shards, RunIdentity, ShardState, STATE_FILE};
 
@@ -448,7 +447,12 @@ impl Engine {
         sink: Option<SampleSink<'_>>,
     ) -> Result<Accumulator, EngineError> {
         let Shard { index, count } = self.plan.shard;
-        self.run_chunks(self.plan.shard_chunks(), move |i| index + i * count, control, sink)
+        self.run_chunks(
+            self.plan.shard_chunks(),
+            move |i| index + i * count,
+            control,
+            sink,
+        )
     }
 
     /// Evaluates chunks `chunk_of(0) .. chunk_of(chunks - 1)`.

@@ -38,6 +38,8 @@ const FINE_SHIFT: u32 = 52 - FINE_BITS;
 const FINE_PER_COARSE: u32 = 1 << (FINE_BITS - MANTISSA_BITS);
 /// The sign bit of a fine key (see [`fine_key`]).
 const FINE_SIGN: u32 = 1 << (63 - FINE_SHIFT);
+/// Bits of a count kept in the array every insert touches.
+const LOW_BITS: u32 = 8;
 const NEGATIVE: usize = 0;
 const POSITIVE: usize = 1;
 /// Values inserted per pass of [`LogSketch::insert_all`].
@@ -64,14 +66,16 @@ pub struct LogSketch {
     first: [u32; 2],
     /// Buckets of each side, dense from `first`.
     len: [u32; 2],
-    /// Low 32 bits of every count, in slot order: the negative side, the
+    /// Low 8 bits of every count, in slot order: the negative side, the
     /// positive side, zero (see [`LogSketch::slot`]), then the fine buckets
     /// of every refined window.
-    low: Vec<u32>,
-    /// High 32 bits, in the same order: empty until a count first passes
-    /// `u32::MAX`. Halving the array every insert touches keeps a run's 200
-    /// sketches in a core's L2 cache.
-    high: Vec<u32>,
+    low: Vec<u8>,
+    /// The rest of every count (the count shifted right by 8), in the same
+    /// order: empty until a count first passes 255. Only the low bytes are
+    /// touched by nearly every insert, so a run's 200 sketches, fine
+    /// buckets included, take a quarter of the cache that whole counts
+    /// would.
+    high: Vec<u64>,
     count: u64,
     min: f64,
     max: f64,
@@ -292,7 +296,11 @@ impl LogSketch {
     fn slot(&self, x: f64) -> usize {
         if x.abs() >= Self::MIN_MAGNITUDE {
             let k = fine_key(x);
-            if let Some(w) = self.windows.iter().find(|w| k.wrapping_sub(w.first) < w.len) {
+            if let Some(w) = self
+                .windows
+                .iter()
+                .find(|w| k.wrapping_sub(w.first) < w.len)
+            {
                 return self.zero_slot() + 1 + (w.base + k - w.first) as usize;
             }
         }
@@ -374,7 +382,7 @@ impl LogSketch {
             }
             for (i, &h) in other.high.iter().skip(from).take(len).enumerate() {
                 if h > 0 {
-                    self.add_at(to + i, u64::from(h) << 32);
+                    self.add_at(to + i, h << LOW_BITS);
                 }
             }
         }
@@ -392,25 +400,25 @@ impl LogSketch {
 
     /// The count of slot `i`.
     fn get(&self, i: usize) -> u64 {
-        let high = self.high.get(i).map_or(0, |&h| u64::from(h) << 32);
+        let high = self.high.get(i).map_or(0, |&h| h << LOW_BITS);
         high | u64::from(self.low[i])
     }
 
     /// Adds `count` to slot `i`.
     fn add_at(&mut self, i: usize, count: u64) {
         let total = self.get(i) + count;
-        self.low[i] = total as u32;
-        if total >> 32 != 0 && self.high.len() != self.low.len() {
+        self.low[i] = total as u8;
+        if total >> LOW_BITS != 0 && self.high.len() != self.low.len() {
             self.high.resize(self.low.len(), 0);
         }
         if let Some(h) = self.high.get_mut(i) {
-            *h = (total >> 32) as u32;
+            *h = total >> LOW_BITS;
         }
     }
 
     #[cold]
     fn carry(&mut self, i: usize) {
-        self.add_at(i, 1 << 32);
+        self.add_at(i, 1 << LOW_BITS);
     }
 
     /// Adds another sketch's counts.
@@ -452,7 +460,8 @@ impl LogSketch {
         if windows_fit.is_none() {
             return Err("a quantile sketch's refined ranges do not add up".into());
         }
-        let slots = self.len[NEGATIVE] as usize + self.len[POSITIVE] as usize + 1 + self.fine_slots();
+        let slots =
+            self.len[NEGATIVE] as usize + self.len[POSITIVE] as usize + 1 + self.fine_slots();
         let keys_fit = (0..2).all(|side| self.first[side].checked_add(self.len[side]).is_some());
         let high_fits = self.high.is_empty() || self.high.len() == slots;
         if self.low.len() != slots || !high_fits || !keys_fit {
@@ -495,7 +504,11 @@ impl LogSketch {
     pub fn buckets(&self) -> impl Iterator<Item = Bucket> + '_ {
         let side = |side: usize| {
             let len = self.len[side];
-            let start = if side == NEGATIVE { 0 } else { self.len[NEGATIVE] };
+            let start = if side == NEGATIVE {
+                0
+            } else {
+                self.len[NEGATIVE]
+            };
             (0..len)
                 .map(move |i| if side == NEGATIVE { len - 1 - i } else { i })
                 .flat_map(move |i| {
@@ -515,7 +528,12 @@ impl LogSketch {
 
     /// The bucket of coarse key `k` of `side` at `slot`, or its fine buckets
     /// if it is refined, in ascending order of value.
-    fn coarse_or_fine(&self, side: usize, k: u32, slot: usize) -> impl Iterator<Item = Bucket> + '_ {
+    fn coarse_or_fine(
+        &self,
+        side: usize,
+        k: u32,
+        slot: usize,
+    ) -> impl Iterator<Item = Bucket> + '_ {
         let negative = side == NEGATIVE;
         let sign = if negative { -1.0 } else { 1.0 };
         let fine_first = if negative { FINE_SIGN } else { 0 } | (k * FINE_PER_COARSE);
@@ -524,7 +542,11 @@ impl LogSketch {
             .iter()
             .find(|w| fine_first.wrapping_sub(w.first) < w.len)
             .map(|w| self.zero_slot() + 1 + (w.base + fine_first - w.first) as usize);
-        let buckets = if fine_at.is_some() { FINE_PER_COARSE } else { 1 };
+        let buckets = if fine_at.is_some() {
+            FINE_PER_COARSE
+        } else {
+            1
+        };
         (0..buckets).map(move |j| match fine_at {
             None => Bucket {
                 value: sign * representative(k, SHIFT),
@@ -677,8 +699,8 @@ mod tests {
         assert_eq!(merged.count(), 3000);
     }
 
-    /// Buckets count past `u32::MAX` without loss, whether the carry comes
-    /// from an insert or from a merge.
+    /// Buckets count past `u32::MAX` (and the low bytes past 255) without
+    /// loss, whether the carry comes from an insert or from a merge.
     #[test]
     fn counts_carry_past_32_bits() {
         let counts = |s: &LogSketch| s.values().map(|(_, c)| c).collect::<Vec<_>>();
