@@ -39,7 +39,7 @@ const FINE_PER_COARSE: u32 = 1 << (FINE_BITS - MANTISSA_BITS);
 /// The sign bit of a fine key (see [`fine_key`]).
 const FINE_SIGN: u32 = 1 << (63 - FINE_SHIFT);
 /// Bits of a count kept in the array every insert touches.
-const LOW_BITS: u32 = 8;
+const LOW_BITS: u32 = 16;
 const NEGATIVE: usize = 0;
 const POSITIVE: usize = 1;
 /// Values inserted per pass of [`LogSketch::insert_all`].
@@ -66,14 +66,14 @@ pub struct LogSketch {
     first: [u32; 2],
     /// Buckets of each side, dense from `first`.
     len: [u32; 2],
-    /// Low 8 bits of every count, in slot order: the negative side, the
+    /// Low 16 bits of every count, in slot order: the negative side, the
     /// positive side, zero (see [`LogSketch::slot`]), then the fine buckets
     /// of every refined window.
-    low: Vec<u8>,
-    /// The rest of every count (the count shifted right by 8), in the same
-    /// order: empty until a count first passes 255. Only the low bytes are
-    /// touched by nearly every insert, so a run's 200 sketches, fine
-    /// buckets included, take a quarter of the cache that whole counts
+    low: Vec<u16>,
+    /// The rest of every count (the count shifted right by 16), in the
+    /// same order: empty until a count first passes 65,535. Only the low
+    /// words are touched by nearly every insert, so a run's 200 sketches,
+    /// fine buckets included, take a quarter of the cache that whole counts
     /// would.
     high: Vec<u64>,
     count: u64,
@@ -407,7 +407,7 @@ impl LogSketch {
     /// Adds `count` to slot `i`.
     fn add_at(&mut self, i: usize, count: u64) {
         let total = self.get(i) + count;
-        self.low[i] = total as u8;
+        self.low[i] = total as u16;
         if total >> LOW_BITS != 0 && self.high.len() != self.low.len() {
             self.high.resize(self.low.len(), 0);
         }
@@ -699,7 +699,7 @@ mod tests {
         assert_eq!(merged.count(), 3000);
     }
 
-    /// Buckets count past `u32::MAX` (and the low bytes past 255) without
+    /// Buckets count past `u32::MAX` (and the low words past 65,535) without
     /// loss, whether the carry comes from an insert or from a merge.
     #[test]
     fn counts_carry_past_32_bits() {
