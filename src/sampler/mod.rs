@@ -10,7 +10,7 @@ mod sobol;
 use std::fmt;
 use std::str::FromStr;
 
-use ndarray::Array2;
+use ndarray::{Array2, ShapeBuilder};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -156,15 +156,17 @@ impl Sampler {
     /// `len` rows and one column per uncertain parameter.
     pub fn block(&self, chunk: u64, start: u64, len: usize) -> Array2<f64> {
         let dims = self.params.len();
-        let mut block = Array2::<f64>::zeros((len, dims));
+        // Column-major: a column is drawn, correlated and read in one sweep.
+        let mut block = Array2::<f64>::zeros((len, dims).f());
         match self.kind {
             SamplerKind::Mc => {
-                let mut rng = ChaCha8Rng::seed_from_u64(hash::derive(self.seed, MC_LABEL));
-                rng.set_stream(chunk);
-                for mut row in block.rows_mut() {
-                    for (x, dist) in row.iter_mut().zip(&self.dists) {
-                        *x = dist.sample(&mut rng);
-                    }
+                // One stream per parameter and chunk: a column's draws do not
+                // depend on how many random numbers other columns took.
+                let key = hash::derive(self.seed, MC_LABEL);
+                for (d, (dist, column)) in self.dists.iter().zip(block.columns_mut()).enumerate() {
+                    let mut rng = ChaCha8Rng::seed_from_u64(hash::derive(key, d as u64));
+                    rng.set_stream(chunk);
+                    dist.sample_into(&mut rng, column.into_slice().expect("column-major"));
                 }
             }
             SamplerKind::Lhs => {
