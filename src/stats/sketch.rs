@@ -239,18 +239,27 @@ impl LogSketch {
         }
         let mut slots = [0u32; BATCH];
         let mut fine = [0u32; BATCH];
+        let mut carries = [0u32; BATCH];
         for batch in values.chunks(BATCH) {
             let slots = &mut slots[..batch.len()];
             let fine = &mut fine[..batch.len()];
             while !self.find_slots(batch, slots, fine) {
                 batch.iter().for_each(|&x| self.make_room(x));
             }
+            // Carries wait until the increments are done, so the loop
+            // holds the counts in registers and calls nothing.
+            let mut wrapped = 0;
+            let low = &mut self.low[..];
             for &i in slots.iter() {
-                let c = &mut self.low[i as usize];
+                let c = &mut low[i as usize];
                 *c = c.wrapping_add(1);
                 if *c == 0 {
-                    self.carry(i as usize);
+                    carries[wrapped] = i;
+                    wrapped += 1;
                 }
+            }
+            for &i in &carries[..wrapped] {
+                self.carry(i as usize);
             }
         }
     }
