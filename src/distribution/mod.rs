@@ -482,26 +482,30 @@ impl Distribution {
     }
 
     /// Fills `out` with independent Monte Carlo draws, as [`Self::sample`]
-    /// would one by one, faster for a tabulated beta: its random words come
-    /// in bulk and the table is looked up once.
+    /// would one by one, but with the random words drawn in bulk and the
+    /// family looked at once: a tabulated beta inverts its table, every
+    /// other family but Cheng's beta inverts an open-interval uniform.
     pub fn sample_into<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64]) {
-        if let Distribution::ScaledBeta {
-            min, max, sampler, ..
-        } = self
-        {
-            if let Some(table) = sampler.table() {
-                let mut bits = [0u64; 256];
-                for part in out.chunks_mut(bits.len()) {
-                    let bits = &mut bits[..part.len()];
-                    rng.fill(bits);
-                    for (x, &b) in part.iter_mut().zip(bits.iter()) {
-                        *x = min + (max - min) * table.draw(b);
-                    }
+        let table = match self {
+            Distribution::Fixed(x) => return out.fill(*x),
+            Distribution::ScaledBeta { sampler, .. } => match sampler.table() {
+                Some(table) => Some(table),
+                None => return out.iter_mut().for_each(|x| *x = self.sample(rng)),
+            },
+            _ => None,
+        };
+        let mut bits = [0u64; 256];
+        for part in out.chunks_mut(bits.len()) {
+            let bits = &mut bits[..part.len()];
+            rng.fill(bits);
+            let draws = part.iter_mut().zip(bits.iter());
+            match (self, table) {
+                (Distribution::ScaledBeta { min, max, .. }, Some(table)) => {
+                    draws.for_each(|(x, &b)| *x = min + (max - min) * table.draw(b));
                 }
-                return;
+                _ => draws.for_each(|(x, &b)| *x = self.quantile(open01(b))),
             }
         }
-        out.iter_mut().for_each(|x| *x = self.sample(rng));
     }
 
     /// One Monte Carlo draw: a [`BetaSampler`] for the beta family (and so
@@ -569,6 +573,12 @@ impl fmt::Display for Distribution {
             Distribution::Empirical { sorted } => write!(f, "empirical, {} values", sorted.len()),
         }
     }
+}
+
+/// The uniform in (0, 1) of the top 52 bits `k` of `bits`: `(k + 1/2) 2^-52`,
+/// as `rand_distr::Open01` makes it.
+fn open01(bits: u64) -> f64 {
+    ((bits >> 12) as f64 + 0.5) * (1.0 / (1u64 << 52) as f64)
 }
 
 fn round6(x: f64) -> f64 {
