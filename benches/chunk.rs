@@ -1,5 +1,5 @@
 //! `chunk`: sample, evaluate and accumulate 65,536 runs of the central
-//! scenario on one thread (eight of the engine's 8,192-run chunks).
+//! scenario on one thread (32 of the engine's 2,048-run chunks).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use nexus_mc::config::Scenario;

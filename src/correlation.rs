@@ -247,8 +247,8 @@ impl ImanConover {
             values.sort_unstable();
             // The rows in the order of their target scores, as one word a
             // row: the score's order key, its last bits replaced by the row
-            // number (scores that agree in all but those last 13 bits of
-            // the mantissa, for a chunk of 8,192 rows, keep row order).
+            // number (scores that agree in all but those last 11 bits of
+            // the mantissa, for a chunk of 2,048 rows, keep row order).
             let mut order: Vec<u64> = (0..n)
                 .map(|r| (ordered(t[[r, c]]) & !row_mask) | r as u64)
                 .collect();

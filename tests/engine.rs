@@ -239,7 +239,7 @@ threshold = {}
 fn sketch_quantiles_are_within_their_bound_of_the_exact_ones() {
     // A run as long as the pilot, and one three times longer, where the
     // pilot sees a third of the runs.
-    for runs in [RUNS, 12 * CHUNK_RUNS] {
+    for runs in [RUNS, 48 * CHUNK_RUNS] {
         compare_sketch_with_exact(RunPlan {
             runs,
             ..plan(SamplerKind::Mc, QuantileMethod::Exact)
@@ -379,7 +379,7 @@ fn shard_specs_parse_and_bad_ones_explain() {
 /// one, and the shards of a run must add up to it.
 #[test]
 fn shard_runs_are_the_runs_of_its_chunks_without_listing_them() {
-    for runs in [1, 8191, 8192, 8193, 25_000, 100_000, 1_000_003] {
+    for runs in [1, 2047, 2048, 2049, 8193, 25_000, 100_000, 1_000_003] {
         for count in [1, 2, 3, 7, 13] {
             let mut total = 0;
             for index in 0..count {

@@ -6,7 +6,7 @@ use std::process::Command;
 mod common;
 use common::{assert_bad_input, nexus, read, stderr};
 
-/// Four chunks of 8,192 runs, the last partial.
+/// Thirteen chunks of 2,048 runs, the last partial.
 const RUNS: &str = "25000";
 
 #[test]

@@ -76,8 +76,8 @@ pub struct Refinement {
 }
 
 impl Refinement {
-    /// Chunks of the pilot: the first 4 x 8,192 runs of the run.
-    pub const PILOT_CHUNKS: u64 = 4;
+    /// Chunks of the pilot: the first 16 x 2,048 = 32,768 runs of the run.
+    pub const PILOT_CHUNKS: u64 = 16;
     /// Width of a refined range in standard errors of the pilot's quantile
     /// (rank based, so for any distribution): the run's quantile falls
     /// outside with probability about 2e-9 a cell.
@@ -652,7 +652,7 @@ mod tests {
             fails(&too_many_hits, &plan, "held in 4 of 3 runs");
             let other_shard = RunPlan {
                 shard: Shard { index: 1, count: 2 },
-                ..RunPlan::new(9000)
+                ..RunPlan::new(2856)
             };
             fails(&good, &other_shard, "3 runs where shard 1/2 has 808");
             let wrong_method = RunPlan {

@@ -47,7 +47,7 @@ use crate::stats::LogSketch;
 use crate::table::number;
 
 /// Runs per chunk: the unit of random streams, correlation and merging.
-pub const CHUNK_RUNS: u64 = 8192;
+pub const CHUNK_RUNS: u64 = 2048;
 /// Runs evaluated before their outputs are accumulated column by column.
 const TILE: usize = 256;
 /// Distance between tile columns: not a power of two, so that one run's
