@@ -447,8 +447,14 @@ impl Distribution {
             }
             Distribution::LogNormal { mu, sigma } => (mu + sigma * phi_inv(u)).exp(),
             Distribution::Choice { values, cumulative } => {
-                let i = cumulative.partition_point(|&c| c < u).min(values.len() - 1);
-                values[i]
+                // The number of cumulative weights below u: for the few
+                // values of a switch, counted without branches.
+                let below = if cumulative.len() <= 8 {
+                    cumulative.iter().map(|&c| usize::from(c < u)).sum()
+                } else {
+                    cumulative.partition_point(|&c| c < u)
+                };
+                values[below.min(values.len() - 1)]
             }
             Distribution::Empirical { sorted } => {
                 let i = ((u * sorted.len() as f64) as usize).min(sorted.len() - 1);

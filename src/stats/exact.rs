@@ -205,9 +205,7 @@ impl ExactMoments {
     /// Adds a batch of values; false (and nothing added) if one of its
     /// sums is not finite.
     pub fn add_batch(&mut self, values: &[f64]) -> bool {
-        let shift = self.shift;
-        let s = lane_sum(values, |x| x - shift);
-        let q = lane_sum(values, |x| (x - shift) * (x - shift));
+        let (s, q) = shifted_sums(values, self.shift);
         if !(s.is_finite() && q.is_finite()) {
             return false;
         }
@@ -272,20 +270,43 @@ impl ExactMoments {
     }
 }
 
-/// Sum of `f(x)` in four interleaved lanes, added up in a fixed order.
+/// Lanes of [`shifted_sums`]: enough independent additions in flight to
+/// hide their latency (two AVX-512 registers a sum).
+const LANES: usize = 16;
+
+/// The sums of `x - shift` and of `(x - shift)^2` over `values`, each in
+/// [`LANES`] interleaved lanes added up in a fixed order, so the result
+/// depends on the values and their order only.
 #[inline]
-fn lane_sum(values: &[f64], f: impl Fn(f64) -> f64) -> f64 {
-    let mut lanes = [0.0; 4];
-    let mut quads = values.chunks_exact(4);
-    for q in &mut quads {
-        for (lane, &x) in lanes.iter_mut().zip(q) {
-            *lane += f(x);
+fn shifted_sums(values: &[f64], shift: f64) -> (f64, f64) {
+    let mut sums = [0.0; LANES];
+    let mut squares = [0.0; LANES];
+    let mut blocks = values.chunks_exact(LANES);
+    for block in &mut blocks {
+        for k in 0..LANES {
+            let d = block[k] - shift;
+            sums[k] += d;
+            squares[k] += d * d;
         }
     }
-    for (lane, &x) in lanes.iter_mut().zip(quads.remainder()) {
-        *lane += f(x);
+    for (k, &x) in blocks.remainder().iter().enumerate() {
+        let d = x - shift;
+        sums[k] += d;
+        squares[k] += d * d;
     }
-    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+    (fold(sums), fold(squares))
+}
+
+/// Adds lanes pairwise, always in the same tree.
+fn fold(mut lanes: [f64; LANES]) -> f64 {
+    let mut width = LANES;
+    while width > 1 {
+        width /= 2;
+        for k in 0..width {
+            lanes[k] += lanes[k + width];
+        }
+    }
+    lanes[0]
 }
 
 #[cfg(test)]
