@@ -159,7 +159,7 @@ impl LogSketch {
             let parts = [(0.0_f64.max(lo), hi, 0), ((-hi).max(0.0), -lo, FINE_SIGN)];
             for (from, to, sign) in parts {
                 let from = from.max(floor);
-                if !(to >= from) || !to.is_finite() {
+                if !to.is_finite() || to < from {
                     continue;
                 }
                 let first = key(from) * FINE_PER_COARSE;
