@@ -463,22 +463,6 @@ impl Distribution {
         }
     }
 
-    /// The quantile of `w` (in (0, 1/2]) counted from the upper end when
-    /// `upper` (the quantile of `1 - w`), from the lower end otherwise: both
-    /// tails at full precision. Betas with both shapes at least 1 use their
-    /// [`BetaTable`] (within [`MAX_PROBABILITY_ERROR`] in probability).
-    pub fn tail_quantile(&self, w: f64, upper: bool) -> f64 {
-        if let Distribution::ScaledBeta {
-            min, max, sampler, ..
-        } = self
-        {
-            if let Some(table) = sampler.table() {
-                return min + (max - min) * table.tail_quantile(w, upper);
-            }
-        }
-        self.quantile(if upper { 1.0 - w } else { w })
-    }
-
     /// Builds what Monte Carlo draws need ahead of the first draw (the
     /// table of a beta), so that no run waits for it.
     pub fn prepare(&self) {
