@@ -1,6 +1,8 @@
 //! Probability distributions in the user's terms: validated constructors, an
-//! inverse CDF for stratified and quasi-random samplers, and direct sampling
-//! (through `rand_distr` where it has the family) for plain Monte Carlo.
+//! inverse CDF for stratified and quasi-random samplers, and Monte Carlo
+//! draws: the inverse CDF of a uniform, from a checked table for PERT and
+//! beta ([`BetaTable`]), and Cheng's algorithm (`rand_distr`) for a beta
+//! with a shape below 1.
 
 mod beta_table;
 

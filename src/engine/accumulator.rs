@@ -120,7 +120,7 @@ impl Refinement {
             .map(|&(metric, year, threshold)| {
                 let q = sketches[column_of(metric, year)]
                     .quantiles_with_error(&[Percentile(1), Percentile(99)]);
-                histogram_range(q[0].0.min(threshold), q[1].0.max(threshold))
+                histogram_range(q[0].0, q[1].0, threshold)
             })
             .collect();
         Refinement {
@@ -142,9 +142,12 @@ pub(crate) struct NonFinite {
 }
 
 impl Accumulator {
-    /// Bytes of one accumulator's sketches, a generous bound: 64 kB a
-    /// column is 16,384 four-byte counts, magnitudes over a factor of 2^64.
-    pub const SKETCHES_BYTES: usize = COLUMNS * 65_536;
+    /// Bytes of one accumulator's sketches, a generous bound: 384 kB a
+    /// column is 39,321 slots of 10 bytes (a 2-byte low word and, once a
+    /// count passes 65,535, an 8-byte high word): coarse buckets over
+    /// magnitudes spanning a factor of 2^64 on each side (8,192 slots) and
+    /// refined ranges of up to 8 octaves on each side (32,768).
+    pub const SKETCHES_BYTES: usize = COLUMNS * 393_216;
 
     /// An empty accumulator for `claims` claims; the moments of column `c`
     /// are summed around `shifts[c]` (a typical value, e.g. the output at
@@ -286,8 +289,30 @@ impl Accumulator {
                 sketches.iter().try_for_each(LogSketch::check)?;
             }
         }
-        if self.histograms.iter().any(|h| h.total() != self.runs) {
-            return Err(format!("a histogram does not hold {} runs", self.runs));
+        // Counted histograms come with refined sketches only, each over the
+        // run's bins and holding every run.
+        let histograms_fit = match &self.quantiles {
+            Quantiles::Exact(_) => self.histograms.is_empty(),
+            Quantiles::Sketch(_) => [0, HISTOGRAMS.len()].contains(&self.histograms.len()),
+        };
+        let holds_every_run = |h: &Histogram| {
+            let total = h
+                .counts
+                .iter()
+                .chain([&h.below, &h.above])
+                .try_fold(0u64, |sum, &c| sum.checked_add(c));
+            h.counts.len() == HISTOGRAM_BINS
+                && h.lo.is_finite()
+                && h.hi.is_finite()
+                && h.lo < h.hi
+                && total == Some(self.runs)
+        };
+        if !histograms_fit || !self.histograms.iter().all(holds_every_run) {
+            return Err(format!(
+                "its histograms are not {} of {HISTOGRAM_BINS} bins holding {} runs",
+                HISTOGRAMS.len(),
+                self.runs
+            ));
         }
         Ok(())
     }
@@ -302,8 +327,9 @@ impl Accumulator {
     /// values and the exact sums behind the moments all merge exactly.
     ///
     /// # Panics
-    /// If the two use different quantile methods, claim counts or shifts
-    /// (see [`Accumulator::merges_with`]).
+    /// If the two use different quantile methods or refinements (sketches
+    /// refined over other ranges, histograms over other bins), claim counts
+    /// or shifts (see [`Accumulator::merges_with`]).
     pub fn merge(&mut self, other: Accumulator) {
         assert_eq!(self.hits.len(), other.hits.len(), "same claims");
         self.runs += other.runs;
@@ -455,7 +481,7 @@ impl Accumulator {
             }
             Quantiles::Sketch(s) => (s[c].quantile(Percentile(1)), s[c].quantile(Percentile(99))),
         };
-        let (lo, hi) = histogram_range(p1.min(threshold), p99.max(threshold));
+        let (lo, hi) = histogram_range(p1, p99, threshold);
         let mut h = Histogram::new(lo, hi, HISTOGRAM_BINS);
         match &self.quantiles {
             Quantiles::Exact(columns) => columns[c].iter().for_each(|&x| h.add(x, 1)),
@@ -474,8 +500,11 @@ fn column_of(metric: Metric, year: i32) -> usize {
     m * YEARS + (year - crate::model::FIRST_YEAR) as usize
 }
 
-/// [lo, hi] widened by 5 % on each side, and made non-empty.
-fn histogram_range(lo: f64, hi: f64) -> (f64, f64) {
+/// The histogram range of an output with percentiles `p1` and `p99` and a
+/// claim `threshold`: [min(P1, threshold), max(P99, threshold)] widened by
+/// 5 % on each side, and made non-empty.
+fn histogram_range(p1: f64, p99: f64, threshold: f64) -> (f64, f64) {
+    let (lo, hi) = (p1.min(threshold), p99.max(threshold));
     let pad = if hi > lo {
         0.05 * (hi - lo)
     } else {

@@ -327,7 +327,11 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Prepares `plan` on `scenario`: checks the plan and builds the sampler.
+    /// Prepares `plan` on `scenario`: checks the plan and builds the
+    /// sampler; for sketch quantiles it also runs the pilot, the run's
+    /// first 32,768 runs (at most), which locates the band percentiles (see
+    /// [`Refinement`]) and can fail as a run does, with
+    /// [`EngineError::NonFinite`].
     pub fn new(scenario: &Scenario, plan: RunPlan) -> Result<Engine, EngineError> {
         if plan.runs == 0 {
             return Err(EngineError::Plan(
@@ -476,20 +480,18 @@ impl Engine {
             pool.lock().expect("no panic holds the lock").push(acc);
             samples
         };
-        let shard_chunks = chunks;
         match sink.as_mut() {
             // One parallel pass over every chunk of the shard, listing none
             // and keeping nothing per chunk: batches would make the threads
             // wait for each batch's slowest chunk.
-            None => (0..shard_chunks)
+            None => (0..chunks)
                 .into_par_iter()
                 .try_for_each(|i| one_chunk(chunk_of(i), false).map(drop))?,
             // Batches keep `--samples` blocks in run order with bounded memory.
             Some(sink) => {
                 let batch = 4 * rayon::current_num_threads() as u64;
-                for start in (0..shard_chunks).step_by(batch as usize) {
-                    let samples: Vec<Option<SampleBlock>> = (start
-                        ..shard_chunks.min(start + batch))
+                for start in (0..chunks).step_by(batch as usize) {
+                    let samples: Vec<Option<SampleBlock>> = (start..chunks.min(start + batch))
                         .into_par_iter()
                         .map(|i| one_chunk(chunk_of(i), true))
                         .collect::<Result<_, _>>()?;

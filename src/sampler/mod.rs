@@ -26,7 +26,7 @@ use crate::model::Param;
 /// How the unit hypercube is filled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SamplerKind {
-    /// Independent draws: ChaCha8, one stream per chunk.
+    /// Independent draws: ChaCha8, one stream per parameter and chunk.
     Mc,
     /// Latin hypercube over the whole run: each of the N equal-probability
     /// strata of every parameter holds exactly one run.

@@ -1,5 +1,5 @@
-//! A mergeable quantile sketch with a fixed relative error and memory that
-//! does not grow with the number of values.
+//! A mergeable quantile sketch with a bounded relative error (finer where
+//! it is refined) and memory that does not grow with the number of values.
 //!
 //! Values are counted in logarithmic buckets read straight off their bits:
 //! the exponent and the top [`MANTISSA_BITS`] bits of the mantissa. Every
@@ -20,9 +20,11 @@
 //! [`LogSketch::quantile_with_error`] says which bound a quantile has.
 //!
 //! Inserting is the engine's hottest loop after the model (200 values a run),
-//! so the counts of both signs and of zero share one array, and a batch of
-//! values is inserted in two passes: one that computes every value's slot
-//! without branches (and vectorises), one that only increments.
+//! so the counts of both signs, of zero and of the fine buckets share one
+//! array, and a batch of values is inserted in passes: one that computes
+//! every value's coarse slot and fine key without branches (and
+//! vectorises), one select per refined window, one that only increments,
+//! and then the rare carries into the high words.
 
 use serde::{Deserialize, Serialize};
 
@@ -303,17 +305,26 @@ impl LogSketch {
 
     /// The slot of `x`, which has a bucket.
     fn slot(&self, x: f64) -> usize {
-        if x.abs() >= Self::MIN_MAGNITUDE {
-            let k = fine_key(x);
-            if let Some(w) = self
-                .windows
-                .iter()
-                .find(|w| k.wrapping_sub(w.first) < w.len)
-            {
-                return self.zero_slot() + 1 + (w.base + k - w.first) as usize;
-            }
-        }
-        bucket(x).map_or(self.zero_slot(), |(side, k)| self.key_slot(side, k))
+        let fine = (x.abs() >= Self::MIN_MAGNITUDE)
+            .then(|| self.fine_slot(fine_key(x)))
+            .flatten();
+        fine.unwrap_or_else(|| {
+            bucket(x).map_or(self.zero_slot(), |(side, k)| self.key_slot(side, k))
+        })
+    }
+
+    /// The slot of fine key `k` if a refined range holds it.
+    fn fine_slot(&self, k: u32) -> Option<usize> {
+        self.windows
+            .iter()
+            .find(|w| k.wrapping_sub(w.first) < w.len)
+            .map(|w| self.zero_slot() + 1 + (w.base + k - w.first) as usize)
+    }
+
+    /// Slots of a layout with `len` coarse buckets on each side: those, the
+    /// zero slot and the fine buckets.
+    fn slots_for(&self, len: [u32; 2]) -> usize {
+        (len[NEGATIVE] + len[POSITIVE] + 1) as usize + self.fine_slots()
     }
 
     /// Slots of the fine buckets: after the zero slot.
@@ -350,7 +361,7 @@ impl LogSketch {
         let mut len = self.len;
         first[side] = new_first;
         len[side] = new_end - new_first;
-        let slots = (len[NEGATIVE] + len[POSITIVE] + 1) as usize + self.fine_slots();
+        let slots = self.slots_for(len);
         let mut grown = LogSketch {
             first,
             len,
@@ -462,22 +473,36 @@ impl LogSketch {
     /// Checks the layout of a sketch read from a file, so that a damaged
     /// shard state gives an error, not a panic later.
     pub(crate) fn check(&self) -> Result<(), String> {
-        let windows_fit = self.windows.iter().try_fold(0u32, |base, w| {
-            let end = w.first.checked_add(w.len)?;
-            (w.base == base && w.len > 0 && end <= 2 * FINE_SIGN).then_some(base + w.len)
-        });
+        // Windows as `refined` makes them: whole coarse buckets, ascending,
+        // disjoint, each on one side of zero and clear of key 0, their
+        // slots back to back.
+        let windows_fit = self
+            .windows
+            .iter()
+            .try_fold((0u32, 1u32), |(base, from), w| {
+                let end = w.first.checked_add(w.len)?;
+                let whole = w.first % FINE_PER_COARSE == 0 && w.len % FINE_PER_COARSE == 0;
+                let one_side = (w.first < FINE_SIGN) == (end <= FINE_SIGN) && end <= 2 * FINE_SIGN;
+                (w.base == base && w.len > 0 && whole && one_side && w.first >= from)
+                    .then_some((base.checked_add(w.len)?, end))
+            });
         if windows_fit.is_none() {
             return Err("a quantile sketch's refined ranges do not add up".into());
         }
-        let slots =
-            self.len[NEGATIVE] as usize + self.len[POSITIVE] as usize + 1 + self.fine_slots();
+        let slots = self.slots_for(self.len);
         let keys_fit = (0..2).all(|side| self.first[side].checked_add(self.len[side]).is_some());
         let high_fits = self.high.is_empty() || self.high.len() == slots;
         if self.low.len() != slots || !high_fits || !keys_fit {
             return Err("a quantile sketch's buckets do not add up".into());
         }
         let counted = (0..slots).try_fold(0u64, |sum, i| sum.checked_add(self.get(i)));
-        if counted != Some(self.count) {
+        // Every count must also be one the walk over the buckets meets: none
+        // in a coarse bucket that is refined, none in fine buckets whose
+        // coarse bucket the layout does not have.
+        let walked = self
+            .buckets()
+            .try_fold(0u64, |sum, b| sum.checked_add(b.count));
+        if counted != Some(self.count) || walked != counted {
             return Err(format!(
                 "a quantile sketch holds {} values but says {}",
                 counted.map_or("too many".into(), |n| n.to_string()),
@@ -513,15 +538,11 @@ impl LogSketch {
     pub fn buckets(&self) -> impl Iterator<Item = Bucket> + '_ {
         let side = |side: usize| {
             let len = self.len[side];
-            let start = if side == NEGATIVE {
-                0
-            } else {
-                self.len[NEGATIVE]
-            };
             (0..len)
                 .map(move |i| if side == NEGATIVE { len - 1 - i } else { i })
                 .flat_map(move |i| {
-                    self.coarse_or_fine(side, self.first[side] + i, (start + i) as usize)
+                    let k = self.first[side] + i;
+                    self.coarse_or_fine(side, k, self.key_slot(side, k))
                 })
         };
         let zero = Bucket {
@@ -546,11 +567,7 @@ impl LogSketch {
         let negative = side == NEGATIVE;
         let sign = if negative { -1.0 } else { 1.0 };
         let fine_first = if negative { FINE_SIGN } else { 0 } | (k * FINE_PER_COARSE);
-        let fine_at = self
-            .windows
-            .iter()
-            .find(|w| fine_first.wrapping_sub(w.first) < w.len)
-            .map(|w| self.zero_slot() + 1 + (w.base + fine_first - w.first) as usize);
+        let fine_at = self.fine_slot(fine_first);
         let buckets = if fine_at.is_some() {
             FINE_PER_COARSE
         } else {
@@ -855,10 +872,20 @@ mod tests {
         }
         // A sketch refined elsewhere does not merge.
         assert!(!whole.merges_with(&LogSketch::refined(&[(1.0, 2.0)])));
-        // Damage to a fine count is found.
+        // Damage to a fine count is found, and so is a window that does
+        // not cover whole coarse buckets or a count the walk would not meet.
         let mut damaged = whole.clone();
         *damaged.low.last_mut().unwrap() += 1;
         assert!(damaged.check().is_err());
+        let mut shifted = whole.clone();
+        shifted.windows[0].first += 1;
+        assert!(shifted.check().is_err());
+        let mut hidden = whole.clone();
+        let positive = hidden.windows.iter().rfind(|w| w.first < FINE_SIGN);
+        let refined = hidden.key_slot(POSITIVE, positive.unwrap().first / FINE_PER_COARSE);
+        hidden.low[refined] += 1;
+        hidden.count += 1;
+        assert!(hidden.check().is_err());
     }
 
     #[test]
