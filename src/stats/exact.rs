@@ -71,40 +71,27 @@ impl ExactSum {
             mantissa >> (64 - offset)
         };
         if x > 0.0 {
-            self.add_at(word, low, high);
+            self.apply_at(word, low, high, u64::overflowing_add);
         } else {
-            self.sub_at(word, low, high);
+            self.apply_at(word, low, high, u64::overflowing_sub);
         }
     }
 
-    fn add_at(&mut self, word: usize, low: u64, high: u64) {
-        let (w, c1) = self.words[word].overflowing_add(low);
+    /// Adds (or, with `overflowing_sub`, subtracts) the two-word number
+    /// `high:low` at `word`, carrying (or borrowing) upwards.
+    #[inline(always)]
+    fn apply_at(&mut self, word: usize, low: u64, high: u64, op: impl Fn(u64, u64) -> (u64, bool)) {
+        let (w, c1) = op(self.words[word], low);
         self.words[word] = w;
-        let (w, c2) = self.words[word + 1].overflowing_add(high);
-        let (w, c3) = w.overflowing_add(u64::from(c1));
+        let (w, c2) = op(self.words[word + 1], high);
+        let (w, c3) = op(w, u64::from(c1));
         self.words[word + 1] = w;
         let mut carry = c2 || c3;
         let mut i = word + 2;
         while carry && i < WORDS {
-            let (w, c) = self.words[i].overflowing_add(1);
+            let (w, c) = op(self.words[i], 1);
             self.words[i] = w;
             carry = c;
-            i += 1;
-        }
-    }
-
-    fn sub_at(&mut self, word: usize, low: u64, high: u64) {
-        let (w, b1) = self.words[word].overflowing_sub(low);
-        self.words[word] = w;
-        let (w, b2) = self.words[word + 1].overflowing_sub(high);
-        let (w, b3) = w.overflowing_sub(u64::from(b1));
-        self.words[word + 1] = w;
-        let mut borrow = b2 || b3;
-        let mut i = word + 2;
-        while borrow && i < WORDS {
-            let (w, b) = self.words[i].overflowing_sub(1);
-            self.words[i] = w;
-            borrow = b;
             i += 1;
         }
     }
