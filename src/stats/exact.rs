@@ -264,27 +264,52 @@ const LANES: usize = 16;
 /// The sums of `x - shift` and of `(x - shift)^2` over `values`, each in
 /// [`LANES`] interleaved lanes added up in a fixed order, so the result
 /// depends on the values and their order only.
-#[inline]
+///
+/// On x86-64 processors with AVX-512 this runs compiled for AVX-512, with
+/// the same bits: every lane adds in the same order either way.
 fn shifted_sums(values: &[f64], shift: f64) -> (f64, f64) {
-    let mut sums = [0.0; LANES];
-    let mut squares = [0.0; LANES];
+    #[cfg(target_arch = "x86_64")]
+    if crate::cpu::has_avx512() {
+        // SAFETY: the processor has AVX-512 F and VL.
+        return unsafe { shifted_sums_avx512(values, shift) };
+    }
+    shifted_sums_portable(values, shift)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl")]
+unsafe fn shifted_sums_avx512(values: &[f64], shift: f64) -> (f64, f64) {
+    shifted_sums_portable(values, shift)
+}
+
+#[inline(always)]
+fn shifted_sums_portable(values: &[f64], shift: f64) -> (f64, f64) {
+    // Two sweeps over the (cached) values: in one loop the compiler pairs
+    // each lane's sum with its square instead of vectorising across lanes.
+    (
+        lane_sum(values, |x| x - shift),
+        lane_sum(values, |x| (x - shift) * (x - shift)),
+    )
+}
+
+/// The sum of `term(x)` over `values` in [`LANES`] interleaved lanes.
+#[inline(always)]
+fn lane_sum(values: &[f64], term: impl Fn(f64) -> f64) -> f64 {
+    let mut lanes = [0.0; LANES];
     let mut blocks = values.chunks_exact(LANES);
     for block in &mut blocks {
         for k in 0..LANES {
-            let d = block[k] - shift;
-            sums[k] += d;
-            squares[k] += d * d;
+            lanes[k] += term(block[k]);
         }
     }
     for (k, &x) in blocks.remainder().iter().enumerate() {
-        let d = x - shift;
-        sums[k] += d;
-        squares[k] += d * d;
+        lanes[k] += term(x);
     }
-    (fold(sums), fold(squares))
+    fold(lanes)
 }
 
 /// Adds lanes pairwise, always in the same tree.
+#[inline(always)]
 fn fold(mut lanes: [f64; LANES]) -> f64 {
     let mut width = LANES;
     while width > 1 {
