@@ -263,19 +263,23 @@ impl ImanConover {
 }
 
 /// Sorts [`ordered`] keys of samples from smooth distributions in linear
-/// time: a counting sort on equal-width buckets of their values, then an
-/// insertion sort for the order within buckets. Should the values bunch
-/// (a heavy tail stretching the buckets), the insertion sort gives up
-/// after a few moves per key and a general sort finishes; the result is the
-/// same sorted keys either way.
+/// time and without unpredictable branches: each value is quantised to 22
+/// bits over the sample's range, the keys are radix-sorted on those bits in
+/// two passes of 11, and an insertion sort puts the rare keys that share a
+/// quantum in order. Should the values bunch (a heavy tail stretching the
+/// range), the insertion sort gives up after a few moves per key and a
+/// general sort finishes; the result is the same sorted keys either way.
 #[derive(Default)]
 struct Sorter {
-    buckets: Vec<u32>,
-    starts: Vec<u32>,
-    sorted: Vec<u64>,
+    quanta: Vec<u32>,
+    keys: Vec<u64>,
+    spare_quanta: Vec<u32>,
+    spare_keys: Vec<u64>,
 }
 
 impl Sorter {
+    const DIGIT_BITS: u32 = 11;
+    const DIGITS: usize = 1 << Self::DIGIT_BITS;
     /// Moves per key the insertion sort may make before handing over.
     const MOVES_PER_KEY: usize = 8;
 
@@ -285,47 +289,57 @@ impl Sorter {
             .iter()
             .fold((u64::MAX, 0), |(lo, hi), &k| (lo.min(k), hi.max(k)));
         let (lo, hi) = (unordered(lo), unordered(hi));
-        let scale = n as f64 / (hi - lo);
-        if n < 2 || !scale.is_finite() {
+        let top = (Self::DIGITS * Self::DIGITS) as f64;
+        let scale = top / (hi - lo);
+        if n < 2 || !scale.is_finite() || n > u32::MAX as usize {
             return keys.sort_unstable();
         }
-        // The bucket of each key: non-decreasing in the key.
-        self.buckets.clear();
-        self.buckets.extend(
+        // Each key's quantum: non-decreasing in the key.
+        self.quanta.clear();
+        self.quanta.extend(
             keys.iter()
-                .map(|&k| (((unordered(k) - lo) * scale) as u32).min(n as u32 - 1)),
+                .map(|&k| (((unordered(k) - lo) * scale) as u32).min(top as u32 - 1)),
         );
-        self.starts.clear();
-        self.starts.resize(n + 1, 0);
-        for &b in &self.buckets {
-            self.starts[b as usize + 1] += 1;
+        self.keys.clear();
+        self.keys.extend_from_slice(keys);
+        for digit in 0..2 {
+            let shift = digit * Self::DIGIT_BITS;
+            let digit_of = |q: u32| (q >> shift) as usize & (Self::DIGITS - 1);
+            let mut starts = [0u32; Self::DIGITS + 1];
+            for &q in &self.quanta {
+                starts[digit_of(q) + 1] += 1;
+            }
+            for d in 0..Self::DIGITS {
+                starts[d + 1] += starts[d];
+            }
+            self.spare_quanta.resize(n, 0);
+            self.spare_keys.resize(n, 0);
+            for (&q, &k) in self.quanta.iter().zip(&self.keys) {
+                let at = &mut starts[digit_of(q)];
+                self.spare_quanta[*at as usize] = q;
+                self.spare_keys[*at as usize] = k;
+                *at += 1;
+            }
+            std::mem::swap(&mut self.quanta, &mut self.spare_quanta);
+            std::mem::swap(&mut self.keys, &mut self.spare_keys);
         }
-        for b in 0..n {
-            self.starts[b + 1] += self.starts[b];
-        }
-        self.sorted.clear();
-        self.sorted.resize(n, 0);
-        for (&k, &b) in keys.iter().zip(&self.buckets) {
-            let at = &mut self.starts[b as usize];
-            self.sorted[*at as usize] = k;
-            *at += 1;
-        }
+        let sorted = &mut self.keys;
         let mut budget = Self::MOVES_PER_KEY * n;
         for i in 1..n {
-            let key = self.sorted[i];
+            let key = sorted[i];
             let mut j = i;
-            while j > 0 && self.sorted[j - 1] > key {
-                self.sorted[j] = self.sorted[j - 1];
+            while j > 0 && sorted[j - 1] > key {
+                sorted[j] = sorted[j - 1];
                 j -= 1;
             }
-            self.sorted[j] = key;
+            sorted[j] = key;
             budget = budget.saturating_sub(i - j);
             if budget == 0 {
-                self.sorted.sort_unstable();
+                sorted.sort_unstable();
                 break;
             }
         }
-        keys.copy_from_slice(&self.sorted);
+        keys.copy_from_slice(sorted);
     }
 }
 
@@ -387,10 +401,10 @@ mod tests {
         );
     }
 
-    /// The bucket sort agrees with a general sort on smooth samples, on
+    /// The radix sort agrees with a general sort on smooth samples, on
     /// bunched ones (where it hands over), with ties, and on tiny inputs.
     #[test]
-    fn bucket_sort_sorts_whatever_the_spread() {
+    fn radix_sort_sorts_whatever_the_spread() {
         let mut sorter = Sorter::default();
         let uniform = |i: u64| (hash::derive(7, i) >> 11) as f64 / (1u64 << 53) as f64;
         let samples: Vec<Vec<f64>> = vec![
