@@ -49,7 +49,7 @@ use crate::table::number;
 /// Runs per chunk: the unit of random streams, correlation and merging.
 pub const CHUNK_RUNS: u64 = 2048;
 /// Runs evaluated before their outputs are accumulated column by column.
-const TILE: usize = 256;
+const TILE: usize = 512;
 /// Distance between tile columns: not a power of two, so that one run's
 /// outputs, written down a tile row, do not all fall in the same cache sets.
 const TILE_STRIDE: usize = TILE + 8;
