@@ -495,6 +495,19 @@ impl Distribution {
                 (Distribution::ScaledBeta { min, max, .. }, Some(table)) => {
                     draws.for_each(|(x, &b)| *x = min + (max - min) * table.draw(b));
                 }
+                // A switch: the count of cumulative weights below u, as in
+                // `quantile`, over a fixed eight (padded with weights no u
+                // exceeds), so that the loop unrolls.
+                (Distribution::Choice { values, cumulative }, _) if cumulative.len() <= 8 => {
+                    let mut padded = [f64::INFINITY; 8];
+                    padded[..cumulative.len()].copy_from_slice(cumulative);
+                    let last = values.len() - 1;
+                    draws.for_each(|(x, &b)| {
+                        let u = open01(b);
+                        let below: usize = padded.iter().map(|&c| usize::from(c < u)).sum();
+                        *x = values[below.min(last)];
+                    });
+                }
                 _ => draws.for_each(|(x, &b)| *x = self.quantile(open01(b))),
             }
         }
@@ -590,6 +603,32 @@ pub fn phi_inv(u: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Bulk draws are the inverse CDF of the words drawn, family by family,
+    /// for switches of up to eight values (the unrolled count) and beyond.
+    #[test]
+    fn bulk_draws_invert_the_words_drawn() {
+        use rand::SeedableRng;
+        let few = Distribution::choice(vec![5.0, 8.0, 10.0, 15.0], &[0.2, 0.35, 0.3, 0.15]);
+        let many = Distribution::choice((0..16).map(f64::from).collect(), &[0.0625; 16]);
+        for dist in [
+            few.unwrap(),
+            many.unwrap(),
+            Distribution::Uniform {
+                min: -1.0,
+                max: 3.0,
+            },
+        ] {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+            let mut bits = [0u64; 600];
+            rng.clone().fill(&mut bits[..]);
+            let mut drawn = [0.0; 600];
+            dist.sample_into(&mut rng, &mut drawn);
+            for (x, &b) in drawn.iter().zip(&bits) {
+                assert_eq!(*x, dist.quantile(open01(b)), "{dist}");
+            }
+        }
+    }
 
     #[test]
     fn normal_quantile_inverts_the_cdf() {
