@@ -95,7 +95,7 @@ impl Refinement {
         let n = pilot.runs;
         let widen = 1.0 + (n as f64 / runs as f64).sqrt();
         let ranges = sketches
-            .iter()
+            .par_iter()
             .map(|sketch| {
                 let mut ranks = Vec::new();
                 for p in Percentile::BANDS {
@@ -346,9 +346,7 @@ impl Accumulator {
                 }
             }
             (Quantiles::Sketch(a), Quantiles::Sketch(b)) => {
-                for (a, b) in a.iter_mut().zip(&b) {
-                    a.merge(b);
-                }
+                a.par_iter_mut().zip(&b).for_each(|(a, b)| a.merge(b));
             }
             _ => panic!("merging exact and sketch accumulators"),
         }
@@ -408,16 +406,21 @@ impl Accumulator {
                 .par_iter_mut()
                 .map(|v| exact_quantiles(v, &Percentile::BANDS))
                 .collect(),
-            Quantiles::Sketch(sketches) => sketches
-                .iter()
-                .map(|s| {
-                    let q = s.quantiles_with_error(&Percentile::BANDS);
-                    for &(_, e) in &q {
-                        quantile_error = quantile_error.max(e);
-                    }
-                    q.into_iter().map(|(x, _)| x).collect()
-                })
-                .collect(),
+            Quantiles::Sketch(sketches) => {
+                let with_error: Vec<_> = sketches
+                    .par_iter()
+                    .map(|s| s.quantiles_with_error(&Percentile::BANDS))
+                    .collect();
+                with_error
+                    .into_iter()
+                    .map(|q| {
+                        for &(_, e) in &q {
+                            quantile_error = quantile_error.max(e);
+                        }
+                        q.into_iter().map(|(x, _)| x).collect()
+                    })
+                    .collect()
+            }
         };
         let bands = (0..COLUMNS)
             .map(|c| {
