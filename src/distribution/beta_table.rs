@@ -149,11 +149,11 @@ impl Tail {
     /// The quantile of `w` in (0, 1/2].
     #[inline]
     fn invert(&self, w: f64) -> f64 {
-        let (i, w0, inv_h) = locate(w);
+        let (i, w0, inv_h, h) = locate(w);
         if self.exact[i] {
             return beta::inv_beta_reg(self.a, self.b, w);
         }
-        self.interpolate(i - 1, (w - w0) * inv_h, 1.0 / inv_h)
+        self.interpolate(i - 1, (w - w0) * inv_h, h)
     }
 
     /// The cubic Hermite interpolant between nodes `i` and `i + 1` (`h`
@@ -173,10 +173,11 @@ impl Tail {
 }
 
 /// The interval of `w` in (0, 1/2], counting from 1 (0 when `w` is below
-/// the table), its left end and its reciprocal width; without branches,
-/// which of the two grids holds a draw being unpredictable.
+/// the table), its left end, its reciprocal width and its width (powers of
+/// two, so no division); without branches, which of the two grids holds a
+/// draw being unpredictable.
 #[inline(always)]
-fn locate(w: f64) -> (usize, f64, f64) {
+fn locate(w: f64) -> (usize, f64, f64, f64) {
     let bits = w.to_bits();
     let key = bits >> KEY_SHIFT;
     let power_i = key.saturating_sub(FIRST_KEY - 1) as usize;
@@ -184,13 +185,15 @@ fn locate(w: f64) -> (usize, f64, f64) {
     // 2^(6 - e) for w in [2^e, 2^(e+1)): the reciprocal of the octave's step.
     let exponent = (bits >> 52) & 0x7ff;
     let power_inv_h = f64::from_bits((2046 + u64::from(OCTAVE_BITS)).wrapping_sub(exponent) << 52);
+    // 2^(e - 6); below the table (w < 2^-16) the width is never used.
+    let power_h = f64::from_bits(exponent.saturating_sub(u64::from(OCTAVE_BITS)) << 52);
     let j = ((w * STEPS as f64) as usize).min(STEPS / 2 - 1);
     let smooth_i = (POWER_INTERVALS + 1 + j).wrapping_sub(SMOOTH_FIRST_STEP);
     let smooth_w0 = j as f64 / STEPS as f64;
     if w >= SMOOTH_FROM {
-        (smooth_i, smooth_w0, STEPS as f64)
+        (smooth_i, smooth_w0, STEPS as f64, 1.0 / STEPS as f64)
     } else {
-        (power_i, power_w0, power_inv_h)
+        (power_i, power_w0, power_inv_h, power_h)
     }
 }
 

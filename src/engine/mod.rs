@@ -472,12 +472,14 @@ impl Engine {
         // chunk lands in which accumulator varies, and does not matter:
         // counts, sketches, kept values and the exact sums behind the
         // moments merge exactly in any order (see `Accumulator::merge`).
-        let pool = Mutex::new(Vec::<Accumulator>::new());
+        let pool = Mutex::new(Vec::<(Accumulator, Scratch)>::new());
         let one_chunk = |c: u64, keep_samples: bool| {
             let taken = pool.lock().expect("no panic holds the lock").pop();
-            let mut acc = taken.unwrap_or_else(|| self.fresh());
-            let samples = self.chunk(c, &mut acc, control, keep_samples);
-            pool.lock().expect("no panic holds the lock").push(acc);
+            let (mut acc, mut scratch) = taken.unwrap_or_else(|| (self.fresh(), Scratch::new()));
+            let samples = self.chunk(c, &mut acc, &mut scratch, control, keep_samples);
+            pool.lock()
+                .expect("no panic holds the lock")
+                .push((acc, scratch));
             samples
         };
         match sink.as_mut() {
@@ -502,7 +504,7 @@ impl Engine {
             }
         }
         let mut total = self.fresh();
-        for acc in pool.into_inner().expect("no panic holds the lock") {
+        for (acc, _) in pool.into_inner().expect("no panic holds the lock") {
             total.merge(acc);
         }
         Ok(total)
@@ -513,6 +515,7 @@ impl Engine {
         &self,
         chunk: u64,
         acc: &mut Accumulator,
+        scratch: &mut Scratch,
         control: &Control<'_>,
         keep_samples: bool,
     ) -> Result<Option<SampleBlock>, EngineError> {
@@ -521,9 +524,9 @@ impl Engine {
         }
         let first_run = chunk * CHUNK_RUNS;
         let len = self.plan.chunk_len(chunk);
-        let inputs = self.sampler.block(chunk, first_run, len);
+        let Scratch { inputs, tile } = scratch;
+        self.sampler.block_into(chunk, first_run, len, inputs);
         let params = self.sampler.params();
-        let mut tile = vec![0.0; COLUMNS * TILE_STRIDE];
         let mut outputs = keep_samples.then(|| Array2::zeros((len, SAMPLE_OUTPUTS.len())));
         let mut set = self.base;
         let mut out = Outputs::default();
@@ -549,7 +552,7 @@ impl Engine {
                     }
                 }
             }
-            if let Err(bad) = acc.add_tile(&tile, TILE_STRIDE, rows) {
+            if let Err(bad) = acc.add_tile(tile, TILE_STRIDE, rows) {
                 let run = tile_start + bad.row;
                 let (metric, year) = column(bad.column);
                 let inputs = params
@@ -572,8 +575,24 @@ impl Engine {
         }
         Ok(outputs.map(|outputs| SampleBlock {
             first_run,
-            inputs,
+            inputs: inputs.clone(),
             outputs,
         }))
+    }
+}
+
+/// A worker's buffers, kept from chunk to chunk: the sample block and the
+/// tile of outputs (every entry is written before it is read).
+struct Scratch {
+    inputs: Array2<f64>,
+    tile: Vec<f64>,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        Scratch {
+            inputs: Array2::zeros((0, 0)),
+            tile: vec![0.0; COLUMNS * TILE_STRIDE],
+        }
     }
 }

@@ -155,9 +155,20 @@ impl Sampler {
     /// Runs `start .. start + len` (chunk number `chunk`) as a block of
     /// `len` rows and one column per uncertain parameter.
     pub fn block(&self, chunk: u64, start: u64, len: usize) -> Array2<f64> {
+        let mut block = Array2::zeros((0, 0).f());
+        self.block_into(chunk, start, len, &mut block);
+        block
+    }
+
+    /// As [`Sampler::block`], into `block`, which is reshaped only if it
+    /// does not already have `len` rows, one column per parameter and
+    /// column-major layout (so a worker can reuse one buffer).
+    pub fn block_into(&self, chunk: u64, start: u64, len: usize, block: &mut Array2<f64>) {
         let dims = self.params.len();
         // Column-major: a column is drawn, correlated and read in one sweep.
-        let mut block = Array2::<f64>::zeros((len, dims).f());
+        if block.dim() != (len, dims) || !block.t().is_standard_layout() {
+            *block = Array2::zeros((len, dims).f());
+        }
         match self.kind {
             SamplerKind::Mc => {
                 // One stream per parameter and chunk: a column's draws do not
@@ -196,6 +207,5 @@ impl Sampler {
                 hash::derive(hash::derive(self.seed, CORRELATION_LABEL), chunk),
             );
         }
-        block
     }
 }
