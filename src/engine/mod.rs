@@ -28,7 +28,7 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-use ndarray::Array2;
+use ndarray::{s, Array2, ShapeBuilder};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -525,8 +525,12 @@ impl Engine {
         let first_run = chunk * CHUNK_RUNS;
         let len = self.plan.chunk_len(chunk);
         let Scratch { inputs, tile } = scratch;
-        self.sampler.block_into(chunk, first_run, len, inputs);
         let params = self.sampler.params();
+        if inputs.dim() != (CHUNK_RUNS as usize + BLOCK_PAD, params.len()) {
+            *inputs = Array2::zeros((CHUNK_RUNS as usize + BLOCK_PAD, params.len()).f());
+        }
+        let mut inputs = inputs.slice_mut(s![..len, ..]);
+        self.sampler.block_into(chunk, first_run, inputs.view_mut());
         let mut outputs = keep_samples.then(|| Array2::zeros((len, SAMPLE_OUTPUTS.len())));
         let mut set = self.base;
         let mut out = Outputs::default();
@@ -575,11 +579,16 @@ impl Engine {
         }
         Ok(outputs.map(|outputs| SampleBlock {
             first_run,
-            inputs: inputs.clone(),
+            inputs: inputs.to_owned(),
             outputs,
         }))
     }
 }
+
+/// Rows of padding after each column of a worker's sample block: columns
+/// 2,048 runs long would all start in the same cache sets, so that reading
+/// one run's inputs across them would evict its own lines.
+const BLOCK_PAD: usize = 8;
 
 /// A worker's buffers, kept from chunk to chunk: the sample block and the
 /// tile of outputs (every entry is written before it is read).

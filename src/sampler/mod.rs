@@ -10,7 +10,7 @@ mod sobol;
 use std::fmt;
 use std::str::FromStr;
 
-use ndarray::{Array2, ShapeBuilder};
+use ndarray::{Array2, ArrayViewMut2, ShapeBuilder};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -155,20 +155,20 @@ impl Sampler {
     /// Runs `start .. start + len` (chunk number `chunk`) as a block of
     /// `len` rows and one column per uncertain parameter.
     pub fn block(&self, chunk: u64, start: u64, len: usize) -> Array2<f64> {
-        let mut block = Array2::zeros((0, 0).f());
-        self.block_into(chunk, start, len, &mut block);
+        // Column-major: a column is drawn, correlated and read in one sweep.
+        let mut block = Array2::zeros((len, self.params.len()).f());
+        self.block_into(chunk, start, block.view_mut());
         block
     }
 
-    /// As [`Sampler::block`], into `block`, which is reshaped only if it
-    /// does not already have `len` rows, one column per parameter and
-    /// column-major layout (so a worker can reuse one buffer).
-    pub fn block_into(&self, chunk: u64, start: u64, len: usize, block: &mut Array2<f64>) {
-        let dims = self.params.len();
-        // Column-major: a column is drawn, correlated and read in one sweep.
-        if block.dim() != (len, dims) || !block.t().is_standard_layout() {
-            *block = Array2::zeros((len, dims).f());
-        }
+    /// As [`Sampler::block`], into `block` (so a worker can reuse one
+    /// buffer): its rows are the runs from `start`, and each of its columns,
+    /// one per parameter, must be contiguous.
+    ///
+    /// # Panics
+    /// If `block` has a column per parameter that is not contiguous.
+    pub fn block_into(&self, chunk: u64, start: u64, mut block: ArrayViewMut2<f64>) {
+        assert_eq!(block.ncols(), self.params.len(), "a column per parameter");
         match self.kind {
             SamplerKind::Mc => {
                 // One stream per parameter and chunk: a column's draws do not
@@ -203,7 +203,7 @@ impl Sampler {
         }
         if let Some(c) = &self.correlation {
             c.apply(
-                block.view_mut(),
+                block.reborrow(),
                 hash::derive(hash::derive(self.seed, CORRELATION_LABEL), chunk),
             );
         }
