@@ -22,6 +22,7 @@
 
 mod accumulator;
 mod shard;
+mod tile;
 
 use std::fmt;
 use std::str::FromStr;
@@ -45,14 +46,10 @@ use crate::model::{Metric, Model, Outputs, Param, ParamSet};
 use crate::sampler::{Sampler, SamplerKind};
 use crate::stats::LogSketch;
 use crate::table::number;
+use tile::{write_group, GROUP, TILE, TILE_STRIDE};
 
 /// Runs per chunk: the unit of random streams, correlation and merging.
 pub const CHUNK_RUNS: u64 = 2048;
-/// Runs evaluated before their outputs are accumulated column by column.
-const TILE: usize = 512;
-/// Distance between tile columns: not a power of two, so that one run's
-/// outputs, written down a tile row, do not all fall in the same cache sets.
-const TILE_STRIDE: usize = TILE + 8;
 
 /// How quantiles are computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -524,7 +521,11 @@ impl Engine {
         }
         let first_run = chunk * CHUNK_RUNS;
         let len = self.plan.chunk_len(chunk);
-        let Scratch { inputs, tile } = scratch;
+        let Scratch {
+            inputs,
+            tile,
+            group,
+        } = scratch;
         let params = self.sampler.params();
         if inputs.dim() != (CHUNK_RUNS as usize + BLOCK_PAD, params.len()) {
             *inputs = Array2::zeros((CHUNK_RUNS as usize + BLOCK_PAD, params.len()).f());
@@ -533,28 +534,26 @@ impl Engine {
         self.sampler.block_into(chunk, first_run, inputs.view_mut());
         let mut outputs = keep_samples.then(|| Array2::zeros((len, SAMPLE_OUTPUTS.len())));
         let mut set = self.base;
-        let mut out = Outputs::default();
         for tile_start in (0..len).step_by(TILE) {
             let rows = TILE.min(len - tile_start);
-            for r in 0..rows {
-                let run = tile_start + r;
-                for (&p, &x) in params.iter().zip(inputs.row(run)) {
-                    set[p] = x;
-                }
-                self.model.evaluate(&set, &mut out);
-                for (hits, claim) in acc.hits_mut().iter_mut().zip(&self.claims) {
-                    *hits += u64::from(claim.holds(&out));
-                }
-                for (m, &metric) in BAND_METRICS.iter().enumerate() {
-                    for (t, &x) in out[metric].iter().enumerate() {
-                        tile[(m * crate::model::YEARS + t) * TILE_STRIDE + r] = x;
+            for group_start in (0..rows).step_by(GROUP) {
+                let group = &mut group[..GROUP.min(rows - group_start)];
+                for (k, out) in group.iter_mut().enumerate() {
+                    let run = tile_start + group_start + k;
+                    for (&p, &x) in params.iter().zip(inputs.row(run)) {
+                        set[p] = x;
+                    }
+                    self.model.evaluate(&set, out);
+                    for (hits, claim) in acc.hits_mut().iter_mut().zip(&self.claims) {
+                        *hits += u64::from(claim.holds(out));
+                    }
+                    if let Some(o) = outputs.as_mut() {
+                        for (k, &(metric, year)) in SAMPLE_OUTPUTS.iter().enumerate() {
+                            o[[run, k]] = out.at(metric, year);
+                        }
                     }
                 }
-                if let Some(o) = outputs.as_mut() {
-                    for (k, &(metric, year)) in SAMPLE_OUTPUTS.iter().enumerate() {
-                        o[[run, k]] = out.at(metric, year);
-                    }
-                }
+                write_group(group, tile, group_start);
             }
             if let Err(bad) = acc.add_tile(tile, TILE_STRIDE, rows) {
                 let run = tile_start + bad.row;
@@ -595,6 +594,8 @@ const BLOCK_PAD: usize = 8;
 struct Scratch {
     inputs: Array2<f64>,
     tile: Vec<f64>,
+    /// The outputs of a group of runs on their way into the tile.
+    group: Vec<Outputs>,
 }
 
 impl Scratch {
@@ -602,6 +603,7 @@ impl Scratch {
         Scratch {
             inputs: Array2::zeros((0, 0)),
             tile: vec![0.0; COLUMNS * TILE_STRIDE],
+            group: vec![Outputs::default(); GROUP],
         }
     }
 }
