@@ -1,10 +1,12 @@
 //! What the processor offers beyond the portable build.
 //!
-//! The two hottest loops, [`Model::evaluate`](crate::model::Model::evaluate)
-//! and [`LogSketch::insert_all`](crate::stats::LogSketch::insert_all), are
-//! compiled twice: once portable, once for AVX-512, chosen at run time with
-//! [`has_avx512`]. Both copies give the same bits: Rust neither fuses nor
-//! reorders floating-point operations, whatever the instruction set.
+//! The hottest loops, [`Model::evaluate`](crate::model::Model::evaluate),
+//! [`LogSketch::insert_all`](crate::stats::LogSketch::insert_all) and the
+//! sums behind the moments, are compiled twice: once portable, once for
+//! AVX-512, chosen at run time with [`has_avx512`]. Both copies give the same
+//! bits: Rust neither fuses nor reorders floating-point operations, whatever
+//! the instruction set. Writing outputs into the engine's tiles has an
+//! AVX-512 path of its own (8 x 8 transposes), which moves the same values.
 
 /// Whether this processor runs code compiled with AVX-512 F and VL enabled.
 pub(crate) fn has_avx512() -> bool {
