@@ -326,6 +326,36 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// The AVX-512 copy of the lane sums gives the portable copy's bits
+    /// (the portable copy alone runs on processors without AVX-512), and
+    /// the lanes add up to the plain sums within rounding.
+    #[test]
+    fn lane_sums_agree_across_builds() {
+        let values: Vec<f64> = (0..517)
+            .map(|i| (f64::from(i) * 0.618_033_988_749_895).fract() * 1e4 - 3e3)
+            .collect();
+        for len in [0, 1, 15, 16, 17, 256, 517] {
+            let part = &values[..len];
+            let (s, q) = shifted_sums(part, 1234.5);
+            let (ps, pq) = shifted_sums_portable(part, 1234.5);
+            assert_eq!(
+                (s.to_bits(), q.to_bits()),
+                (ps.to_bits(), pq.to_bits()),
+                "{len}"
+            );
+            let plain: f64 = part.iter().map(|x| x - 1234.5).sum();
+            let squares: f64 = part.iter().map(|x| (x - 1234.5).powi(2)).sum();
+            assert!(
+                (s - plain).abs() <= 1e-9 * (1.0 + plain.abs()),
+                "{len}: {s} vs {plain}"
+            );
+            assert!(
+                (q - squares).abs() <= 1e-12 * (1.0 + squares),
+                "{len}: {q} vs {squares}"
+            );
+        }
+    }
+
     #[test]
     fn sums_of_integers_are_exact_and_signed() {
         let mut s = ExactSum::default();
