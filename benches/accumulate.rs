@@ -9,9 +9,9 @@ use nexus_mc::config::Scenario;
 use nexus_mc::model::{Model, Outputs, Param};
 use nexus_mc::stats::{ExactMoments, LogSketch};
 
-/// A column of 256 values like the engine's tiles: one output over runs.
+/// A column of 512 values like the engine's tiles: one output over runs.
 fn column() -> Vec<f64> {
-    (0..256)
+    (0..512)
         .map(|i| 1_000.0 + 900.0 * ((i as f64) * 0.618_033_988_749_895).fract() - 450.0)
         .collect()
 }

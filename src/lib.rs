@@ -38,7 +38,7 @@
 //! | [`engine`] | the Monte Carlo engine: chunks, threads, shards, accumulators |
 //! | [`stats`] | mergeable moments, exact quantiles and the quantile sketch |
 //! | `hash` | counter-based randomness: the same (key, index), the same bits |
-//! | `cpu` | run-time choice of the AVX-512 build of the two hottest loops |
+//! | `cpu` | run-time choice of the AVX-512 builds of the hottest loops |
 //! | [`sensitivity`] | Sobol indices, Shapley effects, tornado, rank correlations, switching values, Morris, Monte Carlo filtering |
 //! | [`output`] | CSV files and the manifest, written whole or not at all |
 //! | [`report`] | SVG charts and the self-contained report.html |

@@ -19,8 +19,7 @@
 //! the probability it should have. An interval whose value misses by more
 //! than half of [`MAX_PROBABILITY_ERROR`] is marked, and draws in it (and in the
 //! outermost tails, `w < 2^-16`, one draw in 32,768) use the exact inverse
-//! instead. So every
-//! draw is the exact quantile of a probability within
+//! instead. So every draw is the exact quantile of a probability within
 //! [`MAX_PROBABILITY_ERROR`] of the uniform drawn, as measured, far below
 //! the Monte Carlo error of any run (1e-6 in probability needs 10^12 runs).
 
@@ -128,9 +127,9 @@ impl Tail {
         // d ln(density) / dq, which gives the second derivative of F.
         let curvature = |q: f64| (a - 1.0) / q - (b - 1.0) / (1.0 - q);
         // Each node's quantile by Halley's method from a second-order step
-        // off the node before (one evaluation of F where the step is already
-        // within 10^-7 of the root, leaving an error of order 10^-21), the
-        // first node and any that does not settle by the library's inverse.
+        // off the node before: usually one iteration, as a step within 10^-7
+        // of the root leaves an error of order 10^-21. The first node and
+        // any that does not settle in six use the library's inverse.
         let mut nodes: Vec<[f64; 2]> = Vec::with_capacity(intervals + 1);
         let first = beta::inv_beta_reg(a, b, node_w(0));
         nodes.push([first, slope(first)]);

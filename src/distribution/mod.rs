@@ -451,8 +451,8 @@ impl Distribution {
             Distribution::Choice { values, cumulative } => {
                 // The number of cumulative weights below u: for the few
                 // values of a switch, counted without branches.
-                let below = if cumulative.len() <= 8 {
-                    cumulative.iter().map(|&c| usize::from(c < u)).sum()
+                let below = if cumulative.len() <= SWITCH_VALUES {
+                    count_below(cumulative, u)
                 } else {
                     cumulative.partition_point(|&c| c < u)
                 };
@@ -486,6 +486,16 @@ impl Distribution {
             },
             _ => None,
         };
+        // A switch's weights padded to a fixed eight with weights no u
+        // exceeds, so that counting them unrolls.
+        let switch = match self {
+            Distribution::Choice { cumulative, .. } if cumulative.len() <= SWITCH_VALUES => {
+                let mut padded = [f64::INFINITY; SWITCH_VALUES];
+                padded[..cumulative.len()].copy_from_slice(cumulative);
+                Some(padded)
+            }
+            _ => None,
+        };
         let mut bits = [0u64; 256];
         for part in out.chunks_mut(bits.len()) {
             let bits = &mut bits[..part.len()];
@@ -495,17 +505,11 @@ impl Distribution {
                 (Distribution::ScaledBeta { min, max, .. }, Some(table)) => {
                     draws.for_each(|(x, &b)| *x = min + (max - min) * table.draw(b));
                 }
-                // A switch: the count of cumulative weights below u, as in
-                // `quantile`, over a fixed eight (padded with weights no u
-                // exceeds), so that the loop unrolls.
-                (Distribution::Choice { values, cumulative }, _) if cumulative.len() <= 8 => {
-                    let mut padded = [f64::INFINITY; 8];
-                    padded[..cumulative.len()].copy_from_slice(cumulative);
+                (Distribution::Choice { values, .. }, _) if switch.is_some() => {
+                    let padded = switch.as_ref().expect("a switch");
                     let last = values.len() - 1;
                     draws.for_each(|(x, &b)| {
-                        let u = open01(b);
-                        let below: usize = padded.iter().map(|&c| usize::from(c < u)).sum();
-                        *x = values[below.min(last)];
+                        *x = values[count_below(padded, open01(b)).min(last)];
                     });
                 }
                 _ => draws.for_each(|(x, &b)| *x = self.quantile(open01(b))),
@@ -582,6 +586,16 @@ impl fmt::Display for Distribution {
 
 /// The uniform in (0, 1) of the top 52 bits `k` of `bits`: `(k + 1/2) 2^-52`,
 /// as `rand_distr::Open01` makes it.
+/// Values up to which a choice counts its cumulative weights below u one by
+/// one, without branches, instead of searching them.
+const SWITCH_VALUES: usize = 8;
+
+/// How many of `cumulative` lie below `u`.
+#[inline(always)]
+fn count_below(cumulative: &[f64], u: f64) -> usize {
+    cumulative.iter().map(|&c| usize::from(c < u)).sum()
+}
+
 fn open01(bits: u64) -> f64 {
     ((bits >> 12) as f64 + 0.5) * (1.0 / (1u64 << 52) as f64)
 }

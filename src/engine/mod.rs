@@ -208,7 +208,11 @@ impl RunPlan {
             QuantileMethod::Exact => 2.0 * self.shard_runs() as f64 * (COLUMNS * 8) as f64,
             QuantileMethod::Sketch => 0.0,
         };
-        let per_thread = Accumulator::SKETCHES_BYTES as f64 + (COLUMNS * TILE_STRIDE * 8) as f64;
+        // Sketches, and a worker's tile, sample block and group of outputs.
+        let scratch = COLUMNS * TILE_STRIDE * 8
+            + (CHUNK_RUNS as usize + BLOCK_PAD) * Param::COUNT * 8
+            + GROUP * std::mem::size_of::<Outputs>();
+        let per_thread = (Accumulator::SKETCHES_BYTES + scratch) as f64;
         exact + (threads + 1) as f64 * per_thread
     }
 
@@ -537,8 +541,8 @@ impl Engine {
         for tile_start in (0..len).step_by(TILE) {
             let rows = TILE.min(len - tile_start);
             for group_start in (0..rows).step_by(GROUP) {
-                let group = &mut group[..GROUP.min(rows - group_start)];
-                for (k, out) in group.iter_mut().enumerate() {
+                let outs = &mut group[..GROUP.min(rows - group_start)];
+                for (k, out) in outs.iter_mut().enumerate() {
                     let run = tile_start + group_start + k;
                     for (&p, &x) in params.iter().zip(inputs.row(run)) {
                         set[p] = x;
@@ -548,12 +552,12 @@ impl Engine {
                         *hits += u64::from(claim.holds(out));
                     }
                     if let Some(o) = outputs.as_mut() {
-                        for (k, &(metric, year)) in SAMPLE_OUTPUTS.iter().enumerate() {
-                            o[[run, k]] = out.at(metric, year);
+                        for (j, &(metric, year)) in SAMPLE_OUTPUTS.iter().enumerate() {
+                            o[[run, j]] = out.at(metric, year);
                         }
                     }
                 }
-                write_group(group, tile, group_start);
+                write_group(outs, tile, group_start);
             }
             if let Err(bad) = acc.add_tile(tile, TILE_STRIDE, rows) {
                 let run = tile_start + bad.row;

@@ -166,7 +166,8 @@ impl Sampler {
     /// one per parameter, must be contiguous.
     ///
     /// # Panics
-    /// If `block` has a column per parameter that is not contiguous.
+    /// If `block` does not have one column per parameter, or (Monte Carlo)
+    /// a column that is not contiguous.
     pub fn block_into(&self, chunk: u64, start: u64, mut block: ArrayViewMut2<f64>) {
         assert_eq!(block.ncols(), self.params.len(), "a column per parameter");
         match self.kind {
