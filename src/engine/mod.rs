@@ -476,7 +476,8 @@ impl Engine {
         let pool = Mutex::new(Vec::<(Accumulator, Scratch)>::new());
         let one_chunk = |c: u64, keep_samples: bool| {
             let taken = pool.lock().expect("no panic holds the lock").pop();
-            let (mut acc, mut scratch) = taken.unwrap_or_else(|| (self.fresh(), Scratch::new()));
+            let (mut acc, mut scratch) =
+                taken.unwrap_or_else(|| (self.fresh(), Scratch::new(self.sampler.params().len())));
             let samples = self.chunk(c, &mut acc, &mut scratch, control, keep_samples);
             pool.lock()
                 .expect("no panic holds the lock")
@@ -531,9 +532,6 @@ impl Engine {
             group,
         } = scratch;
         let params = self.sampler.params();
-        if inputs.dim() != (CHUNK_RUNS as usize + BLOCK_PAD, params.len()) {
-            *inputs = Array2::zeros((CHUNK_RUNS as usize + BLOCK_PAD, params.len()).f());
-        }
         let mut inputs = inputs.slice_mut(s![..len, ..]);
         self.sampler.block_into(chunk, first_run, inputs.view_mut());
         let mut outputs = keep_samples.then(|| Array2::zeros((len, SAMPLE_OUTPUTS.len())));
@@ -603,9 +601,10 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn new() -> Scratch {
+    /// Buffers for a sampler of `params` uncertain parameters.
+    fn new(params: usize) -> Scratch {
         Scratch {
-            inputs: Array2::zeros((0, 0)),
+            inputs: Array2::zeros((CHUNK_RUNS as usize + BLOCK_PAD, params).f()),
             tile: vec![0.0; COLUMNS * TILE_STRIDE],
             group: vec![Outputs::default(); GROUP],
         }
