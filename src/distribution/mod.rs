@@ -501,12 +501,11 @@ impl Distribution {
             let bits = &mut bits[..part.len()];
             rng.fill(bits);
             let draws = part.iter_mut().zip(bits.iter());
-            match (self, table) {
-                (Distribution::ScaledBeta { min, max, .. }, Some(table)) => {
+            match (self, table, &switch) {
+                (Distribution::ScaledBeta { min, max, .. }, Some(table), _) => {
                     draws.for_each(|(x, &b)| *x = min + (max - min) * table.draw(b));
                 }
-                (Distribution::Choice { values, .. }, _) if switch.is_some() => {
-                    let padded = switch.as_ref().expect("a switch");
+                (Distribution::Choice { values, .. }, _, Some(padded)) => {
                     let last = values.len() - 1;
                     draws.for_each(|(x, &b)| {
                         *x = values[count_below(padded, open01(b)).min(last)];
@@ -584,8 +583,6 @@ impl fmt::Display for Distribution {
     }
 }
 
-/// The uniform in (0, 1) of the top 52 bits `k` of `bits`: `(k + 1/2) 2^-52`,
-/// as `rand_distr::Open01` makes it.
 /// Values up to which a choice counts its cumulative weights below u one by
 /// one, without branches, instead of searching them.
 const SWITCH_VALUES: usize = 8;
@@ -596,6 +593,8 @@ fn count_below(cumulative: &[f64], u: f64) -> usize {
     cumulative.iter().map(|&c| usize::from(c < u)).sum()
 }
 
+/// The uniform in (0, 1) of the top 52 bits `k` of `bits`: `(k + 1/2) 2^-52`,
+/// as `rand_distr::Open01` makes it.
 fn open01(bits: u64) -> f64 {
     ((bits >> 12) as f64 + 0.5) * (1.0 / (1u64 << 52) as f64)
 }
