@@ -69,8 +69,9 @@ pub struct Accumulator {
 /// shard of the run, since each shard runs the same pilot.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Refinement {
-    /// Per column, the ranges to refine.
-    ranges: Vec<Vec<(f64, f64)>>,
+    /// Per column, an empty sketch refined around the band percentiles,
+    /// with a bucket for every value the pilot met.
+    sketches: Vec<LogSketch>,
     /// Per histogram of [`HISTOGRAMS`], its range.
     histogram_ranges: Vec<(f64, f64)>,
 }
@@ -94,7 +95,7 @@ impl Refinement {
         };
         let n = pilot.runs;
         let widen = 1.0 + (n as f64 / runs as f64).sqrt();
-        let ranges = sketches
+        let refined = sketches
             .par_iter()
             .map(|sketch| {
                 let mut ranks = Vec::new();
@@ -109,10 +110,11 @@ impl Refinement {
                 sorted.sort_unstable();
                 let values = sketch.at_ranks(&sorted);
                 let value_of = |r: u64| values[sorted.partition_point(|&s| s < r)].0;
-                ranks
+                let ranges: Vec<(f64, f64)> = ranks
                     .chunks(2)
                     .map(|pair| (value_of(pair[0]), value_of(pair[1])))
-                    .collect()
+                    .collect();
+                LogSketch::refined(&ranges).with_room_of(sketch)
             })
             .collect();
         let histogram_ranges = HISTOGRAMS
@@ -124,7 +126,7 @@ impl Refinement {
             })
             .collect();
         Refinement {
-            ranges,
+            sketches: refined,
             histogram_ranges,
         }
     }
@@ -174,13 +176,7 @@ impl Accumulator {
     /// [`Accumulator::new`] for `claims` and `shifts`).
     pub fn refined(claims: usize, shifts: &[f64], refinement: &Refinement) -> Accumulator {
         let mut acc = Accumulator::new(QuantileMethod::Sketch, claims, shifts);
-        acc.quantiles = Quantiles::Sketch(
-            refinement
-                .ranges
-                .iter()
-                .map(|ranges| LogSketch::refined(ranges))
-                .collect(),
-        );
+        acc.quantiles = Quantiles::Sketch(refinement.sketches.clone());
         acc.histograms = refinement
             .histogram_ranges
             .iter()

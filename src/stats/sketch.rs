@@ -197,6 +197,29 @@ impl LogSketch {
         }
     }
 
+    /// This sketch with a bucket for every coarse bucket `other` has (the
+    /// range a pilot met, say), so that values there never make it regrow.
+    ///
+    /// ```
+    /// use nexus_mc::stats::LogSketch;
+    ///
+    /// let mut pilot = LogSketch::default();
+    /// pilot.insert_all(&[-3.0, 0.5, 40.0]);
+    /// let mut s = LogSketch::refined(&[(0.4, 0.6)]).with_room_of(&pilot);
+    /// s.insert_all(&[-2.0, 0.55, 30.0]);
+    /// assert_eq!(s.count(), 3);
+    /// ```
+    pub fn with_room_of(mut self, other: &LogSketch) -> LogSketch {
+        for side in [NEGATIVE, POSITIVE] {
+            if other.len[side] > 0 {
+                let first = other.first[side];
+                self.make_room_for(side, first);
+                self.make_room_for(side, first + other.len[side] - 1);
+            }
+        }
+        self
+    }
+
     /// Counts one finite value.
     #[inline]
     pub fn insert(&mut self, x: f64) {
@@ -337,9 +360,12 @@ impl LogSketch {
 
     /// The slot of fine key `k` if a refined range holds it.
     fn fine_slot(&self, k: u32) -> Option<usize> {
+        // The windows are disjoint and ascending: the first that ends
+        // after k is the only one that can hold it.
+        let i = self.windows.partition_point(|w| w.first + w.len <= k);
         self.windows
-            .iter()
-            .find(|w| k.wrapping_sub(w.first) < w.len)
+            .get(i)
+            .filter(|w| k.wrapping_sub(w.first) < w.len)
             .map(|w| self.zero_slot() + 1 + (w.base + k - w.first) as usize)
     }
 
@@ -579,7 +605,8 @@ impl LogSketch {
     }
 
     /// The bucket of coarse key `k` of `side` at `slot`, or its fine buckets
-    /// if it is refined, in ascending order of value.
+    /// if it is refined, in ascending order of value (an empty one with no
+    /// value, for [`Self::buckets`] drops it).
     fn coarse_or_fine(
         &self,
         side: usize,
@@ -595,19 +622,27 @@ impl LogSketch {
         } else {
             1
         };
-        (0..buckets).map(move |j| match fine_at {
-            None => Bucket {
-                value: sign * representative(k, SHIFT),
-                count: self.get(slot),
-                relative_error: Self::RELATIVE_ERROR,
+        // Most buckets are empty: their representative (a division) is
+        // left out, as `buckets` drops them.
+        let bucket = move |count: u64, key: u32, shift: u32, relative_error: f64| Bucket {
+            value: if count > 0 {
+                sign * representative(key, shift)
+            } else {
+                0.0
             },
+            count,
+            relative_error,
+        };
+        (0..buckets).map(move |j| match fine_at {
+            None => bucket(self.get(slot), k, SHIFT, Self::RELATIVE_ERROR),
             Some(at) => {
                 let j = if negative { FINE_PER_COARSE - 1 - j } else { j };
-                Bucket {
-                    value: sign * representative(k * FINE_PER_COARSE + j, FINE_SHIFT),
-                    count: self.get(at + j as usize),
-                    relative_error: Self::FINE_RELATIVE_ERROR,
-                }
+                bucket(
+                    self.get(at + j as usize),
+                    k * FINE_PER_COARSE + j,
+                    FINE_SHIFT,
+                    Self::FINE_RELATIVE_ERROR,
+                )
             }
         })
     }
@@ -892,6 +927,19 @@ mod tests {
                 p.0
             );
         }
+        // Room made for a pilot's buckets changes no count, and the
+        // pilot's own values then never regrow the sketch.
+        let mut pilot = LogSketch::default();
+        pilot.insert_all(&values[..4_000]);
+        let mut roomy = LogSketch::refined(&ranges).with_room_of(&pilot);
+        let layout = (roomy.first, roomy.len);
+        roomy.insert_all(&values[..4_000]);
+        assert_eq!((roomy.first, roomy.len), layout);
+        roomy.insert_all(&values[4_000..]);
+        assert!(
+            buckets(&roomy) == buckets(&whole),
+            "buckets differ with room"
+        );
         // A sketch refined elsewhere does not merge.
         assert!(!whole.merges_with(&LogSketch::refined(&[(1.0, 2.0)])));
         // Damage to a fine count is found, and so is a window that does
