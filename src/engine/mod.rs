@@ -505,10 +505,13 @@ impl Engine {
                 }
             }
         }
-        let mut total = self.fresh();
-        for (acc, _) in pool.into_inner().expect("no panic holds the lock") {
-            total.merge(acc);
-        }
+        let mut accumulators = pool
+            .into_inner()
+            .expect("no panic holds the lock")
+            .into_iter()
+            .map(|(acc, _)| acc);
+        let mut total = accumulators.next().unwrap_or_else(|| self.fresh());
+        accumulators.for_each(|acc| total.merge(acc));
         Ok(total)
     }
 

@@ -210,13 +210,7 @@ impl LogSketch {
     /// assert_eq!(s.count(), 3);
     /// ```
     pub fn with_room_of(mut self, other: &LogSketch) -> LogSketch {
-        for side in [NEGATIVE, POSITIVE] {
-            if other.len[side] > 0 {
-                let first = other.first[side];
-                self.make_room_for(side, first);
-                self.make_room_for(side, first + other.len[side] - 1);
-            }
-        }
+        self.make_room_for_buckets_of(other);
         self
     }
 
@@ -409,6 +403,33 @@ impl LogSketch {
         let mut len = self.len;
         first[side] = new_first;
         len[side] = new_end - new_first;
+        self.relayout(first, len);
+    }
+
+    /// Gives every coarse bucket of `other` a bucket here, in one relayout.
+    fn make_room_for_buckets_of(&mut self, other: &LogSketch) {
+        let mut first = self.first;
+        let mut len = self.len;
+        for side in [NEGATIVE, POSITIVE] {
+            if other.len[side] == 0 {
+                continue;
+            }
+            let end = other.first[side] + other.len[side];
+            (first[side], len[side]) = if len[side] == 0 {
+                (other.first[side], other.len[side])
+            } else {
+                let from = first[side].min(other.first[side]);
+                (from, (first[side] + len[side]).max(end) - from)
+            };
+        }
+        if (first, len) != (self.first, self.len) {
+            self.relayout(first, len);
+        }
+    }
+
+    /// Moves the counts into a layout of `len` coarse buckets from key
+    /// `first` on each side, which holds every bucket of the present one.
+    fn relayout(&mut self, first: [u32; 2], len: [u32; 2]) {
         let slots = self.slots_for(len);
         let mut grown = LogSketch {
             first,
@@ -418,7 +439,9 @@ impl LogSketch {
             windows: self.windows.clone(),
             ..*self
         };
-        grown.add_counts(self);
+        if self.count > 0 {
+            grown.add_counts(self);
+        }
         *self = grown;
     }
 
@@ -501,12 +524,7 @@ impl LogSketch {
             self.clone_from(other);
             return;
         }
-        for side in [NEGATIVE, POSITIVE] {
-            if let Some(last) = other.len[side].checked_sub(1) {
-                self.make_room_for(side, other.first[side]);
-                self.make_room_for(side, other.first[side] + last);
-            }
-        }
+        self.make_room_for_buckets_of(other);
         self.add_counts(other);
         self.count += other.count;
         self.min = self.min.min(other.min);
