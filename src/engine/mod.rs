@@ -200,8 +200,10 @@ impl RunPlan {
     }
 
     /// Memory this shard needs on `threads` threads, in bytes (an upper
-    /// estimate): the kept values of exact quantiles and one accumulator
-    /// per thread. With sketch quantiles it does not grow with the runs.
+    /// estimate): the kept values of exact quantiles, one accumulator per
+    /// thread and one more (the sketches the pilot refined, which every
+    /// accumulator starts from). With sketch quantiles it does not grow
+    /// with the runs.
     pub fn memory(&self, threads: usize) -> f64 {
         let exact = match self.quantiles {
             // Kept values, and room for the vectors' growth when merged.
