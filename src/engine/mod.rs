@@ -541,14 +541,21 @@ impl Engine {
         self.sampler.block_into(chunk, first_run, inputs.view_mut());
         let mut outputs = keep_samples.then(|| Array2::zeros((len, SAMPLE_OUTPUTS.len())));
         let mut set = self.base;
+        // Each parameter's column as a plain slice: a run's inputs are then
+        // one load from each.
+        let mut columns = [&[][..]; Param::COUNT];
+        for (column, input) in columns.iter_mut().zip(inputs.columns()) {
+            *column = input.to_slice().expect("column-major");
+        }
+        let columns = &columns[..params.len()];
         for tile_start in (0..len).step_by(TILE) {
             let rows = TILE.min(len - tile_start);
             for group_start in (0..rows).step_by(GROUP) {
                 let outs = &mut group[..GROUP.min(rows - group_start)];
                 for (k, out) in outs.iter_mut().enumerate() {
                     let run = tile_start + group_start + k;
-                    for (&p, &x) in params.iter().zip(inputs.row(run)) {
-                        set[p] = x;
+                    for (&p, column) in params.iter().zip(columns) {
+                        set[p] = column[run];
                     }
                     self.model.evaluate(&set, out);
                     for (hits, claim) in acc.hits_mut().iter_mut().zip(&self.claims) {
