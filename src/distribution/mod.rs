@@ -503,7 +503,7 @@ impl Distribution {
             let draws = part.iter_mut().zip(bits.iter());
             match (self, table, &switch) {
                 (Distribution::ScaledBeta { min, max, .. }, Some(table), _) => {
-                    draws.for_each(|(x, &b)| *x = min + (max - min) * table.draw(b));
+                    table.draw_into(bits, *min, max - min, part);
                 }
                 (Distribution::Choice { values, .. }, _, Some(padded)) => {
                     let last = values.len() - 1;
