@@ -99,21 +99,18 @@ impl BetaTable {
     /// with an interval that failed the check go one at a time.
     pub fn draw_into(&self, bits: &[u64], min: f64, scale: f64, out: &mut [f64]) {
         assert_eq!(bits.len(), out.len(), "a word per draw");
+        let mut done = 0;
         #[cfg(target_arch = "x86_64")]
         if self.interpolates && crate::cpu::has_avx512() {
             // SAFETY: the processor has AVX-512 F.
-            let done = unsafe { self.draw_into_avx512(bits, min, scale, out) };
-            // Draws below the table came back NaN: they take the exact
-            // inverse, as do the last few that fill no group of eight.
-            for (k, (x, &b)) in out.iter_mut().zip(bits).enumerate() {
-                if k >= done || x.is_nan() {
-                    *x = min + scale * self.draw(b);
-                }
-            }
-            return;
+            done = unsafe { self.draw_into_avx512(bits, min, scale, out) };
         }
-        for (x, &b) in out.iter_mut().zip(bits) {
-            *x = min + scale * self.draw(b);
+        // One at a time: the draws the groups of eight did not make, and
+        // those below the table, which came back NaN.
+        for (k, (x, &b)) in out.iter_mut().zip(bits).enumerate() {
+            if k >= done || x.is_nan() {
+                *x = min + scale * self.draw(b);
+            }
         }
     }
 
