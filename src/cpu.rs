@@ -6,7 +6,10 @@
 //! AVX-512, chosen at run time with [`has_avx512`]. Both copies give the same
 //! bits: Rust neither fuses nor reorders floating-point operations, whatever
 //! the instruction set. Writing outputs into the engine's tiles has an
-//! AVX-512 path of its own (8 x 8 transposes), which moves the same values.
+//! AVX-512 path of its own (8 x 8 transposes), which moves the same values,
+//! and so have the tabulated beta draws in bulk
+//! ([`BetaTable::draw_into`](crate::distribution::BetaTable::draw_into),
+//! eight at a time with gathers), in the same order of operations as one draw.
 
 /// Whether this processor runs code compiled with AVX-512 F and VL enabled.
 pub(crate) fn has_avx512() -> bool {

@@ -99,12 +99,11 @@ impl BetaTable {
     /// with an interval that failed the check go one at a time.
     pub fn draw_into(&self, bits: &[u64], min: f64, scale: f64, out: &mut [f64]) {
         assert_eq!(bits.len(), out.len(), "a word per draw");
-        let mut done = 0;
-        #[cfg(target_arch = "x86_64")]
-        if self.interpolates && crate::cpu::has_avx512() {
-            // SAFETY: the processor has AVX-512 F.
-            done = unsafe { self.draw_into_avx512(bits, min, scale, out) };
-        }
+        let done = if self.interpolates {
+            self.draw_groups(bits, min, scale, out)
+        } else {
+            0
+        };
         // One at a time: the draws the groups of eight did not make, and
         // those below the table, which came back NaN.
         for (k, (x, &b)) in out.iter_mut().zip(bits).enumerate() {
@@ -112,6 +111,17 @@ impl BetaTable {
                 *x = min + scale * self.draw(b);
             }
         }
+    }
+
+    /// The groups of eight of [`Self::draw_into`] where the processor has
+    /// AVX-512 (none elsewhere); how many draws they made.
+    fn draw_groups(&self, bits: &[u64], min: f64, scale: f64, out: &mut [f64]) -> usize {
+        #[cfg(target_arch = "x86_64")]
+        if crate::cpu::has_avx512() {
+            // SAFETY: the processor has AVX-512 F.
+            return unsafe { self.draw_into_avx512(bits, min, scale, out) };
+        }
+        0
     }
 
     /// [`Self::draw_into`] for whole groups of eight, exactly as [`Self::draw`]
@@ -236,7 +246,7 @@ impl BetaTable {
     }
 
     /// How many intervals use the exact inverse because the interpolation
-    /// missed [`MAX_PROBABILITY_ERROR`] (for tests and benches).
+    /// missed [`MAX_PROBABILITY_ERROR`] (none lets draws go eight at a time).
     pub fn exact_intervals(&self) -> usize {
         [&self.lower, &self.upper]
             .iter()

@@ -581,8 +581,8 @@ impl fmt::Display for Distribution {
 
 /// The quantile of `u` of the triangular distribution on [`min`, `max`]
 /// peaking at `mode`. Both sides are computed and one is chosen, so that
-/// bulk draws vectorise (square roots are exact, so either way gives the
-/// same bits).
+/// bulk draws vectorise; the side chosen is computed by the same expression
+/// as when only it was computed, so the bits are the same.
 #[inline(always)]
 fn triangular(min: f64, mode: f64, max: f64, u: f64) -> f64 {
     let split = (mode - min) / (max - min);

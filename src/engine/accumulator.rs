@@ -65,7 +65,8 @@ pub struct Accumulator {
 
 /// What a pilot of the first chunks of a sketch run fixes before the run:
 /// around each band percentile of each column, the range of values to count
-/// in fine buckets, and the range of each histogram. The same for every
+/// in fine buckets (with a coarse bucket for every value the pilot met),
+/// and the range of each histogram. The same for every
 /// shard of the run, since each shard runs the same pilot.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Refinement {

@@ -642,7 +642,7 @@ impl LogSketch {
         };
         // Most buckets are empty: their representative (a division) is
         // left out, as `buckets` drops them.
-        let bucket = move |count: u64, key: u32, shift: u32, relative_error: f64| Bucket {
+        let make = move |count: u64, key: u32, shift: u32, relative_error: f64| Bucket {
             value: if count > 0 {
                 sign * representative(key, shift)
             } else {
@@ -652,10 +652,10 @@ impl LogSketch {
             relative_error,
         };
         (0..buckets).map(move |j| match fine_at {
-            None => bucket(self.get(slot), k, SHIFT, Self::RELATIVE_ERROR),
+            None => make(self.get(slot), k, SHIFT, Self::RELATIVE_ERROR),
             Some(at) => {
                 let j = if negative { FINE_PER_COARSE - 1 - j } else { j };
-                bucket(
+                make(
                     self.get(at + j as usize),
                     k * FINE_PER_COARSE + j,
                     FINE_SHIFT,
