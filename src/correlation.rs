@@ -225,33 +225,50 @@ impl ImanConover {
                 &fresh
             }
         };
-        let mut s = Array2::<f64>::zeros((n, k));
-        let mut shuffled = scores.clone();
-        for c in 0..k {
-            shuffled.copy_from_slice(scores);
-            hash::shuffle(&mut shuffled, hash::derive(key, c as u64));
-            s.column_mut(c)
-                .assign(&ndarray::ArrayView1::from(&shuffled));
-        }
-        // Whiten the scores' own sample correlation, then impose the target.
-        let e = s.t().dot(&s) / n as f64;
+        let s: Vec<Vec<f64>> = (0..k)
+            .map(|c| {
+                let mut column = scores.clone();
+                hash::shuffle(&mut column, hash::derive(key, c as u64));
+                column
+            })
+            .collect();
+        // Whiten the scores' own sample correlation, then impose the target:
+        // t = s (L Q^-1)^T, with Q the Cholesky factor of the scores'
+        // correlation and L the target's. Plain loops in a fixed order (not
+        // a BLAS-like kernel, whose blocking and fused multiply-adds differ
+        // from one processor to the next), so the same bits everywhere.
+        let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).fold(0.0, |acc, (x, y)| acc + x * y);
+        let e = Array2::from_shape_fn((k, k), |(i, j)| dot(&s[i], &s[j]) / n as f64);
         let norm: Vec<f64> = (0..k).map(|i| e[[i, i]].sqrt()).collect();
         let e = Array2::from_shape_fn((k, k), |(i, j)| e[[i, j]] / (norm[i] * norm[j]));
-        let t = match cholesky(&e).and_then(|q| lower_inverse(&q)) {
-            Some(q_inv) => s.dot(&q_inv.t()).dot(&self.target_factor.t()),
-            None => s.dot(&self.target_factor.t()),
+        let l = &self.target_factor;
+        // mix[[j, c]]: the weight of score column j in target column c.
+        let mix = match cholesky(&e).and_then(|q| lower_inverse(&q)) {
+            Some(q_inv) => Array2::from_shape_fn((k, k), |(j, c)| {
+                (0..k).fold(0.0, |acc, m| acc + l[[c, m]] * q_inv[[m, j]])
+            }),
+            None => l.t().to_owned(),
         };
+        let mut t = vec![0.0; n];
         let row_mask = (n as u64).next_power_of_two() - 1;
         let mut sorter = Sorter::default();
         for (c, &col) in self.columns.iter().enumerate() {
             let mut values: Vec<u64> = block.column(col).iter().map(|&x| ordered(x)).collect();
             sorter.sort(&mut values);
+            // Target column c: t = sum over j of s_j mix[j, c], j ascending.
+            t.fill(0.0);
+            for (j, column) in s.iter().enumerate() {
+                let w = mix[[j, c]];
+                t.iter_mut().zip(column).for_each(|(t, x)| *t += x * w);
+            }
             // The rows in the order of their target scores, as one word a
             // row: the score's order key, its last bits replaced by the row
             // number (scores that agree in all but those last 11 bits of
             // the mantissa, for a chunk of 2,048 rows, keep row order).
-            let mut order: Vec<u64> = (0..n)
-                .map(|r| (ordered(t[[r, c]]) & !row_mask) | r as u64)
+            let mut order: Vec<u64> = t
+                .iter()
+                .enumerate()
+                .map(|(r, &t)| (ordered(t) & !row_mask) | r as u64)
                 .collect();
             sorter.sort(&mut order);
             let mut column = block.column_mut(col);

@@ -38,22 +38,22 @@
 //! | [`engine`] | the Monte Carlo engine: chunks, threads, shards, accumulators |
 //! | [`stats`] | mergeable moments, exact quantiles and the quantile sketch |
 //! | `hash` | counter-based randomness: the same (key, index), the same bits |
-//! | `cpu` | run-time choice of the AVX-512 builds of the hottest loops |
 //! | [`sensitivity`] | Sobol indices, Shapley effects, tornado, rank correlations, switching values, Morris, Monte Carlo filtering |
 //! | [`output`] | CSV files and the manifest, written whole or not at all |
 //! | [`report`] | SVG charts and the self-contained report.html |
+//! | [`arch`] | instruction sets: the AVX-512, AVX2 and portable builds of the hot loops, chosen at run time |
 //! | [`table`] | plain-text tables and number formatting |
 //! | [`error`] | the error type and exit codes |
 //! | [`limits`] | size ceilings and the memory check run before any allocation |
 
 #![warn(missing_docs)]
 
+pub mod arch;
 pub mod baseline;
 pub mod bridge;
 pub mod claims;
 pub mod config;
 pub mod correlation;
-mod cpu;
 pub mod distribution;
 pub mod engine;
 pub mod error;

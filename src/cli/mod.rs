@@ -134,6 +134,8 @@ fn report(args: ReportArgs) -> Result<()> {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
+    // A forced instruction set the processor lacks is refused before any work.
+    nexus_mc::arch::Isa::selected().map_err(|e| nexus_mc::Error::Usage(e.to_string()))?;
     match cli.command {
         Command::Baseline(args) => baseline::baseline(args),
         Command::Validate(args) => validate::validate(args),

@@ -13,9 +13,9 @@
 //! Nodes hold the exact quantile and its derivative (the reciprocal of the
 //! density); between nodes a cubic Hermite polynomial interpolates.
 //!
-//! Bulk draws ([`BetaTable::draw_into`]) go eight at a time on processors
-//! with AVX-512, gathering each draw's nodes, with the same operations in
-//! the same order as one draw, so the same bits.
+//! Bulk draws ([`BetaTable::draw_into`]) go eight at a time with AVX-512 and
+//! four with AVX2 (kernels in `arch::x86_64`), gathering each draw's nodes,
+//! with the same operations in the same order as one draw, so the same bits.
 //!
 //! When the table is built, the interpolant is evaluated at the midpoint of
 //! every interval, where the error of a cubic Hermite polynomial peaks, and
@@ -29,26 +29,30 @@
 
 use statrs::function::beta;
 
+#[cfg(target_arch = "x86_64")]
+use crate::arch::Isa;
+use crate::arch::Supported;
+
 /// Bound on `|F(draw) - u|`, checked at every interval's midpoint.
 pub const MAX_PROBABILITY_ERROR: f64 = 1e-10;
 
 /// Intervals per octave in the power-law part of a tail.
-const OCTAVE_BITS: u32 = 6;
+pub(crate) const OCTAVE_BITS: u32 = 6;
 /// The table starts at `w` = 2^-FLOOR: deeper tails are drawn so rarely
 /// that inverting them exactly costs less than tabulating them.
 const FLOOR: u64 = 16;
 /// Octaves of the power-law part: `w` in [2^-16, 2^-3).
 const OCTAVES: u64 = FLOOR - 3;
 /// Steps of the uniform part: 2^-10 wide, from 2^-3 to 2^-1.
-const STEPS: usize = 1 << 10;
-const SMOOTH_FIRST_STEP: usize = STEPS / 8;
-const SMOOTH_FROM: f64 = SMOOTH_FIRST_STEP as f64 / STEPS as f64;
+pub(crate) const STEPS: usize = 1 << 10;
+pub(crate) const SMOOTH_FIRST_STEP: usize = STEPS / 8;
+pub(crate) const SMOOTH_FROM: f64 = SMOOTH_FIRST_STEP as f64 / STEPS as f64;
 /// Intervals of each part.
-const POWER_INTERVALS: usize = (OCTAVES as usize) << OCTAVE_BITS;
+pub(crate) const POWER_INTERVALS: usize = (OCTAVES as usize) << OCTAVE_BITS;
 const SMOOTH_INTERVALS: usize = STEPS / 2 - SMOOTH_FIRST_STEP;
 /// The key (exponent and top mantissa bits) of 2^-FLOOR.
-const FIRST_KEY: u64 = (1023 - FLOOR) << OCTAVE_BITS;
-const KEY_SHIFT: u32 = 52 - OCTAVE_BITS;
+pub(crate) const FIRST_KEY: u64 = (1023 - FLOOR) << OCTAVE_BITS;
+pub(crate) const KEY_SHIFT: u32 = 52 - OCTAVE_BITS;
 
 /// A tabulated inverse CDF of `Beta(alpha, beta)` on (0, 1).
 #[derive(Clone, Debug)]
@@ -93,18 +97,23 @@ impl BetaTable {
     }
 
     /// `min + scale * self.draw(b)` for each word `b` of `bits`, into `out`
-    /// (as long as `bits`): the same bits as one draw at a time. On
-    /// processors with AVX-512, eight draws at a time, their nodes gathered
-    /// from the tables; draws below the table (one in 32,768) and tables
-    /// with an interval that failed the check go one at a time.
+    /// (as long as `bits`): the same bits as one draw at a time. With AVX-512
+    /// eight draws at a time, with AVX2 four, their nodes gathered from the
+    /// tables; draws below the table (one in 32,768) and tables with an
+    /// interval that failed the check go one at a time.
     pub fn draw_into(&self, bits: &[u64], min: f64, scale: f64, out: &mut [f64]) {
+        self.draw_into_on(Supported::current(), bits, min, scale, out);
+    }
+
+    /// [`Self::draw_into`] on `isa`.
+    fn draw_into_on(&self, isa: Supported, bits: &[u64], min: f64, scale: f64, out: &mut [f64]) {
         assert_eq!(bits.len(), out.len(), "a word per draw");
         let done = if self.interpolates {
-            self.draw_groups(bits, min, scale, out)
+            self.draw_groups_on(isa, bits, min, scale, out)
         } else {
             0
         };
-        // One at a time: the draws the groups of eight did not make, and
+        // One at a time: the draws the groups did not make, and
         // those below the table, which came back NaN.
         for (k, (x, &b)) in out.iter_mut().zip(bits).enumerate() {
             if k >= done || x.is_nan() {
@@ -113,123 +122,36 @@ impl BetaTable {
         }
     }
 
-    /// The groups of eight of [`Self::draw_into`] where the processor has
-    /// AVX-512 (none elsewhere); how many draws they made.
-    fn draw_groups(&self, bits: &[u64], min: f64, scale: f64, out: &mut [f64]) -> usize {
-        #[cfg(target_arch = "x86_64")]
-        if crate::cpu::has_avx512() {
-            // SAFETY: the processor has AVX-512 F.
-            return unsafe { self.draw_into_avx512(bits, min, scale, out) };
-        }
-        0
-    }
-
-    /// [`Self::draw_into`] for whole groups of eight, exactly as [`Self::draw`]
-    /// computes each, but NaN for a draw below the table; returns how many
-    /// draws it made.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
-    unsafe fn draw_into_avx512(
+    /// The groups of [`Self::draw_into`] on `isa` (eight at a time with
+    /// AVX-512, four with AVX2, none elsewhere); how many draws they made.
+    fn draw_groups_on(
         &self,
+        isa: Supported,
         bits: &[u64],
         min: f64,
         scale: f64,
         out: &mut [f64],
     ) -> usize {
-        use std::arch::x86_64::*;
-        const HALF: i64 = 1 << 51;
-        let whole = bits.len() / 8 * 8;
-        let lower = self.lower.nodes.as_ptr().cast::<f64>();
-        let upper_nodes = self.upper.nodes.as_ptr().cast::<f64>();
-        let ones = _mm512_set1_epi64(1);
-        let splat = _mm512_set1_pd;
-        let int = _mm512_set1_epi64;
-        for k in (0..whole).step_by(8) {
-            // SAFETY: k + 8 <= bits.len() == out.len().
-            let b = unsafe { _mm512_loadu_si512(bits.as_ptr().add(k).cast()) };
-            let key = _mm512_srli_epi64::<12>(b);
-            let upper = _mm512_cmpge_epu64_mask(key, int(HALF));
-            let from_end =
-                _mm512_mask_blend_epi64(upper, key, _mm512_sub_epi64(int(2 * HALF - 1), key));
-            // from_end < 2^52 as a double, exactly: 2^52 + from_end - 2^52.
-            let two52 = (1u64 << 52) as f64;
-            let from_end = _mm512_sub_pd(
-                _mm512_castsi512_pd(_mm512_or_si512(from_end, _mm512_castpd_si512(splat(two52)))),
-                splat(two52),
-            );
-            let w = _mm512_mul_pd(_mm512_add_pd(from_end, splat(0.5)), splat(1.0 / two52));
-            // `locate`, lane by lane.
-            let bits_w = _mm512_castpd_si512(w);
-            let key = _mm512_srli_epi64::<{ KEY_SHIFT }>(bits_w);
-            let first = int((FIRST_KEY - 1) as i64);
-            let power_i = _mm512_sub_epi64(_mm512_max_epu64(key, first), first);
-            let power_w0 = _mm512_castsi512_pd(_mm512_slli_epi64::<{ KEY_SHIFT }>(key));
-            let exponent = _mm512_and_si512(_mm512_srli_epi64::<52>(bits_w), int(0x7ff));
-            let power_inv_h = _mm512_castsi512_pd(_mm512_slli_epi64::<52>(_mm512_sub_epi64(
-                int(2046 + i64::from(OCTAVE_BITS)),
-                exponent,
-            )));
-            let octave = int(i64::from(OCTAVE_BITS));
-            let power_h = _mm512_castsi512_pd(_mm512_slli_epi64::<52>(_mm512_sub_epi64(
-                _mm512_max_epu64(exponent, octave),
-                octave,
-            )));
-            let steps = _mm512_roundscale_pd::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(
-                _mm512_mul_pd(w, splat(STEPS as f64)),
-            );
-            let steps = _mm512_min_pd(steps, splat((STEPS / 2 - 1) as f64));
-            let j = _mm512_and_si512(
-                _mm512_castpd_si512(_mm512_add_pd(steps, splat(two52))),
-                int((1 << 52) - 1),
-            );
-            let smooth_i = _mm512_sub_epi64(
-                _mm512_add_epi64(j, int((POWER_INTERVALS + 1) as i64)),
-                int(SMOOTH_FIRST_STEP as i64),
-            );
-            let smooth_w0 = _mm512_div_pd(steps, splat(STEPS as f64));
-            let smooth = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(w, splat(SMOOTH_FROM));
-            let i = _mm512_mask_blend_epi64(smooth, power_i, smooth_i);
-            let w0 = _mm512_mask_blend_pd(smooth, power_w0, smooth_w0);
-            let inv_h = _mm512_mask_blend_pd(smooth, power_inv_h, splat(STEPS as f64));
-            let h = _mm512_mask_blend_pd(smooth, power_h, splat(1.0 / STEPS as f64));
-            let below = _mm512_cmpeq_epu64_mask(i, _mm512_setzero_si512());
-            // Nodes i - 1 and i of each lane's tail, as (quantile, derivative).
-            let left = _mm512_slli_epi64::<1>(_mm512_sub_epi64(_mm512_max_epu64(i, ones), ones));
-            let gather = |offset: i64| {
-                let at = _mm512_add_epi64(left, int(offset));
-                let low = _mm512_mask_i64gather_pd::<8>(_mm512_setzero_pd(), !upper, at, lower);
-                _mm512_mask_i64gather_pd::<8>(low, upper, at, upper_nodes)
+        #[cfg(target_arch = "x86_64")]
+        {
+            use crate::arch::x86_64::{avx2, avx512, BetaNodes};
+            let nodes = BetaNodes {
+                lower: &self.lower.nodes,
+                upper: &self.upper.nodes,
             };
-            let (q0, d0, q1, d1) = (gather(0), gather(1), gather(2), gather(3));
-            // `interpolate`, in the same order of operations.
-            let t = _mm512_mul_pd(_mm512_sub_pd(w, w0), inv_h);
-            let t2 = _mm512_mul_pd(t, t);
-            let t3 = _mm512_mul_pd(t2, t);
-            let two_t2 = _mm512_mul_pd(splat(2.0), t2);
-            let h00 = _mm512_add_pd(
-                _mm512_sub_pd(_mm512_mul_pd(splat(2.0), t3), _mm512_mul_pd(splat(3.0), t2)),
-                splat(1.0),
-            );
-            let h10 = _mm512_add_pd(_mm512_sub_pd(t3, two_t2), t);
-            let h01 = _mm512_sub_pd(_mm512_mul_pd(splat(3.0), t2), _mm512_mul_pd(splat(2.0), t3));
-            let h11 = _mm512_sub_pd(t3, t2);
-            let y = _mm512_add_pd(
-                _mm512_add_pd(
-                    _mm512_add_pd(
-                        _mm512_mul_pd(h00, q0),
-                        _mm512_mul_pd(_mm512_mul_pd(h10, h), d0),
-                    ),
-                    _mm512_mul_pd(h01, q1),
-                ),
-                _mm512_mul_pd(_mm512_mul_pd(h11, h), d1),
-            );
-            let y = _mm512_mask_blend_pd(upper, y, _mm512_sub_pd(splat(1.0), y));
-            let x = _mm512_add_pd(splat(min), _mm512_mul_pd(splat(scale), y));
-            let x = _mm512_mask_blend_pd(below, x, splat(f64::NAN));
-            // SAFETY: as the load.
-            unsafe { _mm512_storeu_pd(out.as_mut_ptr().add(k), x) };
+            match isa.isa() {
+                // SAFETY: `isa` is a path this processor runs.
+                Isa::Avx512 => unsafe { avx512::beta_draws(&nodes, bits, min, scale, out) },
+                // SAFETY: as above.
+                Isa::Avx2 => unsafe { avx2::beta_draws(&nodes, bits, min, scale, out) },
+                Isa::Portable => 0,
+            }
         }
-        whole
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = (isa, bits, min, scale, out);
+            0
+        }
     }
 
     /// The quantile of `w` (in (0, 1/2]) measured from the upper end when
@@ -432,11 +354,12 @@ mod tests {
         }
     }
 
-    /// Eight-at-a-time draws are the one-at-a-time draws, bit for bit:
+    /// Bulk draws on every path are the one-at-a-time draws, bit for bit:
     /// across both tails, below the table (the exact inverse) and in a last
-    /// group shorter than eight.
+    /// group shorter than eight or four.
     #[test]
     fn bulk_draws_are_single_draws() {
+        let paths = crate::arch::testable("bulk_draws_are_single_draws");
         for (a, b) in [(2.5, 5.83), (1.0, 1.0), (3.2, 1.8), (1.05, 4.9)] {
             let table = BetaTable::new(a, b);
             let mut bits: Vec<u64> = (0..1_003u64)
@@ -452,15 +375,17 @@ mod tests {
                 1 << 63,
                 (1 << 63) - 1,
             ]);
-            let mut out = vec![0.0; bits.len()];
-            table.draw_into(&bits, 1.5, 2.0, &mut out);
-            for (x, &word) in out.iter().zip(&bits) {
-                let single = 1.5 + 2.0 * table.draw(word);
-                assert_eq!(
-                    x.to_bits(),
-                    single.to_bits(),
-                    "Beta({a}, {b}), word {word:#x}"
-                );
+            for &isa in &paths {
+                let mut out = vec![0.0; bits.len()];
+                table.draw_into_on(isa, &bits, 1.5, 2.0, &mut out);
+                for (x, &word) in out.iter().zip(&bits) {
+                    let single = 1.5 + 2.0 * table.draw(word);
+                    assert_eq!(
+                        x.to_bits(),
+                        single.to_bits(),
+                        "{isa:?}, Beta({a}, {b}), word {word:#x}"
+                    );
+                }
             }
         }
     }

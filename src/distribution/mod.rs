@@ -4,7 +4,7 @@
 //! beta ([`BetaTable`]), and Cheng's algorithm (`rand_distr`) for a beta
 //! with a shape below 1.
 
-mod beta_table;
+pub(crate) mod beta_table;
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -458,8 +458,8 @@ impl Distribution {
         }
     }
 
-    /// Builds what Monte Carlo draws need ahead of the first draw (the
-    /// table of a beta), so that no run waits for it.
+    /// Builds what draws need ahead of the first (the table of a beta), so
+    /// that no run waits for it.
     pub fn prepare(&self) {
         if let Distribution::ScaledBeta { sampler, .. } = self {
             sampler.table();
@@ -469,46 +469,55 @@ impl Distribution {
     /// Fills `out` with independent Monte Carlo draws, as [`Self::sample`]
     /// would one by one, but with the random words drawn in bulk and the
     /// family looked at once: a tabulated beta inverts its table, every
-    /// other family but Cheng's beta inverts an open-interval uniform.
+    /// other family but Cheng's beta inverts an open-interval uniform
+    /// ([`Self::quantiles_of_words`]).
     pub fn sample_into<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64]) {
-        let table = match self {
+        match self {
             Distribution::Fixed(x) => return out.fill(*x),
-            Distribution::ScaledBeta { sampler, .. } => match sampler.table() {
-                Some(table) => Some(table),
-                None => return out.iter_mut().for_each(|x| *x = self.sample(rng)),
-            },
-            _ => None,
-        };
-        // A switch's weights padded to a fixed eight with weights no u
-        // exceeds, so that counting them unrolls.
-        let switch = match self {
-            Distribution::Choice { cumulative, .. } if cumulative.len() <= SWITCH_VALUES => {
-                let mut padded = [f64::INFINITY; SWITCH_VALUES];
-                padded[..cumulative.len()].copy_from_slice(cumulative);
-                Some(padded)
+            Distribution::ScaledBeta { sampler, .. } if sampler.table().is_none() => {
+                return out.iter_mut().for_each(|x| *x = self.sample(rng));
             }
-            _ => None,
-        };
+            _ => {}
+        }
         let mut bits = [0u64; 256];
         for part in out.chunks_mut(bits.len()) {
             let bits = &mut bits[..part.len()];
             rng.fill(bits);
-            let draws = part.iter_mut().zip(bits.iter());
-            match (self, table, &switch) {
-                (Distribution::ScaledBeta { min, max, .. }, Some(table), _) => {
-                    table.draw_into(bits, *min, max - min, part);
-                }
-                (&Distribution::Triangular { min, mode, max }, _, _) => {
-                    draws.for_each(|(x, &b)| *x = triangular(min, mode, max, open01(b)));
-                }
-                (Distribution::Choice { values, .. }, _, Some(padded)) => {
-                    let last = values.len() - 1;
-                    draws.for_each(|(x, &b)| {
-                        *x = values[count_below(padded, open01(b)).min(last)];
-                    });
-                }
-                _ => draws.for_each(|(x, &b)| *x = self.quantile(open01(b))),
+            self.quantiles_of_words(bits, part);
+        }
+    }
+
+    /// The inverse CDF at the uniform `(k + 1/2) 2^-52` of the top 52 bits
+    /// `k` of each word of `bits`, into `out` (as long as `bits`): how every
+    /// sampler turns its uniforms into values. A beta with a table (both
+    /// shapes at least 1, so every PERT) inverts its table, within
+    /// [`MAX_PROBABILITY_ERROR`] in probability; every other family is
+    /// [`Self::quantile`], a switch's weights counted without branches.
+    pub fn quantiles_of_words(&self, bits: &[u64], out: &mut [f64]) {
+        assert_eq!(bits.len(), out.len(), "a word per value");
+        let draws = out.iter_mut().zip(bits);
+        match self {
+            Distribution::Fixed(x) => out.fill(*x),
+            Distribution::ScaledBeta {
+                min, max, sampler, ..
+            } => match sampler.table() {
+                Some(table) => table.draw_into(bits, *min, max - min, out),
+                None => draws.for_each(|(x, &b)| *x = self.quantile(open01(b))),
+            },
+            &Distribution::Triangular { min, mode, max } => {
+                draws.for_each(|(x, &b)| *x = triangular(min, mode, max, open01(b)));
             }
+            Distribution::Choice { values, cumulative } if cumulative.len() <= SWITCH_VALUES => {
+                // The weights padded to a fixed eight with weights no u
+                // exceeds, so that counting them unrolls.
+                let mut padded = [f64::INFINITY; SWITCH_VALUES];
+                padded[..cumulative.len()].copy_from_slice(cumulative);
+                let last = values.len() - 1;
+                draws.for_each(|(x, &b)| {
+                    *x = values[count_below(&padded, open01(b)).min(last)];
+                });
+            }
+            _ => draws.for_each(|(x, &b)| *x = self.quantile(open01(b))),
         }
     }
 

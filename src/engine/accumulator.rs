@@ -42,7 +42,9 @@ pub(crate) fn column(c: usize) -> (Metric, i32) {
 /// Quantile state per column.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 enum Quantiles {
-    /// Every value.
+    /// Every value, column by column. No columns at all in the accumulators
+    /// of a run's workers: the engine keeps their values in run order (see
+    /// [`Accumulator::without_kept_values`]).
     Exact(Vec<Vec<f64>>),
     /// A bounded sketch.
     Sketch(Vec<LogSketch>),
@@ -173,6 +175,30 @@ impl Accumulator {
         }
     }
 
+    /// An empty exact accumulator that keeps no values (its caller keeps
+    /// them, and hands them over with [`Accumulator::keep_values`]); see
+    /// [`Accumulator::new`] for `claims` and `shifts`.
+    pub(crate) fn without_kept_values(claims: usize, shifts: &[f64]) -> Accumulator {
+        let mut acc = Accumulator::new(QuantileMethod::Exact, claims, shifts);
+        acc.quantiles = Quantiles::Exact(Vec::new());
+        acc
+    }
+
+    /// Hands over the kept values of every run this exact accumulator has
+    /// counted (one column of `runs` values per column).
+    ///
+    /// # Panics
+    /// If this is not an exact accumulator without kept values, or the
+    /// columns do not hold its runs.
+    pub(crate) fn keep_values(&mut self, columns: Vec<Vec<f64>>) {
+        assert!(
+            matches!(&self.quantiles, Quantiles::Exact(c) if c.is_empty()),
+            "an exact accumulator without kept values"
+        );
+        assert!(columns.len() == COLUMNS && columns.iter().all(|c| c.len() as u64 == self.runs));
+        self.quantiles = Quantiles::Exact(columns);
+    }
+
     /// An empty sketch accumulator refined as `refinement` says (see
     /// [`Accumulator::new`] for `claims` and `shifts`).
     pub fn refined(claims: usize, shifts: &[f64], refinement: &Refinement) -> Accumulator {
@@ -207,7 +233,11 @@ impl Accumulator {
                 });
             }
             match &mut self.quantiles {
-                Quantiles::Exact(columns) => columns[c].extend_from_slice(values),
+                Quantiles::Exact(columns) => {
+                    if let Some(column) = columns.get_mut(c) {
+                        column.extend_from_slice(values);
+                    }
+                }
                 Quantiles::Sketch(sketches) => sketches[c].insert_all(values),
             }
         }

@@ -22,7 +22,7 @@
 
 mod accumulator;
 mod shard;
-mod tile;
+pub(crate) mod tile;
 
 use std::fmt;
 use std::str::FromStr;
@@ -206,8 +206,8 @@ impl RunPlan {
     /// with the runs.
     pub fn memory(&self, threads: usize) -> f64 {
         let exact = match self.quantiles {
-            // Kept values, and room for the vectors' growth when merged.
-            QuantileMethod::Exact => 2.0 * self.shard_runs() as f64 * (COLUMNS * 8) as f64,
+            // Kept values, allocated once in run order.
+            QuantileMethod::Exact => self.shard_runs() as f64 * (COLUMNS * 8) as f64,
             QuantileMethod::Sketch => 0.0,
         };
         // Sketches, and a worker's tile, sample block and group of outputs.
@@ -336,6 +336,7 @@ impl Engine {
     /// [`Refinement`]) and can fail as a run does, with
     /// [`EngineError::NonFinite`].
     pub fn new(scenario: &Scenario, plan: RunPlan) -> Result<Engine, EngineError> {
+        crate::arch::Isa::selected().map_err(|e| EngineError::Plan(e.to_string()))?;
         if plan.runs == 0 {
             return Err(EngineError::Plan(
                 "the number of runs must be at least 1".into(),
@@ -406,10 +407,17 @@ impl Engine {
     }
 
     /// An empty accumulator for this run's chunks.
+    /// For exact quantiles it keeps no values: [`Engine::run_chunks`] keeps
+    /// them in run order.
     fn fresh(&self) -> Accumulator {
-        match &self.refinement {
-            Some(r) => Accumulator::refined(self.claims.len(), &self.shifts, r),
-            None => Accumulator::new(self.plan.quantiles, self.claims.len(), &self.shifts),
+        match (&self.refinement, self.plan.quantiles) {
+            (Some(r), _) => Accumulator::refined(self.claims.len(), &self.shifts, r),
+            (None, QuantileMethod::Exact) => {
+                Accumulator::without_kept_values(self.claims.len(), &self.shifts)
+            }
+            (None, QuantileMethod::Sketch) => {
+                Accumulator::new(QuantileMethod::Sketch, self.claims.len(), &self.shifts)
+            }
         }
     }
 
@@ -473,14 +481,19 @@ impl Engine {
         // Workers take an accumulator from the pool for each chunk and put it
         // back, so a few stay warm in cache instead of one per chunk. Which
         // chunk lands in which accumulator varies, and does not matter:
-        // counts, sketches, kept values and the exact sums behind the
-        // moments merge exactly in any order (see `Accumulator::merge`).
+        // counts, sketches and the exact sums behind the moments merge
+        // exactly in any order (see `Accumulator::merge`).
         let pool = Mutex::new(Vec::<(Accumulator, Scratch)>::new());
-        let one_chunk = |c: u64, keep_samples: bool| {
+        // Exact quantiles keep every value: each chunk writes its rows of
+        // columns laid out in run order, allocated once (no vector grows or
+        // is copied into another), `rows[i]` being chunk i's rows.
+        let mut kept = self.kept_columns(chunks, &chunk_of);
+        let mut rows = kept_rows(&mut kept, chunks).into_iter();
+        let one_chunk = |c: u64, keep_samples: bool, mut rows: Vec<&mut [f64]>| {
             let taken = pool.lock().expect("no panic holds the lock").pop();
             let (mut acc, mut scratch) =
                 taken.unwrap_or_else(|| (self.fresh(), Scratch::new(self.sampler.params().len())));
-            let samples = self.chunk(c, &mut acc, &mut scratch, control, keep_samples);
+            let samples = self.chunk(c, &mut acc, &mut scratch, &mut rows, control, keep_samples);
             pool.lock()
                 .expect("no panic holds the lock")
                 .push((acc, scratch));
@@ -490,16 +503,26 @@ impl Engine {
             // One parallel pass over every chunk of the shard, listing none
             // and keeping nothing per chunk: batches would make the threads
             // wait for each batch's slowest chunk.
-            None => (0..chunks)
+            None if rows.len() == 0 => (0..chunks)
                 .into_par_iter()
-                .try_for_each(|i| one_chunk(chunk_of(i), false).map(drop))?,
+                .try_for_each(|i| one_chunk(chunk_of(i), false, Vec::new()).map(drop))?,
+            None => rows
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .enumerate()
+                .try_for_each(|(i, rows)| one_chunk(chunk_of(i as u64), false, rows).map(drop))?,
             // Batches keep `--samples` blocks in run order with bounded memory.
             Some(sink) => {
                 let batch = 4 * rayon::current_num_threads() as u64;
                 for start in (0..chunks).step_by(batch as usize) {
-                    let samples: Vec<Option<SampleBlock>> = (start..chunks.min(start + batch))
+                    let end = chunks.min(start + batch);
+                    let batch_rows: Vec<_> = (start..end)
+                        .map(|_| rows.next().unwrap_or_default())
+                        .collect();
+                    let samples: Vec<Option<SampleBlock>> = batch_rows
                         .into_par_iter()
-                        .map(|i| one_chunk(chunk_of(i), true))
+                        .enumerate()
+                        .map(|(j, rows)| one_chunk(chunk_of(start + j as u64), true, rows))
                         .collect::<Result<_, _>>()?;
                     for block in samples.iter().flatten() {
                         sink(block)?;
@@ -514,15 +537,32 @@ impl Engine {
             .map(|(acc, _)| acc);
         let mut total = accumulators.next().unwrap_or_else(|| self.fresh());
         accumulators.for_each(|acc| total.merge(acc));
+        if let Some(columns) = kept {
+            total.keep_values(columns);
+        }
         Ok(total)
     }
 
+    /// For exact quantiles, one zeroed column a band column, as long as the
+    /// runs of the chunks `chunk_of(0) .. chunk_of(chunks - 1)`; `None` for
+    /// sketches.
+    fn kept_columns(&self, chunks: u64, chunk_of: &impl Fn(u64) -> u64) -> Option<Vec<Vec<f64>>> {
+        if self.plan.quantiles != QuantileMethod::Exact {
+            return None;
+        }
+        let runs: usize = (0..chunks).map(|i| self.plan.chunk_len(chunk_of(i))).sum();
+        Some((0..COLUMNS).map(|_| zeroed_column(runs)).collect())
+    }
+
     /// Evaluates chunk `chunk` into `acc`; returns its samples if asked.
+    /// `kept`: for exact quantiles, the chunk's rows of every kept column
+    /// (empty for sketches).
     fn chunk(
         &self,
         chunk: u64,
         acc: &mut Accumulator,
         scratch: &mut Scratch,
+        kept: &mut [&mut [f64]],
         control: &Control<'_>,
         keep_samples: bool,
     ) -> Result<Option<SampleBlock>, EngineError> {
@@ -567,7 +607,7 @@ impl Engine {
                         }
                     }
                 }
-                write_group(outs, tile, group_start);
+                write_group(self.model.isa(), outs, tile, group_start);
             }
             if let Err(bad) = acc.add_tile(tile, TILE_STRIDE, rows) {
                 let run = tile_start + bad.row;
@@ -586,6 +626,10 @@ impl Engine {
                     inputs,
                 });
             }
+            for (c, column) in kept.iter_mut().enumerate() {
+                column[tile_start..tile_start + rows]
+                    .copy_from_slice(&tile[c * TILE_STRIDE..][..rows]);
+            }
         }
         if let Some(progress) = control.progress {
             progress(len as u64);
@@ -596,6 +640,44 @@ impl Engine {
             outputs,
         }))
     }
+}
+
+/// Each chunk's rows of every kept column, chunk by chunk (none without
+/// kept columns): chunk `i` holds rows `i * CHUNK_RUNS ..` of the columns.
+fn kept_rows(kept: &mut Option<Vec<Vec<f64>>>, chunks: u64) -> Vec<Vec<&mut [f64]>> {
+    let Some(columns) = kept else {
+        return Vec::new();
+    };
+    let mut rows: Vec<Vec<&mut [f64]>> = (0..chunks).map(|_| Vec::with_capacity(COLUMNS)).collect();
+    for column in columns.iter_mut() {
+        for (chunk, part) in rows.iter_mut().zip(column.chunks_mut(CHUNK_RUNS as usize)) {
+            chunk.push(part);
+        }
+    }
+    rows
+}
+
+/// `len` zeros, in memory the system gives zeroed as it is first touched
+/// (in parallel, by the workers that write it), in huge pages where the
+/// system grants them: a kept column of 10^6 runs is 4 huge pages instead
+/// of 2,000 small ones to fault in.
+fn zeroed_column(len: usize) -> Vec<f64> {
+    let column = vec![0.0; len];
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let start = (column.as_ptr() as usize).next_multiple_of(HUGE);
+        let end = (column.as_ptr() as usize + len * 8) / HUGE * HUGE;
+        if end > start {
+            // SAFETY: advice on whole pages inside the column's own
+            // allocation; it changes how pages are backed, never their
+            // contents or who may use them.
+            unsafe {
+                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    column
 }
 
 /// Rows of padding after each column of a worker's sample block: columns

@@ -11,6 +11,8 @@ mod params;
 pub use outputs::{year_of, Metric, Outputs};
 pub use params::{After2035, Domain, LastingSeed, Param, ParamSet, TaxMethod};
 
+use crate::arch::{multiversion, Supported};
+
 /// First modelled year.
 pub const FIRST_YEAR: i32 = 2026;
 /// Last modelled year.
@@ -125,9 +127,8 @@ pub struct Model {
     public_part_sum: f64,
     private_part_sum: f64,
     phase_lag: [i64; PHASES],
-    /// Whether this processor runs the AVX-512 build of the core.
-    #[cfg(target_arch = "x86_64")]
-    avx512: bool,
+    /// The build of the core this model runs.
+    isa: Supported,
 }
 
 impl Model {
@@ -151,8 +152,7 @@ impl Model {
             public_part_sum: public_part.iter().sum(),
             private_part_sum: private_part.iter().sum(),
             phase_lag: s.phase_lag.map(i64::from),
-            #[cfg(target_arch = "x86_64")]
-            avx512: crate::cpu::has_avx512(),
+            isa: Supported::current(),
         }
     }
 
@@ -165,26 +165,18 @@ impl Model {
     /// Evaluates one parameter set into `out` (docs/model.md section 3, with the
     /// stress parameters and switches of section 2.3). Allocates nothing.
     ///
-    /// On x86-64 processors with AVX-512 the same code runs compiled for
-    /// AVX-512, chosen at run time (about 1.4x faster here). The results are
-    /// the same bits either way: Rust never fuses or reorders floating-point
+    /// The same code runs compiled for the process's instruction set
+    /// ([`Isa::selected`](crate::arch::Isa::selected)), with the same bits
+    /// on every one: Rust never fuses or reorders floating-point
     /// operations, and the loops are element by element (a test checks it).
     #[inline]
     pub fn evaluate(&self, p: &ParamSet, out: &mut Outputs) {
-        #[cfg(target_arch = "x86_64")]
-        if self.avx512 {
-            // SAFETY: `avx512` is set only when `has_avx512` says the
-            // processor has AVX-512 F and VL.
-            unsafe { self.evaluate_avx512(p, out) };
-            return;
-        }
-        self.evaluate_portable(p, out);
+        evaluate_on(self.isa, self, p, out);
     }
 
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx512vl")]
-    unsafe fn evaluate_avx512(&self, p: &ParamSet, out: &mut Outputs) {
-        self.evaluate_portable(p, out);
+    /// The instruction set the core runs on.
+    pub(crate) fn isa(&self) -> Supported {
+        self.isa
     }
 
     #[inline(always)]
@@ -303,6 +295,11 @@ impl Model {
     }
 }
 
+multiversion! {
+    /// [`Model::evaluate`] compiled for `isa`.
+    fn evaluate_on(model: &Model, p: &ParamSet, out: &mut Outputs) = Model::evaluate_portable;
+}
+
 /// `first * ratio^t` for t = 0..N, by repeated multiplication in blocks of
 /// [`GEOMETRIC_BLOCK`]: a chain of about N / 8 + 8 products instead of N,
 /// since a year-by-year chain makes every later year wait for the one
@@ -375,12 +372,13 @@ mod tests {
         assert_eq!(short, [2.0, 6.0, 18.0]);
     }
 
-    /// The vectorised build of the core gives the same bits as the portable
-    /// one, on every switch combination and across the central ranges.
+    /// Every build of the core gives the same bits as the portable one, on
+    /// every switch combination and across the central ranges.
     #[test]
     fn every_build_of_the_core_gives_the_same_bits() {
         let central = Scenario::load("central").unwrap();
         let model = Model::new(&central.schedules);
+        let paths = crate::arch::testable("every_build_of_the_core_gives_the_same_bits");
         let mut fast = Outputs::default();
         let mut portable = Outputs::default();
         for i in 0..600u32 {
@@ -391,9 +389,11 @@ mod tests {
             }
             p[Param::After2035] = f64::from(i % 3);
             p[Param::TaxMethod] = f64::from(i % 2);
-            model.evaluate(&p, &mut fast);
             model.evaluate_portable(&p, &mut portable);
-            assert_eq!(fast, portable, "parameter set {i}");
+            for &isa in &paths {
+                evaluate_on(isa, &model, &p, &mut fast);
+                assert_eq!(fast, portable, "{isa:?}, parameter set {i}");
+            }
         }
     }
 }

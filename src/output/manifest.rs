@@ -65,6 +65,11 @@ pub struct Provenance {
     pub seed: u64,
     /// Worker threads (results do not depend on it).
     pub threads: usize,
+    /// The instruction set the hot loops ran on, `portable`, `avx2` or
+    /// `avx512` (results do not depend on it; absent in manifests of
+    /// earlier versions).
+    #[serde(default)]
+    pub isa: String,
     /// When the command started, UTC.
     pub started: String,
     /// Wall time of the command, seconds.
@@ -97,6 +102,7 @@ impl Provenance {
             config: config.to_vec(),
             seed,
             threads,
+            isa: crate::arch::Supported::current().isa().name().into(),
             started: humantime::format_rfc3339_seconds(started).to_string(),
             wall_time_s: 0.0,
             files: Vec::new(),

@@ -76,6 +76,10 @@ pub struct Sampler {
     correlation: Option<ImanConover>,
 }
 
+/// Words of uniforms turned into values at a time by Latin hypercube and
+/// Sobol samples.
+const WORDS: usize = 256;
+
 const MC_LABEL: u64 = 1;
 const LHS_LABEL: u64 = 2;
 const SOBOL_LABEL: u64 = 3;
@@ -128,9 +132,7 @@ impl Sampler {
             .then(|| ScrambledSobol::new(dims, hash::derive(seed, SOBOL_LABEL)));
         let correlation = scenario.rank_correlation(&params)?;
         let dists: Vec<Distribution> = uncertain.iter().map(|p| p.distribution.clone()).collect();
-        if kind == SamplerKind::Mc {
-            dists.par_iter().for_each(Distribution::prepare);
-        }
+        dists.par_iter().for_each(Distribution::prepare);
         Ok(Sampler {
             kind,
             seed,
@@ -166,8 +168,8 @@ impl Sampler {
     /// one per parameter, must be contiguous.
     ///
     /// # Panics
-    /// If `block` does not have one column per parameter, or (Monte Carlo)
-    /// a column that is not contiguous.
+    /// If `block` does not have one column per parameter, or a column that
+    /// is not contiguous.
     pub fn block_into(&self, chunk: u64, start: u64, mut block: ArrayViewMut2<f64>) {
         assert_eq!(block.ncols(), self.params.len(), "a column per parameter");
         match self.kind {
@@ -181,23 +183,38 @@ impl Sampler {
                     dist.sample_into(&mut rng, column.into_slice().expect("column-major"));
                 }
             }
+            // Column by column, as words for `quantiles_of_words` (as Monte
+            // Carlo draws are): the block is column-major, a column's family
+            // is looked at once, and a beta's table draws go in groups.
             SamplerKind::Lhs => {
+                // Top 52 bits of the word (all a uniform is made of) per unit
+                // of stratum, without a division a value.
                 let strata = self.lhs.first().map_or(1, hash::Permutation::len) as f64;
-                for (r, mut row) in block.rows_mut().into_iter().enumerate() {
-                    let i = start + r as u64;
-                    for (d, x) in row.iter_mut().enumerate() {
-                        let key = hash::derive(self.seed, (LHS_LABEL << 32) | d as u64);
-                        let u =
-                            (self.lhs[d].apply(i) as f64 + hash::unit(key, i).max(1e-300)) / strata;
-                        *x = self.dists[d].quantile(u);
+                let scale = (1u64 << 52) as f64 / strata;
+                let mut words = [0u64; WORDS];
+                for (d, mut column) in block.columns_mut().into_iter().enumerate() {
+                    let key = hash::derive(self.seed, (LHS_LABEL << 32) | d as u64);
+                    let column = column.as_slice_mut().expect("column-major");
+                    for (part, first) in column.chunks_mut(WORDS).zip((start..).step_by(WORDS)) {
+                        let words = &mut words[..part.len()];
+                        for (word, i) in words.iter_mut().zip(first..) {
+                            // Stratum `apply(i)`, a uniform place in it.
+                            let u = self.lhs[d].apply(i) as f64 + hash::unit(key, i);
+                            *word = ((u * scale) as u64).min((1 << 52) - 1) << 12;
+                        }
+                        self.dists[d].quantiles_of_words(words, part);
                     }
                 }
             }
             SamplerKind::Sobol => {
                 let sobol = self.sobol.as_ref().expect("built for sobol");
-                for (r, mut row) in block.rows_mut().into_iter().enumerate() {
-                    for (d, x) in row.iter_mut().enumerate() {
-                        *x = self.dists[d].quantile(sobol.coordinate(start + r as u64, d));
+                let mut words = [0u64; WORDS];
+                for (d, mut column) in block.columns_mut().into_iter().enumerate() {
+                    let column = column.as_slice_mut().expect("column-major");
+                    for (part, first) in column.chunks_mut(WORDS).zip((start..).step_by(WORDS)) {
+                        let words = &mut words[..part.len()];
+                        sobol.words(d, first, words);
+                        self.dists[d].quantiles_of_words(words, part);
                     }
                 }
             }

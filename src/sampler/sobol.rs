@@ -12,6 +12,10 @@ use crate::hash;
 #[derive(Clone, Debug)]
 pub struct ScrambledSobol {
     directions: Vec<[u32; 32]>,
+    /// Per dimension, `directions[0] ^ .. ^ directions[t]` for each `t`:
+    /// what changes from point `i - 1` to point `i` when `i` has `t`
+    /// trailing zeros.
+    steps: Vec<[u32; 32]>,
     seeds: Vec<u32>,
     key: u64,
 }
@@ -26,12 +30,23 @@ impl ScrambledSobol {
     pub fn new(dims: usize, key: u64) -> Self {
         let params = sobol::params::JoeKuoD6::minimal();
         let raw = sobol::Sobol::<f32>::init_direction_vals::<u32>(dims, 32, &params);
-        let directions = raw
+        let directions: Vec<[u32; 32]> = raw
             .into_iter()
             .map(|v| std::array::from_fn(|j| v[j]))
             .collect();
+        let steps = directions
+            .iter()
+            .map(|d| {
+                let mut acc = 0;
+                std::array::from_fn(|t| {
+                    acc ^= d[t];
+                    acc
+                })
+            })
+            .collect();
         ScrambledSobol {
             directions,
+            steps,
             seeds: (0..dims)
                 .map(|d| hash::derive(key, d as u64) as u32)
                 .collect(),
@@ -41,6 +56,32 @@ impl ScrambledSobol {
 
     /// Coordinate `dim` of point `index` (`index < 2^32`), in (0, 1).
     pub fn coordinate(&self, index: u64, dim: usize) -> f64 {
+        let x = nested_uniform_scramble(self.unscrambled(index, dim), self.seeds[dim]);
+        let low = hash::unit(self.key ^ dim as u64, index);
+        ((x as f64) + low).max(f64::MIN_POSITIVE) / 4_294_967_296.0
+    }
+
+    /// Coordinate `dim` of points `start ..` (below 2^32), one 64-bit word
+    /// each, for [`Distribution::quantiles_of_words`](crate::distribution::Distribution::quantiles_of_words):
+    /// the scrambled coordinate in the top 32 bits, independent random bits
+    /// below (so the uniform is `coordinate` to within 2^-32, but not the
+    /// same bits). Consecutive points differ by one XOR.
+    pub fn words(&self, dim: usize, start: u64, out: &mut [u64]) {
+        let mut x = self.unscrambled(start, dim);
+        let (key, seed) = (self.key ^ dim as u64, self.seeds[dim]);
+        for (k, word) in out.iter_mut().enumerate() {
+            let index = start + k as u64;
+            if k > 0 {
+                x ^= self.steps[dim][index.trailing_zeros() as usize];
+            }
+            let high = u64::from(nested_uniform_scramble(x, seed)) << 32;
+            *word = high | (hash::derive(key, index) >> 32);
+        }
+    }
+
+    /// The unscrambled coordinate: the XOR of the direction numbers of the
+    /// bits set in `index`.
+    fn unscrambled(&self, index: u64, dim: usize) -> u32 {
         let mut x = 0u32;
         let mut i = index;
         let mut j = 0;
@@ -51,9 +92,7 @@ impl ScrambledSobol {
             i >>= 1;
             j += 1;
         }
-        let x = nested_uniform_scramble(x, self.seeds[dim]);
-        let low = hash::unit(self.key ^ dim as u64, index);
-        ((x as f64) + low).max(f64::MIN_POSITIVE) / 4_294_967_296.0
+        x
     }
 }
 

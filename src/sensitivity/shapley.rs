@@ -127,8 +127,8 @@ impl Copula {
         let (s_ff, s_fg, s_gg) = (sub(free, free), sub(free, &given), sub(&given, &given));
         let inv = invert(&s_gg)
             .expect("a principal submatrix of a positive definite matrix is invertible");
-        let weights = s_fg.dot(&inv);
-        let cov = &s_ff - &weights.dot(&s_fg.t());
+        let weights = product(&s_fg, &inv);
+        let cov = &s_ff - &product(&weights, &s_fg.t().to_owned());
         Conditional {
             free: free.to_vec(),
             given,
@@ -316,6 +316,15 @@ pub fn shapley_effects<P: Problem + ?Sized>(
         }
     }
     Ok(result)
+}
+
+/// `a b`, each entry summed in index order: small matrices, where a
+/// BLAS-like kernel (whose blocking and fused multiply-adds depend on the
+/// processor) would only make the bits depend on the machine.
+fn product(a: &Array2<f64>, b: &Array2<f64>) -> Array2<f64> {
+    Array2::from_shape_fn((a.nrows(), b.ncols()), |(i, j)| {
+        (0..a.ncols()).fold(0.0, |acc, m| acc + a[[i, m]] * b[[m, j]])
+    })
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::arch::{multiversion, Supported};
+
 /// 64-bit words of an [`ExactSum`]: 1,074 bits below 1, 1,024 above, 64 of
 /// headroom for carries, and a sign.
 const WORDS: usize = 34;
@@ -265,21 +267,15 @@ const LANES: usize = 16;
 /// [`LANES`] interleaved lanes added up in a fixed order, so the result
 /// depends on the values and their order only.
 ///
-/// On x86-64 processors with AVX-512 this runs compiled for AVX-512, with
-/// the same bits: every lane adds in the same order either way.
+/// Runs compiled for the process's instruction set, with the same bits on
+/// every one: every lane adds in the same order either way.
 fn shifted_sums(values: &[f64], shift: f64) -> (f64, f64) {
-    #[cfg(target_arch = "x86_64")]
-    if crate::cpu::has_avx512() {
-        // SAFETY: the processor has AVX-512 F and VL.
-        return unsafe { shifted_sums_avx512(values, shift) };
-    }
-    shifted_sums_portable(values, shift)
+    shifted_sums_on(Supported::current(), values, shift)
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512vl")]
-unsafe fn shifted_sums_avx512(values: &[f64], shift: f64) -> (f64, f64) {
-    shifted_sums_portable(values, shift)
+multiversion! {
+    /// [`shifted_sums`] compiled for `isa`.
+    fn shifted_sums_on(values: &[f64], shift: f64) -> (f64, f64) = shifted_sums_portable;
 }
 
 #[inline(always)]
@@ -326,23 +322,26 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The AVX-512 copy of the lane sums gives the portable copy's bits
-    /// (the portable copy alone runs on processors without AVX-512), and
+    /// Every build of the lane sums gives the portable copy's bits, and
     /// the lanes add up to the plain sums within rounding.
     #[test]
     fn lane_sums_agree_across_builds() {
+        let paths = crate::arch::testable("lane_sums_agree_across_builds");
         let values: Vec<f64> = (0..517)
             .map(|i| (f64::from(i) * 0.618_033_988_749_895).fract() * 1e4 - 3e3)
             .collect();
         for len in [0, 1, 15, 16, 17, 256, 517] {
             let part = &values[..len];
-            let (s, q) = shifted_sums(part, 1234.5);
             let (ps, pq) = shifted_sums_portable(part, 1234.5);
-            assert_eq!(
-                (s.to_bits(), q.to_bits()),
-                (ps.to_bits(), pq.to_bits()),
-                "{len}"
-            );
+            for &isa in &paths {
+                let (s, q) = shifted_sums_on(isa, part, 1234.5);
+                assert_eq!(
+                    (s.to_bits(), q.to_bits()),
+                    (ps.to_bits(), pq.to_bits()),
+                    "{isa:?}, {len}"
+                );
+            }
+            let (s, q) = shifted_sums(part, 1234.5);
             let plain: f64 = part.iter().map(|x| x - 1234.5).sum();
             let squares: f64 = part.iter().map(|x| (x - 1234.5).powi(2)).sum();
             assert!(

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::arch::{multiversion, Supported};
+
 /// A quantile given in whole percent, so ranks are computed in integers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Percentile(pub u8);
@@ -39,8 +41,15 @@ pub fn rank(p: Percentile, n: u64) -> u64 {
     r.max(1)
 }
 
-/// The exact percentiles of `values` (reordered in place; `percentiles`
-/// ascending). Runs in linear time: each selection narrows the next.
+/// The exact percentiles of `values` (`percentiles` ascending): the values
+/// of rank [`rank`] in ascending order, as a full sort would find them,
+/// `-0.0` before `0.0` ([`f64::total_cmp`]). `values` may be reordered.
+///
+/// Large inputs take two sweeps and a small selection: a histogram over
+/// 4,096 equal parts of the range of a sample of the values, which finds the
+/// part that holds each rank, and the gathering of those parts' values; each
+/// rank is then selected among its part's values (again by parts, should
+/// one part hold most of them).
 ///
 /// # Panics
 /// If `values` is empty.
@@ -53,15 +62,236 @@ pub fn rank(p: Percentile, n: u64) -> u64 {
 pub fn exact_quantiles(values: &mut [f64], percentiles: &[Percentile]) -> Vec<f64> {
     assert!(!values.is_empty(), "quantiles of an empty sample");
     let n = values.len() as u64;
+    let ranks: Vec<u64> = percentiles.iter().map(|&p| rank(p, n)).collect();
+    select_ranks(Supported::current(), values, &ranks)
+}
+
+/// Parts of the values' range in a histogram sweep.
+const PARTS: usize = 1 << 12;
+/// Inputs this short are selected from directly.
+const SHORT: usize = 1 << 14;
+/// About as many values, spread over the input, set the parts' range.
+const SAMPLE: usize = 1 << 12;
+
+/// The part of a value: `PARTS` equal parts of `[lo, hi]`, computed on
+/// halves so that no difference of two finite values overflows. Never
+/// decreasing in the value, as each operation rounds monotonically, which
+/// is all the selection needs.
+#[derive(Clone, Copy, Debug)]
+struct Parts {
+    lo_half: f64,
+    scale: f64,
+}
+
+impl Parts {
+    fn new(lo: f64, hi: f64) -> Parts {
+        let lo_half = 0.5 * lo;
+        Parts {
+            lo_half,
+            scale: PARTS as f64 / (0.5 * hi - lo_half),
+        }
+    }
+
+    #[inline(always)]
+    fn of(self, x: f64) -> usize {
+        // NaN (0 times an infinite scale) converts to 0, overflow saturates.
+        (((0.5 * x - self.lo_half) * self.scale) as usize).min(PARTS - 1)
+    }
+}
+
+/// The values of 1-based `ranks` (ascending, each at most `values.len()`).
+fn select_ranks(isa: Supported, values: &mut [f64], ranks: &[u64]) -> Vec<f64> {
+    if values.len() <= SHORT {
+        return select_directly(values, ranks);
+    }
+    // The parts span the range of a sample of the values (every value
+    // outside it falls in the first or last part), or else all of them.
+    let sample = value_range_portable(values.iter().step_by(values.len() / SAMPLE));
+    let (lo, hi) = if sample.0 < sample.1 {
+        sample
+    } else {
+        value_range(isa, values)
+    };
+    if lo == hi {
+        // One value, perhaps as both zeros: a sort decides their order.
+        return select_directly(values, ranks);
+    }
+    let parts = Parts::new(lo, hi);
+    let mut counts = vec![0u32; PARTS];
+    histogram(isa, values, parts, &mut counts);
+    // The part of each rank, and the ranks below it.
+    let mut at: Vec<(usize, u64)> = Vec::with_capacity(ranks.len());
+    let (mut part, mut below) = (0, 0u64);
+    for &r in ranks {
+        while below + u64::from(counts[part]) < r {
+            below += u64::from(counts[part]);
+            part += 1;
+        }
+        at.push((part, below));
+    }
+    let mut wanted: Vec<usize> = at.iter().map(|&(p, _)| p).collect();
+    wanted.dedup();
+    if wanted.iter().any(|&p| counts[p] as usize == values.len()) {
+        // The parts did not separate the values (a range of a few ulps).
+        return select_directly(values, ranks);
+    }
+    // The values of the wanted parts, gathered without a branch a value
+    // (which of them falls in a wanted part is unpredictable), then sorted
+    // out by part.
+    let mut is_wanted = vec![false; PARTS];
+    wanted.iter().for_each(|&p| is_wanted[p] = true);
+    let total: usize = wanted.iter().map(|&p| counts[p] as usize).sum();
+    let mut gathered = vec![0.0; total + 1];
+    let found = gather(isa, values, parts, &is_wanted, &mut gathered);
+    debug_assert_eq!(found, total);
+    gathered.truncate(total);
+    let mut out = Vec::with_capacity(ranks.len());
+    for &p in &wanted {
+        let mut part: Vec<f64> = if wanted.len() == 1 {
+            std::mem::take(&mut gathered)
+        } else {
+            gathered
+                .iter()
+                .copied()
+                .filter(|&x| parts.of(x) == p)
+                .collect()
+        };
+        let part_ranks: Vec<u64> = ranks
+            .iter()
+            .zip(&at)
+            .filter(|(_, &(q, _))| q == p)
+            .map(|(&r, &(_, below))| r - below)
+            .collect();
+        out.extend(select_ranks(isa, &mut part, &part_ranks));
+    }
+    out
+}
+
+/// Selection in place, each rank narrowing the next.
+fn select_directly(values: &mut [f64], ranks: &[u64]) -> Vec<f64> {
     let mut from = 0;
-    percentiles
+    ranks
         .iter()
-        .map(|&p| {
-            let at = (rank(p, n) - 1) as usize;
+        .map(|&r| {
+            let at = (r - 1) as usize;
             let (_, x, _) = values[from..].select_nth_unstable_by(at - from, f64::total_cmp);
             let x = *x;
             from = at;
             x
         })
         .collect()
+}
+
+#[inline(always)]
+fn value_range_portable<'a>(values: impl IntoIterator<Item = &'a f64>) -> (f64, f64) {
+    values
+        .into_iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+            (lo.min(x), hi.max(x))
+        })
+}
+
+#[inline(always)]
+fn histogram_portable(values: &[f64], parts: Parts, counts: &mut [u32]) {
+    let counts = &mut counts[..PARTS];
+    for &x in values {
+        counts[parts.of(x)] += 1;
+    }
+}
+
+/// Writes the values whose part is wanted to `out` (one slot longer than
+/// they are many: every value is written, and the next overwrites it unless
+/// it was wanted); how many there were.
+#[inline(always)]
+fn gather_portable(values: &[f64], parts: Parts, wanted: &[bool], out: &mut [f64]) -> usize {
+    let wanted = &wanted[..PARTS];
+    let last = out.len() - 1;
+    let mut found = 0;
+    for &x in values {
+        out[found.min(last)] = x;
+        found += usize::from(wanted[parts.of(x)]);
+    }
+    found
+}
+
+multiversion! {
+    /// The least and greatest of `values`.
+    fn value_range(values: &[f64]) -> (f64, f64) = value_range_portable;
+}
+multiversion! {
+    /// Counts the values of each part.
+    fn histogram(values: &[f64], parts: Parts, counts: &mut [u32]) = histogram_portable;
+}
+multiversion! {
+    /// Gathers the values of the wanted parts (see [`gather_portable`]).
+    fn gather(values: &[f64], parts: Parts, wanted: &[bool], out: &mut [f64]) -> usize =
+        gather_portable;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A sorted copy's elements, for comparison.
+    fn by_sorting(values: &[f64], ranks: &[u64]) -> Vec<u64> {
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        ranks
+            .iter()
+            .map(|&r| sorted[r as usize - 1].to_bits())
+            .collect()
+    }
+
+    /// Every path selects the values a full sort puts at each rank, bit for
+    /// bit, on smooth, heavy-tailed, tied and signed-zero inputs larger
+    /// than the direct selection takes.
+    #[test]
+    fn selection_by_parts_is_a_sort() {
+        let n = 100_003usize;
+        let u = |i: usize| (i as f64 * 0.618_033_988_749_895).fract();
+        let inputs: Vec<Vec<f64>> = vec![
+            (0..n).map(|i| 12_000.0 + 500.0 * u(i)).collect(),
+            (0..n)
+                .map(|i| (u(i) * 60.0 - 30.0).exp() * if i % 3 == 0 { -1.0 } else { 1.0 })
+                .collect(),
+            (0..n)
+                .map(|i| if i % 10 < 7 { 0.0 } else { u(i) })
+                .collect(),
+            (0..n).map(|i| [0.0, -0.0, 1.0][i % 3]).collect(),
+            (0..n).map(|i| (i % 5) as f64).collect(),
+            vec![2.5; n],
+            (0..n).map(|i| if i == 7 { 1e300 } else { u(i) }).collect(),
+        ];
+        let percentiles: Vec<Percentile> =
+            [1, 5, 10, 25, 50, 75, 90, 95, 99].map(Percentile).to_vec();
+        let ranks: Vec<u64> = percentiles.iter().map(|&p| rank(p, n as u64)).collect();
+        for isa in crate::arch::testable("selection_by_parts_is_a_sort") {
+            for (k, values) in inputs.iter().enumerate() {
+                let mut v = values.clone();
+                let got: Vec<u64> = select_ranks(isa, &mut v, &ranks)
+                    .iter()
+                    .map(|x| x.to_bits())
+                    .collect();
+                assert_eq!(got, by_sorting(values, &ranks), "{isa:?}, input {k}");
+            }
+        }
+    }
+
+    proptest! {
+        /// Any finite input, any ranks: the values a sort puts there.
+        #[test]
+        fn selection_matches_a_sort(
+            values in prop::collection::vec(prop::num::f64::NORMAL | prop::num::f64::ZERO, 1..40_000),
+            picks in prop::collection::vec(0.0..1.0f64, 1..8),
+        ) {
+            let n = values.len() as u64;
+            let mut ranks: Vec<u64> = picks.iter().map(|p| 1 + (p * (n - 1) as f64) as u64).collect();
+            ranks.sort_unstable();
+            let mut v = values.clone();
+            let got: Vec<u64> = select_ranks(Supported::current(), &mut v, &ranks)
+                .iter().map(|x| x.to_bits()).collect();
+            prop_assert_eq!(got, by_sorting(&values, &ranks));
+        }
+    }
 }

@@ -30,6 +30,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::quantile::{rank, Percentile};
+use crate::arch::{multiversion, Supported};
 
 /// Mantissa bits kept in a coarse bucket index.
 pub const MANTISSA_BITS: u32 = 6;
@@ -222,22 +223,10 @@ impl LogSketch {
 
     /// Counts every value of `values` (all finite).
     ///
-    /// Runs compiled for AVX-512 where the processor has it, which
-    /// vectorises the search for slots, with the same counts.
+    /// Runs compiled for the process's instruction set (wide registers
+    /// vectorise the search for slots), with the same counts on every one.
     pub fn insert_all(&mut self, values: &[f64]) {
-        #[cfg(target_arch = "x86_64")]
-        if crate::cpu::has_avx512() {
-            // SAFETY: the processor has AVX-512 F and VL.
-            unsafe { self.insert_all_avx512(values) };
-            return;
-        }
-        self.insert_all_portable(values);
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx512vl")]
-    unsafe fn insert_all_avx512(&mut self, values: &[f64]) {
-        self.insert_all_portable(values);
+        insert_all_on(Supported::current(), self, values);
     }
 
     #[inline(always)]
@@ -737,6 +726,11 @@ fn representative(key: u32, shift: u32) -> f64 {
     2.0 * lo * hi / (lo + hi)
 }
 
+multiversion! {
+    /// [`LogSketch::insert_all`] compiled for `isa`.
+    fn insert_all_on(sketch: &mut LogSketch, values: &[f64]) = LogSketch::insert_all_portable;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -857,8 +851,7 @@ mod tests {
         assert_eq!(s.count(), 313);
     }
 
-    /// The AVX-512 build of the insert counts as the portable one does (on
-    /// processors without AVX-512 both are the portable build).
+    /// Every build of the insert counts as the portable one does.
     #[test]
     fn every_build_of_the_insert_counts_the_same() {
         let values: Vec<f64> = (0..5_000)
@@ -871,14 +864,18 @@ mod tests {
                 }
             })
             .collect();
-        let mut fast = LogSketch::default();
         let mut portable = LogSketch::default();
         for part in values.chunks(300) {
-            fast.insert_all(part);
             portable.insert_all_portable(part);
         }
-        assert_eq!(fast, portable);
-        assert_eq!(fast.count(), 5_000);
+        assert_eq!(portable.count(), 5_000);
+        for isa in crate::arch::testable("every_build_of_the_insert_counts_the_same") {
+            let mut fast = LogSketch::default();
+            for part in values.chunks(300) {
+                insert_all_on(isa, &mut fast, part);
+            }
+            assert_eq!(fast, portable, "{isa:?}");
+        }
     }
 
     /// A damaged sketch read from a file is found by `check`.

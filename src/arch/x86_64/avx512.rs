@@ -1,0 +1,195 @@
+//! AVX-512 kernels: eight lanes of `f64` a register.
+
+use std::arch::x86_64::*;
+
+use super::BetaNodes;
+use crate::distribution::beta_table::{
+    FIRST_KEY, KEY_SHIFT, OCTAVE_BITS, POWER_INTERVALS, SMOOTH_FIRST_STEP, SMOOTH_FROM, STEPS,
+};
+use crate::engine::tile::{GROUP, TILE_STRIDE};
+use crate::engine::BAND_METRICS;
+use crate::model::{Outputs, YEARS};
+
+/// The tile writer of `engine::tile` for a full group of eight runs: their
+/// years in blocks of eight, each block transposed in registers (8 loads,
+/// 24 shuffles and 8 stores for 64 values); returns how many leading years
+/// it wrote, the rest being left to the value-by-value writer.
+///
+/// # Panics
+/// If `tile` is too short for rows `r0 .. r0 + 8` of every column.
+#[target_feature(enable = "avx512f")]
+pub(crate) fn write_group(outs: &[Outputs; GROUP], tile: &mut [f64], r0: usize) -> usize {
+    const BLOCKS: usize = YEARS / GROUP;
+    // Lanes from (a, b): a's lanes 0..8, b's 8..16 (listed last to first).
+    let pairs_low: __m512i = _mm512_set_epi64(13, 12, 5, 4, 9, 8, 1, 0);
+    let pairs_high: __m512i = _mm512_set_epi64(15, 14, 7, 6, 11, 10, 3, 2);
+    let halves_low: __m512i = _mm512_set_epi64(11, 10, 9, 8, 3, 2, 1, 0);
+    let halves_high: __m512i = _mm512_set_epi64(15, 14, 13, 12, 7, 6, 5, 4);
+    // Every store below writes 8 values at rows r0 .. r0 + 8 of a column
+    // of `tile`; the check makes them all in bounds.
+    assert!((BAND_METRICS.len() * YEARS - 1) * TILE_STRIDE + r0 + GROUP <= tile.len());
+    for (m, &metric) in BAND_METRICS.iter().enumerate() {
+        for block in 0..BLOCKS {
+            let t0 = block * GROUP;
+            // a[k]: years t0 .. t0 + 8 of run k.
+            let mut a: [__m512d; GROUP] = [_mm512_setzero_pd(); GROUP];
+            for (a, out) in a.iter_mut().zip(outs) {
+                let years = &out[metric][t0..t0 + GROUP];
+                // SAFETY: `years` holds the 8 values loaded.
+                *a = unsafe { _mm512_loadu_pd(years.as_ptr()) };
+            }
+            // b: runs paired, lane 2j + i holding run 2p + i, year 2j (or 2j + 1).
+            let b = [
+                _mm512_unpacklo_pd(a[0], a[1]),
+                _mm512_unpackhi_pd(a[0], a[1]),
+                _mm512_unpacklo_pd(a[2], a[3]),
+                _mm512_unpackhi_pd(a[2], a[3]),
+                _mm512_unpacklo_pd(a[4], a[5]),
+                _mm512_unpackhi_pd(a[4], a[5]),
+                _mm512_unpacklo_pd(a[6], a[7]),
+                _mm512_unpackhi_pd(a[6], a[7]),
+            ];
+            // c[4h + y]: runs 4h .. 4h + 4 of year y (low half) and y + 4.
+            let c = [
+                _mm512_permutex2var_pd(b[0], pairs_low, b[2]),
+                _mm512_permutex2var_pd(b[1], pairs_low, b[3]),
+                _mm512_permutex2var_pd(b[0], pairs_high, b[2]),
+                _mm512_permutex2var_pd(b[1], pairs_high, b[3]),
+                _mm512_permutex2var_pd(b[4], pairs_low, b[6]),
+                _mm512_permutex2var_pd(b[5], pairs_low, b[7]),
+                _mm512_permutex2var_pd(b[4], pairs_high, b[6]),
+                _mm512_permutex2var_pd(b[5], pairs_high, b[7]),
+            ];
+            for y in 0..4 {
+                let low = _mm512_permutex2var_pd(c[y], halves_low, c[4 + y]);
+                let high = _mm512_permutex2var_pd(c[y], halves_high, c[4 + y]);
+                let column = (m * YEARS + t0 + y) * TILE_STRIDE + r0;
+                // SAFETY: in bounds by the assertion above.
+                unsafe {
+                    _mm512_storeu_pd(tile.as_mut_ptr().add(column), low);
+                    _mm512_storeu_pd(tile.as_mut_ptr().add(column + 4 * TILE_STRIDE), high);
+                }
+            }
+        }
+    }
+    BLOCKS * GROUP
+}
+
+/// The table draws of `BetaTable::draw_into` for whole groups of eight,
+/// exactly as `BetaTable::draw` computes each, but NaN for a draw below the
+/// table; returns how many draws it made.
+///
+/// # Panics
+/// If `bits` and `out` differ in length, or the tails' node lists do not
+/// both have one node more than the table has intervals.
+#[target_feature(enable = "avx512f")]
+pub(crate) fn beta_draws(
+    nodes: &BetaNodes<'_>,
+    bits: &[u64],
+    min: f64,
+    scale: f64,
+    out: &mut [f64],
+) -> usize {
+    const HALF: i64 = 1 << 51;
+    let intervals = POWER_INTERVALS + STEPS / 2 - SMOOTH_FIRST_STEP;
+    // Every lane's interval `i` is at most `intervals`, so the gathers below
+    // read pairs i - 1 and i of a tail, within its nodes.
+    assert!(nodes.lower.len() == intervals + 1 && nodes.upper.len() == intervals + 1);
+    assert_eq!(bits.len(), out.len(), "a word per draw");
+    let whole = bits.len() / 8 * 8;
+    let lower = nodes.lower.as_ptr().cast::<f64>();
+    let upper_nodes = nodes.upper.as_ptr().cast::<f64>();
+    let ones = _mm512_set1_epi64(1);
+    let splat = _mm512_set1_pd;
+    let int = _mm512_set1_epi64;
+    for k in (0..whole).step_by(8) {
+        // SAFETY: k + 8 <= bits.len() == out.len().
+        let b = unsafe { _mm512_loadu_si512(bits.as_ptr().add(k).cast()) };
+        let key = _mm512_srli_epi64::<12>(b);
+        let upper = _mm512_cmpge_epu64_mask(key, int(HALF));
+        let from_end =
+            _mm512_mask_blend_epi64(upper, key, _mm512_sub_epi64(int(2 * HALF - 1), key));
+        // from_end < 2^52 as a double, exactly: 2^52 + from_end - 2^52.
+        let two52 = (1u64 << 52) as f64;
+        let from_end = _mm512_sub_pd(
+            _mm512_castsi512_pd(_mm512_or_si512(from_end, _mm512_castpd_si512(splat(two52)))),
+            splat(two52),
+        );
+        let w = _mm512_mul_pd(_mm512_add_pd(from_end, splat(0.5)), splat(1.0 / two52));
+        // `locate`, lane by lane.
+        let bits_w = _mm512_castpd_si512(w);
+        let key = _mm512_srli_epi64::<{ KEY_SHIFT }>(bits_w);
+        let first = int((FIRST_KEY - 1) as i64);
+        let power_i = _mm512_sub_epi64(_mm512_max_epu64(key, first), first);
+        let power_w0 = _mm512_castsi512_pd(_mm512_slli_epi64::<{ KEY_SHIFT }>(key));
+        let exponent = _mm512_and_si512(_mm512_srli_epi64::<52>(bits_w), int(0x7ff));
+        let power_inv_h = _mm512_castsi512_pd(_mm512_slli_epi64::<52>(_mm512_sub_epi64(
+            int(2046 + i64::from(OCTAVE_BITS)),
+            exponent,
+        )));
+        let octave = int(i64::from(OCTAVE_BITS));
+        let power_h = _mm512_castsi512_pd(_mm512_slli_epi64::<52>(_mm512_sub_epi64(
+            _mm512_max_epu64(exponent, octave),
+            octave,
+        )));
+        let steps = _mm512_roundscale_pd::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(
+            _mm512_mul_pd(w, splat(STEPS as f64)),
+        );
+        let steps = _mm512_min_pd(steps, splat((STEPS / 2 - 1) as f64));
+        let j = _mm512_and_si512(
+            _mm512_castpd_si512(_mm512_add_pd(steps, splat(two52))),
+            int((1 << 52) - 1),
+        );
+        let smooth_i = _mm512_sub_epi64(
+            _mm512_add_epi64(j, int((POWER_INTERVALS + 1) as i64)),
+            int(SMOOTH_FIRST_STEP as i64),
+        );
+        let smooth_w0 = _mm512_div_pd(steps, splat(STEPS as f64));
+        let smooth = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(w, splat(SMOOTH_FROM));
+        let i = _mm512_mask_blend_epi64(smooth, power_i, smooth_i);
+        let w0 = _mm512_mask_blend_pd(smooth, power_w0, smooth_w0);
+        let inv_h = _mm512_mask_blend_pd(smooth, power_inv_h, splat(STEPS as f64));
+        let h = _mm512_mask_blend_pd(smooth, power_h, splat(1.0 / STEPS as f64));
+        let below = _mm512_cmpeq_epu64_mask(i, _mm512_setzero_si512());
+        // Nodes i - 1 and i of each lane's tail, as (quantile, derivative).
+        let left = _mm512_slli_epi64::<1>(_mm512_sub_epi64(_mm512_max_epu64(i, ones), ones));
+        let gather = |offset: i64| {
+            let at = _mm512_add_epi64(left, int(offset));
+            // SAFETY: each lane reads pair i - 1 or i of its own tail, in
+            // bounds by the assertion above; masked lanes read nothing.
+            unsafe {
+                let low = _mm512_mask_i64gather_pd::<8>(_mm512_setzero_pd(), !upper, at, lower);
+                _mm512_mask_i64gather_pd::<8>(low, upper, at, upper_nodes)
+            }
+        };
+        let (q0, d0, q1, d1) = (gather(0), gather(1), gather(2), gather(3));
+        // `interpolate`, in the same order of operations.
+        let t = _mm512_mul_pd(_mm512_sub_pd(w, w0), inv_h);
+        let t2 = _mm512_mul_pd(t, t);
+        let t3 = _mm512_mul_pd(t2, t);
+        let two_t2 = _mm512_mul_pd(splat(2.0), t2);
+        let h00 = _mm512_add_pd(
+            _mm512_sub_pd(_mm512_mul_pd(splat(2.0), t3), _mm512_mul_pd(splat(3.0), t2)),
+            splat(1.0),
+        );
+        let h10 = _mm512_add_pd(_mm512_sub_pd(t3, two_t2), t);
+        let h01 = _mm512_sub_pd(_mm512_mul_pd(splat(3.0), t2), _mm512_mul_pd(splat(2.0), t3));
+        let h11 = _mm512_sub_pd(t3, t2);
+        let y = _mm512_add_pd(
+            _mm512_add_pd(
+                _mm512_add_pd(
+                    _mm512_mul_pd(h00, q0),
+                    _mm512_mul_pd(_mm512_mul_pd(h10, h), d0),
+                ),
+                _mm512_mul_pd(h01, q1),
+            ),
+            _mm512_mul_pd(_mm512_mul_pd(h11, h), d1),
+        );
+        let y = _mm512_mask_blend_pd(upper, y, _mm512_sub_pd(splat(1.0), y));
+        let x = _mm512_add_pd(splat(min), _mm512_mul_pd(splat(scale), y));
+        let x = _mm512_mask_blend_pd(below, x, splat(f64::NAN));
+        // SAFETY: as the load.
+        unsafe { _mm512_storeu_pd(out.as_mut_ptr().add(k), x) };
+    }
+    whole
+}
