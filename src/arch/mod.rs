@@ -3,8 +3,8 @@
 //!
 //! Every hot loop has one source, compiled for each [`Isa`] and chosen at run
 //! time. Loops that are the same code compiled again go through
-//! [`multiversion!`](crate::arch::multiversion); the few that need
-//! hand-written intrinsics live in [`x86_64`]'s `avx2` and `avx512`
+//! a `multiversion!` macro; the few that need
+//! hand-written intrinsics live in `arch::x86_64`'s `avx2` and `avx512`
 //! modules, each beside the other. All paths give the same bits: Rust never
 //! fuses or reorders floating-point operations, whatever the instruction
 //! set, and the intrinsic kernels do the operations of the portable code in
