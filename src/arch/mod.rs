@@ -78,10 +78,15 @@ impl Isa {
 
     /// The fastest path this processor runs.
     pub fn best() -> Isa {
+        Isa::best_of(Isa::is_available)
+    }
+
+    /// The widest path `available` admits (portable at least).
+    fn best_of(available: impl Fn(Isa) -> bool) -> Isa {
         Isa::ALL
             .into_iter()
             .rev()
-            .find(|isa| isa.is_available())
+            .find(|&isa| available(isa))
             .unwrap_or(Isa::Portable)
     }
 
@@ -108,12 +113,10 @@ impl Isa {
         if available(asked) {
             Ok(asked)
         } else {
-            let best = Isa::ALL
-                .into_iter()
-                .rev()
-                .find(|&isa| available(isa))
-                .unwrap_or(Isa::Portable);
-            Err(IsaError::Unavailable { asked, best })
+            Err(IsaError::Unavailable {
+                asked,
+                best: Isa::best_of(available),
+            })
         }
     }
 }
