@@ -24,7 +24,15 @@ use nexus_mc::output::{ManifestJson, OutDir};
 
 /// Monte Carlo sensitivity engine for the Biotech Nexus investment claims.
 #[derive(Debug, Parser)]
-#[command(name = "nexus-mc", version, about, long_about = None)]
+#[command(
+    name = "nexus-mc",
+    version,
+    about,
+    long_about = None,
+    after_help = "Environment:\n  NEXUS_MC_ISA  portable, avx2 or avx512: the instruction set of the hot \
+                  loops [default: the best this processor has]. Every path gives the same \
+                  bytes; a path the processor lacks is refused with exit 2."
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
