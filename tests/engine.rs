@@ -12,7 +12,7 @@ use nexus_mc::engine::{
     BAND_METRICS, CHUNK_RUNS,
 };
 use nexus_mc::model::{year_of, Metric, Param, YEARS};
-use nexus_mc::output::{write_bands_csv, write_claims_csv, write_histogram_csv};
+use nexus_mc::output::{band_rows, claim_rows, histogram_rows, write_rows};
 use nexus_mc::sampler::SamplerKind;
 use nexus_mc::stats::LogSketch;
 
@@ -43,9 +43,9 @@ fn csv_bytes(scenario: &Scenario, mut acc: Accumulator) -> [Vec<u8>; 3] {
     let engine = Engine::new(scenario, RunPlan::new(1)).unwrap();
     let summary = acc.summary(engine.claims());
     let mut files = [Vec::new(), Vec::new(), Vec::new()];
-    write_bands_csv(&mut files[0], &summary).unwrap();
-    write_claims_csv(&mut files[1], &summary).unwrap();
-    write_histogram_csv(&mut files[2], &summary).unwrap();
+    write_rows(&mut files[0], &band_rows(&summary)).unwrap();
+    write_rows(&mut files[1], &claim_rows(&summary)).unwrap();
+    write_rows(&mut files[2], &histogram_rows(&summary)).unwrap();
     files
 }
 

@@ -161,7 +161,7 @@ pub(super) fn bridge(args: BridgeArgs) -> Result<()> {
 
     out.begin()?;
     output::write_atomic(&out.file("bridge.csv"), |w| {
-        output::write_bridge_csv(w, &result)
+        output::write_rows(w, &output::bridge_rows(&result))
     })?;
     let mut files = vec!["bridge.csv".to_string()];
     let mut config = a.files.clone();

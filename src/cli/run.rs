@@ -315,13 +315,13 @@ fn check_samples_path(samples: &Path, out: &Path, inputs: &[PathBuf]) -> Result<
 fn write_tables(out: &mut OutDir, summary: &Summary) -> Result<Vec<String>> {
     out.begin()?;
     output::write_atomic(&out.file("bands.csv"), |w| {
-        output::write_bands_csv(w, summary)
+        output::write_rows(w, &output::band_rows(summary))
     })?;
     output::write_atomic(&out.file("claims.csv"), |w| {
-        output::write_claims_csv(w, summary)
+        output::write_rows(w, &output::claim_rows(summary))
     })?;
     output::write_atomic(&out.file("histogram.csv"), |w| {
-        output::write_histogram_csv(w, summary)
+        output::write_rows(w, &output::histogram_rows(summary))
     })?;
     Ok(vec![
         "bands.csv".into(),

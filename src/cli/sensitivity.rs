@@ -485,46 +485,47 @@ fn write_files(out: &OutDir, study: &Study, results: &Results) -> Result<Vec<Str
     if let Some(s) = &results.sobol {
         let listed: Vec<_> = s.iter().filter(|ix| named(ix.output)).cloned().collect();
         write("sobol.csv", &|w| {
-            output::write_sobol_csv(w, variance_problem, &listed)
+            output::write_rows(w, &output::sobol_rows(variance_problem, &listed))
         })?;
     }
     if let Some(e) = &results.shapley {
         let listed: Vec<_> = e.iter().filter(|x| named(x.output)).cloned().collect();
         write("shapley.csv", &|w| {
-            output::write_shapley_csv(w, variance_problem, &listed)
+            output::write_rows(w, &output::shapley_rows(variance_problem, &listed))
         })?;
     }
     if let Some(s) = &results.sobol {
         write("indices_by_year.csv", &|w| {
-            output::write_indices_by_year_csv(
+            output::write_rows(
                 w,
-                variance_problem,
-                by_year,
-                s,
-                results.shapley.as_deref(),
+                &output::by_year_rows(variance_problem, by_year, s, results.shapley.as_deref()),
             )
         })?;
     }
     if let Some((shares, rows)) = &results.filter {
         write("filter.csv", &|w| {
-            output::write_filter_csv(w, claim_problem, shares, rows)
+            output::write_rows(w, &output::filter_rows(claim_problem, shares, rows))
         })?;
     }
     if let Some(t) = &results.tornado {
-        write("tornado.csv", &|w| output::write_tornado_csv(w, problem, t))?;
+        write("tornado.csv", &|w| {
+            output::write_rows(w, &output::tornado_rows(problem, t))
+        })?;
     }
     if let Some(r) = &results.rank {
         write("rank_correlation.csv", &|w| {
-            output::write_rank_csv(w, problem, r)
+            output::write_rows(w, &output::rank_rows(problem, r))
         })?;
     }
     if let Some(s) = &results.switching {
         write("switching_values.csv", &|w| {
-            output::write_switching_csv(w, claim_problem, tests, s)
+            output::write_rows(w, &output::switching_rows(claim_problem, tests, s))
         })?;
     }
     if let Some(m) = &results.morris {
-        write("morris.csv", &|w| output::write_morris_csv(w, problem, m))?;
+        write("morris.csv", &|w| {
+            output::write_rows(w, &output::morris_rows(problem, m))
+        })?;
     }
     Ok(files)
 }

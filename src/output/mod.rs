@@ -4,19 +4,24 @@
 mod bridge;
 mod manifest;
 mod outdir;
+mod rows;
 mod run;
 mod sensitivity;
 
-pub use bridge::write_bridge_csv;
+pub use bridge::bridge_rows;
 pub use manifest::{
     BridgeManifest, BridgeStep, Manifest, ManifestJson, Provenance, QuantileInfo,
     SensitivityManifest, MANIFEST_FILE, OUTPUT_FILES,
 };
 pub use outdir::{resolve, OutDir};
-pub use run::{write_bands_csv, write_claims_csv, write_histogram_csv, SamplesWriter};
+pub use rows::{
+    columns, read_rows, write_rows, BandRow, BridgeRow, ByYearRow, ClaimRow, FilterRow,
+    HistogramRow, MorrisRow, RankRow, ShapleyRow, SobolRow, SwitchingRow, TornadoRow,
+};
+pub use run::{band_rows, claim_rows, histogram_rows, SamplesWriter};
 pub use sensitivity::{
-    switching_reading, write_filter_csv, write_indices_by_year_csv, write_morris_csv,
-    write_rank_csv, write_shapley_csv, write_sobol_csv, write_switching_csv, write_tornado_csv,
+    by_year_rows, filter_rows, morris_rows, rank_rows, shapley_rows, sobol_rows, switching_reading,
+    switching_rows, tornado_rows,
 };
 
 use std::io::{self, BufWriter, Write};

@@ -2,72 +2,57 @@
 
 use std::io::{self, Write};
 
+use super::csv_number;
+use super::rows::{BandRow, ClaimRow, HistogramRow};
 use crate::engine::{SampleBlock, Summary, SAMPLE_OUTPUTS};
 use crate::model::Param;
-use crate::stats::Percentile;
 
-use super::csv_number;
-
-/// Writes `bands.csv`: `metric,year,mean,std,p05,p10,p25,p50,p75,p90,p95`.
-pub fn write_bands_csv(w: &mut dyn Write, summary: &Summary) -> io::Result<()> {
-    let mut csv = csv::Writer::from_writer(w);
-    let mut header = vec![
-        "metric".to_string(),
-        "year".into(),
-        "mean".into(),
-        "std".into(),
-    ];
-    header.extend(Percentile::BANDS.iter().map(|p| p.column()));
-    csv.write_record(&header)?;
-    for b in &summary.bands {
-        let mut row = vec![
-            b.metric.name().to_string(),
-            b.year.to_string(),
-            csv_number(b.mean),
-            csv_number(b.std),
-        ];
-        row.extend(b.percentiles().iter().map(|&x| csv_number(x)));
-        csv.write_record(&row)?;
-    }
-    csv.flush()
+/// The rows of `bands.csv`: one per metric and year.
+pub fn band_rows(summary: &Summary) -> Vec<BandRow> {
+    summary
+        .bands
+        .iter()
+        .map(|b| BandRow {
+            metric: b.metric.name().to_string(),
+            year: b.year,
+            mean: b.mean,
+            std: b.std,
+            p05: b.p05,
+            p10: b.p10,
+            p25: b.p25,
+            p50: b.p50,
+            p75: b.p75,
+            p90: b.p90,
+            p95: b.p95,
+        })
+        .collect()
 }
 
-/// Writes `claims.csv`: `claim,metric,year,op,threshold,probability,std_error,runs`.
-pub fn write_claims_csv(w: &mut dyn Write, summary: &Summary) -> io::Result<()> {
-    let mut csv = csv::Writer::from_writer(w);
-    csv.write_record([
-        "claim",
-        "metric",
-        "year",
-        "op",
-        "threshold",
-        "probability",
-        "std_error",
-        "runs",
-    ])?;
-    for c in &summary.claims {
-        csv.write_record([
-            c.claim.name.clone(),
-            c.claim.metric.name().to_string(),
-            c.claim.year.to_string(),
-            c.claim.op.symbol().to_string(),
-            csv_number(c.claim.threshold),
-            csv_number(c.probability()),
-            csv_number(c.std_error()),
-            c.runs.to_string(),
-        ])?;
-    }
-    csv.flush()
+/// The rows of `claims.csv`: one per claim counted.
+pub fn claim_rows(summary: &Summary) -> Vec<ClaimRow> {
+    summary
+        .claims
+        .iter()
+        .map(|c| ClaimRow {
+            claim: c.claim.name.clone(),
+            metric: c.claim.metric.name().to_string(),
+            year: c.claim.year,
+            op: c.claim.op.symbol().to_string(),
+            threshold: c.claim.threshold,
+            probability: c.probability(),
+            std_error: c.std_error(),
+            runs: c.runs,
+        })
+        .collect()
 }
 
-/// Writes `histogram.csv`: `metric,year,bin_lo,bin_hi,count`; the first and
-/// last rows count the runs below and above the bins (edges -inf and inf).
-pub fn write_histogram_csv(w: &mut dyn Write, summary: &Summary) -> io::Result<()> {
-    let mut csv = csv::Writer::from_writer(w);
-    csv.write_record(["metric", "year", "bin_lo", "bin_hi", "count"])?;
+/// The rows of `histogram.csv`; the first and last rows of each histogram
+/// count the runs below and above its bins (edges -inf and inf).
+pub fn histogram_rows(summary: &Summary) -> Vec<HistogramRow> {
+    let mut rows = Vec::new();
     for h in &summary.histograms {
         let edges = h.histogram.edges();
-        let rows = std::iter::once((f64::NEG_INFINITY, edges[0], h.histogram.below))
+        let bins = std::iter::once((f64::NEG_INFINITY, edges[0], h.histogram.below))
             .chain(
                 h.histogram
                     .counts
@@ -80,17 +65,15 @@ pub fn write_histogram_csv(w: &mut dyn Write, summary: &Summary) -> io::Result<(
                 f64::INFINITY,
                 h.histogram.above,
             )));
-        for (lo, hi, count) in rows {
-            csv.write_record([
-                h.metric.name().to_string(),
-                h.year.to_string(),
-                csv_number(lo),
-                csv_number(hi),
-                count.to_string(),
-            ])?;
-        }
+        rows.extend(bins.map(|(bin_lo, bin_hi, count)| HistogramRow {
+            metric: h.metric.name().to_string(),
+            year: h.year,
+            bin_lo,
+            bin_hi,
+            count,
+        }));
     }
-    csv.flush()
+    rows
 }
 
 /// Streams `--samples` rows: `run`, each uncertain input (switches by name),

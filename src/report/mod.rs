@@ -158,7 +158,8 @@ fn run_charts(run: &RunFiles) -> std::result::Result<Vec<Chart>, String> {
         if rows.is_empty() {
             continue;
         }
-        let col = |f: fn(&read::BandRow) -> f64| rows.iter().map(|r| f(r)).collect::<Vec<f64>>();
+        let col =
+            |f: fn(&crate::output::BandRow) -> f64| rows.iter().map(|r| f(r)).collect::<Vec<f64>>();
         let years: Vec<i32> = rows.iter().map(|r| r.year).collect();
         let claim = run
             .claims
@@ -380,7 +381,7 @@ fn by_year_charts(sens: &SensitivityFiles) -> std::result::Result<Vec<Chart>, St
         return Ok(out);
     };
     let use_shapley = by_year.iter().all(|r| r.shapley.is_some());
-    let value = |r: &read::ByYearRow| {
+    let value = |r: &crate::output::ByYearRow| {
         if use_shapley {
             r.shapley.unwrap_or(0.0)
         } else {

@@ -7,118 +7,10 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::output::{BridgeManifest, Manifest, SensitivityManifest};
-
-/// A row of bands.csv.
-#[derive(Clone, Debug, Deserialize)]
-pub struct BandRow {
-    pub metric: String,
-    pub year: i32,
-    pub p05: f64,
-    pub p25: f64,
-    pub p50: f64,
-    pub p75: f64,
-    pub p95: f64,
-}
-
-/// A row of claims.csv.
-#[derive(Clone, Debug, Deserialize)]
-pub struct ClaimRow {
-    pub claim: String,
-    pub metric: String,
-    pub year: i32,
-    pub op: String,
-    pub threshold: f64,
-    pub probability: f64,
-    pub std_error: f64,
-    pub runs: u64,
-}
-
-/// A row of histogram.csv.
-#[derive(Clone, Debug, Deserialize)]
-pub struct HistogramRow {
-    pub metric: String,
-    pub year: i32,
-    pub bin_lo: f64,
-    pub bin_hi: f64,
-    pub count: u64,
-}
-
-/// A row of sobol.csv.
-#[derive(Clone, Debug, Deserialize)]
-pub struct SobolRow {
-    pub output: String,
-    pub parameter: String,
-    pub s1: f64,
-    pub s1_lo: f64,
-    pub s1_hi: f64,
-    pub st: f64,
-    pub st_lo: f64,
-    pub st_hi: f64,
-}
-
-/// A row of tornado.csv.
-#[derive(Clone, Debug, Deserialize)]
-pub struct TornadoRow {
-    pub output: String,
-    pub parameter: String,
-    pub output_at_p10: f64,
-    pub output_at_p90: f64,
-    pub base: f64,
-}
-
-/// A row of switching_values.csv.
-#[derive(Clone, Debug, Deserialize)]
-pub struct SwitchingRow {
-    pub claim: String,
-    pub parameter: String,
-    pub median: String,
-    pub holds_at_median: bool,
-    pub switching_value: String,
-    pub reading: String,
-}
-
-/// A row of shapley.csv.
-#[derive(Clone, Debug, Deserialize)]
-pub struct ShapleyRow {
-    pub output: String,
-    pub parameter: String,
-    pub shapley: f64,
-    pub lo: f64,
-    pub hi: f64,
-}
-
-/// A row of indices_by_year.csv.
-#[derive(Clone, Debug, Deserialize)]
-pub struct ByYearRow {
-    pub output: String,
-    pub year: i32,
-    pub parameter: String,
-    pub s1: f64,
-    pub shapley: Option<f64>,
-}
-
-/// A row of filter.csv.
-#[derive(Clone, Debug, Deserialize)]
-pub struct FilterRow {
-    pub claim: String,
-    pub parameter: String,
-    pub ks_distance: Option<f64>,
-    pub note: String,
-}
-
-/// A row of bridge.csv.
-#[derive(Clone, Debug, Deserialize)]
-pub struct BridgeRow {
-    pub step: String,
-    pub parameters: String,
-    pub output: String,
-    pub from: f64,
-    pub to: f64,
-    pub contribution: f64,
-    pub std_error: f64,
-    pub sequential: f64,
-}
+use crate::output::{
+    BandRow, BridgeManifest, BridgeRow, ByYearRow, ClaimRow, FilterRow, HistogramRow, Manifest,
+    SensitivityManifest, ShapleyRow, SobolRow, SwitchingRow, TornadoRow,
+};
 
 /// The outputs of one `bridge`.
 pub struct BridgeFiles {
@@ -150,10 +42,8 @@ fn bad(path: &Path, why: impl std::fmt::Display) -> Error {
 }
 
 fn table<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| bad(path, e))?;
-    reader
-        .deserialize()
-        .collect::<std::result::Result<Vec<T>, _>>()
+    let file = std::fs::File::open(path).map_err(|e| bad(path, e))?;
+    crate::output::read_rows(std::io::BufReader::new(file))
         .map_err(|e| bad(path, format!("not as nexus-mc writes it: {e}")))
 }
 
