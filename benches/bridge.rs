@@ -11,7 +11,7 @@ fn subset(c: &mut Criterion) {
     let b = Scenario::load("central").expect("shipped scenario");
     let bridge = Bridge::new(&a, &b, &[]).expect("a bridge");
     let opts = BridgeOptions::default();
-    let coupling = bridge.coupling(&opts).expect("coupled runs");
+    let coupling = bridge.coupling(&opts, &|_| {}).expect("coupled runs");
     // Every other step taken: a typical interior subset.
     let half = 0x5555_5555_5555_5555 & ((1u64 << bridge.steps().len()) - 1);
     let mut group = c.benchmark_group("bridge");

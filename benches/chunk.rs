@@ -3,7 +3,8 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use nexus_mc::config::Scenario;
-use nexus_mc::engine::{Control, Engine, QuantileMethod, RunPlan};
+use nexus_mc::engine::{Engine, QuantileMethod, RunPlan};
+use nexus_mc::Control;
 
 const RUNS: u64 = 1 << 16;
 

@@ -7,8 +7,9 @@
 use nexus_mc::claims::{Claim, Op};
 use nexus_mc::config::Scenario;
 use nexus_mc::distribution::Distribution;
-use nexus_mc::engine::{Control, Engine, RunPlan};
+use nexus_mc::engine::{Engine, RunPlan};
 use nexus_mc::model::{Metric, Param};
+use nexus_mc::Control;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut scenario = Scenario::load("kpmg-point")?

@@ -5,7 +5,8 @@
 //!     cargo run --release --example stress_claim -- plan-as-written 20000
 
 use nexus_mc::config::Scenario;
-use nexus_mc::engine::{Control, Engine, RunPlan};
+use nexus_mc::engine::{Engine, RunPlan};
+use nexus_mc::Control;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

@@ -2,8 +2,10 @@
 //! built on the Biotech Nexus impact model (docs/model.md).
 //!
 //! The crate is a library with a thin binary on top (the command line lives
-//! in `src/main.rs` and `src/cli/`, not here). A library user needs five
-//! things, re-exported at the top:
+//! in `src/main.rs` and `src/cli/`, not here): every command of the binary
+//! is one call in [`commands`], with an options struct and a [`Control`]
+//! (cancel, progress, threads), returning its results in memory. A library
+//! user needs these, re-exported at the top:
 //!
 //! - [`Scenario`]: load a shipped scenario or a TOML file, or build one in code;
 //! - [`Engine`] with a [`RunPlan`]: run it and get a [`Summary`] of bands and
@@ -35,6 +37,8 @@
 //! | [`baseline`] | one deterministic run laid out against the plan's Tabel 2 |
 //! | [`claims`] | published claims as tests on one metric in one year |
 //! | [`bridge`] | why a claim fails: Shapley attribution of the move from one scenario to another |
+//! | [`commands`] | one call per command: `run`, `merge`, `sensitivity`, `bridge`, `baseline`, `validate`, `report` |
+//! | [`Control`] | cancellation, progress and threads, for every command |
 //! | [`engine`] | the Monte Carlo engine: chunks, threads, shards, accumulators |
 //! | [`stats`] | mergeable moments, exact quantiles and the quantile sketch |
 //! | `hash` | counter-based randomness: the same (key, index), the same bits |
@@ -52,7 +56,9 @@ pub mod arch;
 pub mod baseline;
 pub mod bridge;
 pub mod claims;
+pub mod commands;
 pub mod config;
+mod control;
 pub mod correlation;
 pub mod distribution;
 pub mod engine;
@@ -69,6 +75,7 @@ pub mod table;
 
 pub use bridge::Bridge;
 pub use config::Scenario;
+pub use control::{Control, Progress};
 pub use engine::{Engine, RunPlan, Summary};
 pub use error::{Error, Result};
 pub use report::Report;

@@ -6,6 +6,8 @@
 //! and compare it with what the machine has ([`available_memory`]) before
 //! they start.
 
+use std::ops::RangeInclusive;
+
 use crate::table::number;
 
 /// Most model runs one `run` may ask for (all shards together): 10^12, a
@@ -15,6 +17,40 @@ pub const MAX_RUNS: u64 = 1_000_000_000_000;
 
 /// Most worker threads: more threads than cores do not make a run faster.
 pub const MAX_THREADS: usize = 1024;
+
+/// Most runs with exact quantiles, which keep every value (1,600 bytes a
+/// run): 2,000,000 runs, 3.2 GB. Sketches have no such ceiling.
+pub const MAX_EXACT_RUNS: u64 = 2_000_000;
+
+/// `bridge`: runs every subset of steps is evaluated on. Fewer give batches
+/// too small for a standard error; more are better spent on more orders.
+pub const BRIDGE_RUNS: RangeInclusive<u64> = 1_000..=2_000_000;
+
+/// `bridge`: sampled orders of the steps (beyond 10 steps).
+pub const BRIDGE_ORDERS: RangeInclusive<usize> = 20..=100_000;
+
+/// `sensitivity`: the Sobol base sample N. Below 256 the S1 and ST of a
+/// model with a dozen inputs err by more than about 0.06 (one over the
+/// square root of N), the size of the effects worth telling apart; 2^24 is
+/// as far as the Sobol sequence goes here.
+pub const SOBOL_BASE_RUNS: RangeInclusive<u64> = 256..=(1 << 24);
+
+/// `sensitivity`: independent scrambles behind the Sobol intervals. Fewer
+/// leave the interval's standard error resting on a handful of values,
+/// more add nothing.
+pub const SOBOL_REPLICATES: RangeInclusive<usize> = 8..=64;
+
+/// `sensitivity`: fewest Sobol points in each scramble.
+pub const MIN_POINTS_PER_REPLICATE: u64 = 16;
+
+/// `sensitivity`: Morris trajectories. With fewer than 10 the spread
+/// (sigma) of the elementary effects rests on a handful of values
+/// (Saltelli et al. 2008, ch. 3, use 10 to 20).
+pub const MORRIS_TRAJECTORIES: RangeInclusive<usize> = 10..=1_000_000;
+
+/// `sensitivity`: permutations for Shapley effects; fewer than 100 leave
+/// each effect's standard error above about 0.05.
+pub const SHAPLEY_PERMUTATIONS: RangeInclusive<usize> = 100..=1_000_000;
 
 /// Share of the available memory a command may plan to use.
 const MEMORY_SHARE: f64 = 0.8;

@@ -9,8 +9,9 @@ use common::{assert_bad_input, nexus, read, stderr};
 use nexus_mc::bridge::{Bridge, BridgeOptions, BridgeResult, Method};
 use nexus_mc::config::Scenario;
 use nexus_mc::distribution::Distribution;
-use nexus_mc::engine::{Control, Engine, RunPlan};
+use nexus_mc::engine::{Engine, RunPlan};
 use nexus_mc::model::{Metric, Param};
+use nexus_mc::Control;
 
 fn small() -> BridgeOptions {
     BridgeOptions {

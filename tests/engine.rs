@@ -8,13 +8,14 @@ use std::sync::atomic::AtomicBool;
 
 use nexus_mc::config::Scenario;
 use nexus_mc::engine::{
-    Accumulator, Control, Engine, EngineError, QuantileMethod, RunPlan, Shard, Summary,
-    BAND_METRICS, CHUNK_RUNS,
+    Accumulator, Engine, EngineError, QuantileMethod, RunPlan, Shard, Summary, BAND_METRICS,
+    CHUNK_RUNS,
 };
 use nexus_mc::model::{year_of, Metric, Param, YEARS};
 use nexus_mc::output::{band_rows, claim_rows, histogram_rows, write_rows};
 use nexus_mc::sampler::SamplerKind;
 use nexus_mc::stats::LogSketch;
+use nexus_mc::Control;
 
 /// Four chunks, the last one partial.
 const RUNS: u64 = 3 * CHUNK_RUNS + 517;
@@ -298,7 +299,7 @@ fn a_cancelled_run_stops_with_interrupted() {
     let cancel = AtomicBool::new(true);
     let control = Control {
         cancel: Some(&cancel),
-        progress: None,
+        ..Control::default()
     };
     assert!(matches!(
         engine.run(&control),
@@ -316,13 +317,13 @@ fn progress_counts_every_run_of_the_shard() {
     };
     let engine = Engine::new(&central, p).unwrap();
     let done = std::sync::atomic::AtomicU64::new(0);
-    let progress = |n| {
+    let progress = |n: u64| {
         done.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
     };
     let acc = engine
         .run(&Control {
-            cancel: None,
             progress: Some(&progress),
+            ..Control::default()
         })
         .unwrap();
     // Shard 1 of 3 holds chunk 1 only (chunk 4 does not exist).
@@ -345,7 +346,7 @@ fn plans_that_cannot_run_are_refused_with_a_reason() {
     .contains("at least 1"));
     let too_many = RunPlan {
         quantiles: QuantileMethod::Exact,
-        ..RunPlan::new(QuantileMethod::EXACT_MAX_RUNS + 1)
+        ..RunPlan::new(nexus_mc::limits::MAX_EXACT_RUNS + 1)
     };
     assert!(err(too_many).contains("--quantiles sketch"));
     let empty_shard = RunPlan {
@@ -406,4 +407,48 @@ fn shard_runs_are_the_runs_of_its_chunks_without_listing_them() {
             assert_eq!(total, runs);
         }
     }
+}
+
+#[test]
+fn every_command_entry_stops_when_cancelled_and_returns_interrupted() {
+    use nexus_mc::commands::{self, BridgeCommand, MergeOptions, RunOptions, SensitivityOptions};
+    use nexus_mc::Error;
+    let cancel = AtomicBool::new(true);
+    let control = Control {
+        cancel: Some(&cancel),
+        ..Control::default()
+    };
+    let central = Scenario::load("central").unwrap();
+    let interrupted = |r: Result<(), Error>, what: &str| {
+        assert!(matches!(r, Err(Error::Interrupted)), "{what}: {r:?}");
+    };
+    interrupted(
+        commands::run(&RunOptions::new(central.clone(), 100_000), &control).map(drop),
+        "run",
+    );
+    interrupted(
+        commands::sensitivity(&SensitivityOptions::new(central.clone()), &control).map(drop),
+        "sensitivity",
+    );
+    let bridge = BridgeCommand {
+        from: Scenario::load("plan-as-written").unwrap(),
+        to: central,
+        groups: Vec::new(),
+        options: Default::default(),
+    };
+    interrupted(commands::bridge(&bridge, &control).map(drop), "bridge");
+    interrupted(
+        commands::merge(
+            &MergeOptions {
+                dirs: vec!["nowhere".into()],
+            },
+            &control,
+        )
+        .map(drop),
+        "merge",
+    );
+    interrupted(
+        commands::report(&["nowhere".into()], &control).map(drop),
+        "report",
+    );
 }

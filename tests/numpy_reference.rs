@@ -11,8 +11,9 @@ use std::path::Path;
 use std::process::Command;
 
 use nexus_mc::config::Scenario;
-use nexus_mc::engine::{Control, Engine, QuantileMethod, RunPlan};
+use nexus_mc::engine::{Engine, QuantileMethod, RunPlan};
 use nexus_mc::model::Metric;
+use nexus_mc::Control;
 
 const SCRIPT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

@@ -10,7 +10,8 @@ use proptest::test_runner::{Config, RngSeed};
 use sha2::{Digest, Sha256};
 
 use nexus_mc::config::{shipped, Scenario};
-use nexus_mc::engine::{merge_shards, Control, Engine, RunPlan, Shard, ShardState, STATE_FILE};
+use nexus_mc::engine::{merge_shards, Engine, RunPlan, Shard, ShardState, STATE_FILE};
+use nexus_mc::Control;
 
 mod common;
 

@@ -233,3 +233,58 @@ fn report_of_a_directory_without_outputs_is_a_clear_error() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("manifest.json"), "{err}");
 }
+
+#[test]
+fn run_report_lists_the_parameters_whatever_the_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenarios = dir.path().join("scenarios");
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&scenarios).unwrap();
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(
+        scenarios.join("mine.toml"),
+        "[scenario]\nname = \"mine\"\nextends = \"central\"\ndescription = \"central, renamed\"\n",
+    )
+    .unwrap();
+    // The scenario by a path relative to the working directory, outputs
+    // elsewhere.
+    ok(nexus(
+        &[
+            "run",
+            "-n",
+            "5000",
+            "--config",
+            "../scenarios/mine.toml",
+            "--out",
+            "../out",
+            "--report",
+            "--quiet",
+        ],
+        &work,
+    ));
+    let page = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    assert!(
+        page.contains("The scenario's parameters"),
+        "no parameter table"
+    );
+    assert!(page.contains("central, renamed"), "not this scenario");
+    assert!(!page.contains("cannot be read now"));
+}
+
+#[test]
+fn a_bridge_report_lists_the_scenario_bridged_to_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(nexus(
+        &["bridge", "-n", "1000", "--out", "b", "--report", "--quiet"],
+        dir.path(),
+    ));
+    let memory = std::fs::read_to_string(dir.path().join("b/report.html")).unwrap();
+    assert!(memory.contains("The scenario's parameters"));
+    assert!(memory.contains("those of central, the scenario bridged to from plan-as-written"));
+    assert!(!memory.contains("has changed"));
+    // From the disk, the scenario is found again in the manifest.
+    ok(nexus(&["report", "b", "--out", "again"], dir.path()));
+    let disk = std::fs::read_to_string(dir.path().join("again/report.html")).unwrap();
+    assert!(disk.contains("those of central, the scenario bridged to from plan-as-written"));
+    assert!(!disk.contains("has changed"));
+}

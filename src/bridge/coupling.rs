@@ -13,6 +13,7 @@
 //! a subset can need is computed once, up front.
 
 use ndarray::Array2;
+use rayon::prelude::*;
 
 use crate::claims::Claim;
 use crate::config::{CorrelationSpec, Scenario};
@@ -23,7 +24,7 @@ use crate::model::{Metric, Model, Outputs, Param, ParamSet};
 use crate::stats::{exact_quantiles, Percentile};
 
 use super::shapley::{Game, Subset};
-use super::Step;
+use super::{BridgeOptions, Step};
 
 const LABEL: u64 = 0xb71d_6e00;
 
@@ -71,18 +72,24 @@ pub struct Coupling {
 }
 
 impl Coupling {
-    /// Draws `runs` runs for bridging `a` to `b` along `steps`, cut into
-    /// `batches` equal batches for standard errors. Fails if mixing A's and
+    /// Draws `opts.runs` runs for bridging `a` to `b` along `steps`, cut
+    /// into `opts.batches` equal batches for standard errors; `tick(0)` is
+    /// called now and then, a point where the caller may stop. Fails if mixing A's and
     /// B's rank correlations gives an impossible matrix.
     pub fn new(
         a: &Scenario,
         b: &Scenario,
         steps: &[Step],
         claims: Vec<Claim>,
-        runs: usize,
-        batches: usize,
-        seed: u64,
+        opts: &BridgeOptions,
+        tick: &(dyn Fn(u64) + Sync),
     ) -> Result<Coupling, String> {
+        let BridgeOptions {
+            runs,
+            batches,
+            seed,
+            ..
+        } = *opts;
         let step_of = |p: Param| steps.iter().position(|s| s.params.contains(&p));
         let components = components(&a.correlations, &b.correlations);
         let component_of = |p: Param| {
@@ -111,7 +118,7 @@ impl Coupling {
             let u = uniform(p);
             let tables = marginals(p)
                 .iter()
-                .map(|d| u.iter().map(|&u| d.quantile(u)).collect())
+                .map(|d| quantiles(d, &u, tick))
                 .collect();
             columns.push(Column {
                 param: p,
@@ -148,7 +155,7 @@ impl Coupling {
                         })
                         .collect();
                     for d in marginals(p) {
-                        tables[j].push(u.iter().map(|&u| d.quantile(u)).collect());
+                        tables[j].push(quantiles(d, &u, tick));
                     }
                 }
             }
@@ -280,6 +287,24 @@ fn components(a: &[CorrelationSpec], b: &[CorrelationSpec]) -> Vec<Component> {
                 .collect(),
         })
         .collect()
+}
+
+/// The `d` quantile of every `u`, in order, computed in parallel (each on
+/// its own, so the same bits on any threads); `tick(0)` between blocks, a
+/// point where the caller may stop (a table of 2 M exact inverse CDFs takes
+/// seconds).
+fn quantiles(d: &Distribution, u: &[f64], tick: &(dyn Fn(u64) + Sync)) -> Vec<f64> {
+    const BLOCK: usize = 1 << 14;
+    let mut out = vec![0.0; u.len()];
+    out.par_chunks_mut(BLOCK)
+        .zip(u.par_chunks(BLOCK))
+        .for_each(|(out, u)| {
+            tick(0);
+            for (x, &u) in out.iter_mut().zip(u) {
+                *x = d.quantile(u);
+            }
+        });
+    out
 }
 
 impl Game for Coupling {

@@ -234,16 +234,20 @@ impl Bridge {
     }
 
     /// The runs every subset of steps is valued on: the game whose
-    /// Shapley values [`Bridge::run`] computes.
-    pub fn coupling(&self, opts: &BridgeOptions) -> Result<Coupling, String> {
+    /// Shapley values [`Bridge::run`] computes. `tick(0)` is called now and
+    /// then while the tables are built: a point where the caller may stop.
+    pub fn coupling(
+        &self,
+        opts: &BridgeOptions,
+        tick: &(dyn Fn(u64) + Sync),
+    ) -> Result<Coupling, String> {
         Coupling::new(
             &self.a,
             &self.b,
             &self.steps,
             self.claims.clone(),
-            opts.runs,
-            opts.batches,
-            opts.seed,
+            opts,
+            tick,
         )
     }
 
@@ -254,7 +258,7 @@ impl Bridge {
         tick: &(dyn Fn(u64) + Sync),
     ) -> Result<BridgeResult, String> {
         let named = self.named_steps(&opts.order)?;
-        let coupling = self.coupling(opts)?;
+        let coupling = self.coupling(opts, tick)?;
         let method = self.method(opts);
         let found = shapley(&coupling, method, opts.seed, tick);
         let order = waterfall_order(named, &found);

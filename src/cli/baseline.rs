@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{parse_assignment, switch};
-use nexus_mc::baseline::Baseline;
+use nexus_mc::commands::{self, BaselineOptions};
 use nexus_mc::config::Scenario;
-use nexus_mc::error::{Error, Result};
-use nexus_mc::model::{Param, ParamSet};
+use nexus_mc::error::Result;
+use nexus_mc::model::Param;
 use nexus_mc::output;
 
 /// Flags of `nexus-mc baseline`.
@@ -47,26 +47,20 @@ pub struct BaselineArgs {
 }
 
 pub(super) fn baseline(args: BaselineArgs) -> Result<()> {
-    let scenario = Scenario::load(&args.config)?;
-    let mut params: ParamSet = scenario.point();
     let switches = [
         (Param::LastingSeed, args.lasting_seed),
         (Param::After2035, args.after_2035),
         (Param::TaxMethod, args.tax_method),
     ];
-    for (param, value) in switches
+    let set = switches
         .into_iter()
         .filter_map(|(p, v)| v.map(|v| (p, v)))
         .chain(args.set)
-    {
-        params[param] = value;
-    }
-    let shift = params[Param::PhaseLagShift];
-    scenario
-        .schedules
-        .check_lag_shift(shift)
-        .map_err(|why| Error::Usage(format!("phase_lag_shift = {why}")))?;
-    let view = Baseline::new(&scenario, params);
+        .collect();
+    let view = commands::baseline(&BaselineOptions {
+        scenario: Scenario::load(&args.config)?,
+        set,
+    })?;
     print!("{view}");
     let path = args.out.join("baseline.csv");
     output::write_atomic(&path, |w| output::write_baseline_csv(w, &view.outputs))?;

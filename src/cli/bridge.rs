@@ -2,35 +2,20 @@
 //! by step, without depending on the order of the steps.
 
 use std::path::PathBuf;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use clap::Args;
 
-use super::jobs::{
-    guard_workers, parse_runs, parse_seed, parse_threads, progress_bar, thread_pool,
-};
+use super::jobs::{parse_runs, parse_seed, parse_threads};
+use super::OutputArgs;
 use nexus_mc::bridge::{Bridge, BridgeOptions, BridgeResult, Method};
+use nexus_mc::commands::{self, BridgeCommand};
 use nexus_mc::config::Scenario;
-use nexus_mc::error::{Error, Result};
-use nexus_mc::output::{self, BridgeManifest, BridgeStep, OutDir, Provenance};
+use nexus_mc::error::Result;
 use nexus_mc::table::{significant, Table};
+use nexus_mc::Control;
 
 /// Fewest runs: 10 batches of at least 100 runs each.
-const MIN_RUNS: u64 = 1000;
-/// Most runs every subset is evaluated on.
-const MAX_RUNS: u64 = 2_000_000;
-/// Fewest sampled orders: two per batch.
-const MIN_ORDERS: usize = 20;
-/// Most sampled orders.
-const MAX_ORDERS: usize = 100_000;
-
-/// How subsets share their runs, for the manifest and the docs.
-const COUPLING: &str = "common random numbers: run i gives parameter p one uniform, a hash of \
-    (seed, p, i), turned into a value by the inverse CDF of the first or second scenario's \
-    distribution as the subset says; correlated parameters share a Gaussian copula whose \
-    rank correlation for a pair is the second scenario's when both its parameters' steps are \
-    in the subset and the first's otherwise";
-
 /// Flags of `nexus-mc bridge`.
 #[derive(Debug, Args)]
 pub struct BridgeArgs {
@@ -76,19 +61,8 @@ pub struct BridgeArgs {
     #[arg(long, value_name = "T", value_parser = parse_threads)]
     pub threads: Option<usize>,
 
-    /// Output directory for bridge.csv and manifest.json; same rules as for
-    /// `run --out`.
-    #[arg(long, value_name = "DIR", default_value = "out/bridge")]
-    pub out: PathBuf,
-
-    /// Write into --out even if it holds files nexus-mc did not write (they
-    /// are kept in the new set).
-    #[arg(long)]
-    pub force: bool,
-
-    /// Also draw the waterfall chart and write report.html into --out.
-    #[arg(long)]
-    pub report: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// No progress bar and no summary.
     #[arg(long, short)]
@@ -111,103 +85,38 @@ fn parse_group(text: &str) -> std::result::Result<(String, Vec<String>), String>
     Ok((name.to_string(), params))
 }
 
-pub(super) fn bridge(args: BridgeArgs) -> Result<()> {
-    let started = SystemTime::now();
+pub(super) fn bridge(args: BridgeArgs, control: &Control<'_>) -> Result<()> {
     let clock = Instant::now();
-    if !(MIN_RUNS..=MAX_RUNS).contains(&args.runs) {
-        return Err(Error::Usage(format!(
-            "-n: {} runs is outside {MIN_RUNS}..={MAX_RUNS}: fewer give batches too small for a \
-             standard error, more are better spent on --orders",
-            args.runs
-        )));
-    }
-    if !(MIN_ORDERS..=MAX_ORDERS).contains(&args.orders) {
-        return Err(Error::Usage(format!(
-            "--orders: {} is outside {MIN_ORDERS}..={MAX_ORDERS}",
-            args.orders
-        )));
-    }
-    let a = Scenario::load(&args.from)?;
-    let b = Scenario::load(&args.to)?;
-    let bridge = Bridge::new(&a, &b, &args.groups).map_err(Error::Usage)?;
-    let opts = BridgeOptions {
-        runs: args.runs as usize,
-        seed: args.seed,
-        orders: args.orders,
-        order: args.order.clone(),
-        ..BridgeOptions::default()
+    let from = Scenario::load(&args.from)?;
+    let to = Scenario::load(&args.to)?;
+    let out_path = args.output.dir(PathBuf::from("out/bridge"));
+    let mut inputs = from.file_paths();
+    inputs.extend(to.file_paths());
+    let out = args.output.prepare(&out_path, &inputs)?;
+    let cmd = BridgeCommand {
+        from,
+        to,
+        groups: args.groups.clone(),
+        options: BridgeOptions {
+            runs: args.runs as usize,
+            seed: args.seed,
+            orders: args.orders,
+            order: args.order.clone(),
+            ..BridgeOptions::default()
+        },
     };
-    // Value tables (about 4 per parameter) and each thread's kept outputs.
-    let pool = thread_pool(args.threads)?;
-    let need = args.runs as f64 * 8.0 * (4.0 * 30.0 + 12.0 * pool.current_num_threads() as f64);
-    nexus_mc::limits::check_memory(
-        need,
-        &format!("bridge -n {}", args.runs),
-        "use a smaller -n",
-    )
-    .map_err(Error::Usage)?;
-    let mut inputs = a.file_paths();
-    inputs.extend(b.file_paths());
-    let mut out = OutDir::prepare(&args.out, args.force, &inputs)?;
-
     if !args.quiet {
-        print_steps(&a, &b, &bridge, &opts);
+        if let Ok(bridge) = Bridge::new(&cmd.from, &cmd.to, &cmd.groups) {
+            print_steps(&cmd.from, &cmd.to, &bridge, &cmd.options);
+        }
     }
-    let bar = progress_bar(bridge.subsets(&opts), args.quiet);
-    let tick = |k: u64| bar.inc(k);
-    let result =
-        guard_workers(|| pool.install(|| bridge.run(&opts, &tick)))?.map_err(Error::Usage)?;
-    bar.finish_and_clear();
-
-    out.begin()?;
-    output::write_atomic(&out.file("bridge.csv"), |w| {
-        output::write_rows(w, &output::bridge_rows(&result))
-    })?;
-    let mut files = vec!["bridge.csv".to_string()];
-    let mut config = a.files.clone();
-    config.extend(b.files.iter().cloned());
-    let (method, orders) = match result.method {
-        Method::Exact => ("exact".to_string(), 0),
-        Method::Sampled { orders } => ("sampled".to_string(), orders as u64),
-    };
-    let mut manifest = BridgeManifest {
-        provenance: Provenance::new(
-            "bridge",
-            &format!("{} -> {}", a.name, b.name),
-            &config,
-            args.seed,
-            pool.current_num_threads(),
-            started,
-        ),
-        from: a.name.clone(),
-        to: b.name.clone(),
-        runs: args.runs,
-        method,
-        orders,
-        batches: opts.batches as u64,
-        steps: result
-            .steps
-            .iter()
-            .map(|s| BridgeStep {
-                name: s.name.clone(),
-                parameters: s.params.iter().map(|p| p.name().to_string()).collect(),
-                from: s.from.clone(),
-                to: s.to.clone(),
-            })
-            .collect(),
-        order: result
-            .order
-            .iter()
-            .map(|&s| result.steps[s].name.clone())
-            .collect(),
-        coupling: COUPLING.into(),
-    };
-    super::finish_outputs(out, &mut manifest, &mut files, clock, args.report)?;
+    let results = commands::bridge(&cmd, control)?;
+    let files = results.write(out, args.output.report)?;
     if !args.quiet {
-        print_summary(&result);
+        print_summary(&results.result);
         println!(
             "outputs: {}/{{{}, manifest.json}} in {:.1} s",
-            args.out.display(),
+            out_path.display(),
             files.join(", "),
             clock.elapsed().as_secs_f64()
         );

@@ -2,15 +2,14 @@
 //! interrupts and the flags that set them.
 
 use std::io::IsTerminal;
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use nexus_mc::error::{Error, Result};
 use nexus_mc::limits;
 use nexus_mc::table::number;
+use nexus_mc::Progress;
 
 pub(super) fn parse_runs(text: &str) -> std::result::Result<u64, String> {
     let clean: String = text.chars().filter(|c| *c != '_').collect();
@@ -64,31 +63,7 @@ pub(super) fn parse_threads(text: &str) -> std::result::Result<usize, String> {
     }
 }
 
-pub(super) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
-        builder = builder.num_threads(n);
-    }
-    builder
-        .build()
-        .map_err(|e| Error::Failed(format!("cannot start worker threads: {e}")))
-}
-
-/// Runs `f`, turning a panic in any worker into an error instead of a crash.
-pub(super) fn guard_workers<T>(f: impl FnOnce() -> T) -> Result<T> {
-    std::panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
-        let why = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown cause".into());
-        Error::Failed(format!(
-            "a worker thread failed ({why}); no outputs were written"
-        ))
-    })
-}
-
-/// Set by Ctrl-C; the engine stops at the next chunk.
+/// Set by Ctrl-C; every command stops within about a second.
 pub(super) fn interrupt_flag() -> &'static AtomicBool {
     static FLAG: OnceLock<&'static AtomicBool> = OnceLock::new();
     FLAG.get_or_init(|| {
@@ -101,24 +76,43 @@ pub(super) fn interrupt_flag() -> &'static AtomicBool {
 }
 
 /// A bar on stderr counting model runs, when stderr is a terminal and not
-/// `--quiet`; hidden otherwise.
-pub(super) fn progress_bar(runs: u64, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+/// `--quiet`; hidden otherwise. Its length is the total the command
+/// announces.
+pub(super) struct Bar(ProgressBar);
+
+impl Bar {
+    pub(super) fn new(quiet: bool) -> Bar {
+        if quiet || !std::io::stderr().is_terminal() {
+            return Bar(ProgressBar::hidden());
+        }
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:30}] {human_pos}/{human_len} runs, {rate} runs/s, ETA {eta}",
+            )
+            .expect("valid template")
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = w.write_str(&number(state.per_sec(), 0));
+                },
+            )
+            .progress_chars("=> "),
+        );
+        Bar(bar)
     }
-    let bar = ProgressBar::with_draw_target(Some(runs), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:30}] {human_pos}/{human_len} runs, {rate} runs/s, ETA {eta}",
-        )
-        .expect("valid template")
-        .with_key(
-            "rate",
-            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = w.write_str(&number(state.per_sec(), 0));
-            },
-        )
-        .progress_chars("=> "),
-    );
-    bar
+
+    pub(super) fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, total: u64) {
+        self.0.set_length(total);
+        self.0.reset();
+    }
+    fn advance(&self, done: u64) {
+        self.0.inc(done);
+    }
 }

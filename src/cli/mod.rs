@@ -16,11 +16,14 @@ pub use run::{MergeArgs, RunArgs};
 pub use sensitivity::SensitivityArgs;
 pub use validate::ValidateArgs;
 
-use std::time::Instant;
+use std::path::{Path, PathBuf};
 
+use jobs::Bar;
+use nexus_mc::commands;
 use nexus_mc::error::Result;
 use nexus_mc::model::Param;
-use nexus_mc::output::{ManifestJson, OutDir};
+use nexus_mc::output::OutDir;
+use nexus_mc::Control;
 
 /// Monte Carlo sensitivity engine for the Biotech Nexus investment claims.
 #[derive(Debug, Parser)]
@@ -86,6 +89,42 @@ pub struct ReportArgs {
     pub out: Option<std::path::PathBuf>,
 }
 
+/// The output flags of the commands that write an output set.
+#[derive(Debug, clap::Args)]
+pub struct OutputArgs {
+    /// Output directory [default: out/COMMAND; for `run --shard K/N`:
+    /// out/shard-K-of-N]. Created when the results are ready. It must be
+    /// new, empty or hold an earlier nexus-mc output set, which is replaced
+    /// whole (a killed command leaves the earlier set or the new one, never
+    /// a mix); anything else needs --force. It may not be, or contain, an
+    /// input of the command (a scenario file, a shard directory).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Write into --out even if it holds files nexus-mc did not write: they
+    /// are kept in the new set (hard-linked), files of the same names as
+    /// outputs are replaced.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Also draw the charts (charts/*.svg) and write report.html into --out,
+    /// from the results in memory.
+    #[arg(long)]
+    pub report: bool,
+}
+
+impl OutputArgs {
+    /// `--out`, or `default`.
+    fn dir(&self, default: PathBuf) -> PathBuf {
+        self.out.clone().unwrap_or(default)
+    }
+
+    /// Checks `dir` before any work starts (see [`OutDir::prepare`]).
+    fn prepare(&self, dir: &Path, inputs: &[PathBuf]) -> Result<OutDir> {
+        OutDir::prepare(dir, self.force, inputs)
+    }
+}
+
 pub(super) fn switch(param: Param) -> impl Fn(&str) -> Result<f64, String> + Clone {
     move |text| param.parse_value(text)
 }
@@ -104,32 +143,10 @@ pub(super) fn parse_assignment(text: &str) -> Result<(Param, f64), String> {
     Ok((param, param.parse_value(value.trim())?))
 }
 
-/// Stamps `manifest` with `files` (and their checksums) and the wall time
-/// and writes it into the set; with `report`, then writes the report from
-/// the finished outputs (it reads the manifest), adds it to `files` and
-/// writes the manifest again. Last, puts the whole set in place of `--out`.
-fn finish_outputs(
-    out: OutDir,
-    manifest: &mut impl ManifestJson,
-    files: &mut Vec<String>,
-    clock: Instant,
-    report: bool,
-) -> Result<()> {
-    let dir = out.staging().to_path_buf();
-    manifest.provenance_mut().stamp(&dir, files, clock)?;
-    out.write_manifest(manifest)?;
-    if report {
-        let written = nexus_mc::report::Report::from_dirs(std::slice::from_ref(&dir))?;
-        files.extend(written.write(&dir)?);
-        manifest.provenance_mut().stamp(&dir, files, clock)?;
-        out.write_manifest(manifest)?;
-    }
-    out.commit()
-}
-
-fn report(args: ReportArgs) -> Result<()> {
+fn report(args: ReportArgs, control: &Control<'_>) -> Result<()> {
     let out = args.out.unwrap_or_else(|| args.dirs[0].clone());
-    let report = nexus_mc::report::Report::from_dirs(&args.dirs)?;
+    let report = commands::report(&args.dirs, control)?;
+    control.check()?;
     report.write(&out)?;
     println!(
         "report: {} ({} charts in {})",
@@ -144,13 +161,37 @@ fn report(args: ReportArgs) -> Result<()> {
 pub fn run(cli: Cli) -> Result<()> {
     // A forced instruction set the processor lacks is refused before any work.
     nexus_mc::arch::Isa::selected().map_err(|e| nexus_mc::Error::Usage(e.to_string()))?;
+    let cancel = jobs::interrupt_flag();
+    let control = |threads, bar| Control {
+        cancel: Some(cancel),
+        progress: Some(bar),
+        threads,
+    };
     match cli.command {
         Command::Baseline(args) => baseline::baseline(args),
         Command::Validate(args) => validate::validate(args),
-        Command::Run(args) => run::run(args),
-        Command::Merge(args) => run::merge(args),
-        Command::Sensitivity(args) => sensitivity::sensitivity(args),
-        Command::Bridge(args) => bridge::bridge(args),
-        Command::Report(args) => report(args),
+        Command::Run(args) => {
+            let bar = Bar::new(args.quiet);
+            let threads = args.threads;
+            let done = run::run(args, &control(threads, &bar));
+            bar.finish();
+            done
+        }
+        Command::Merge(args) => run::merge(args, &control(None, &Bar::new(true))),
+        Command::Sensitivity(args) => {
+            let bar = Bar::new(args.quiet);
+            let threads = args.threads;
+            let done = sensitivity::sensitivity(args, &control(threads, &bar));
+            bar.finish();
+            done
+        }
+        Command::Bridge(args) => {
+            let bar = Bar::new(args.quiet);
+            let threads = args.threads;
+            let done = bridge::bridge(args, &control(threads, &bar));
+            bar.finish();
+            done
+        }
+        Command::Report(args) => report(args, &control(None, &Bar::new(true))),
     }
 }

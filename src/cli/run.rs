@@ -2,24 +2,21 @@
 //! joins the shards of a job array.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 
-use super::jobs::{
-    guard_workers, interrupt_flag, parse_runs, parse_seed, parse_threads, progress_bar, thread_pool,
-};
+use super::jobs::{parse_runs, parse_seed, parse_threads};
+use super::OutputArgs;
+use nexus_mc::commands::{self, MergeOptions, RunOptions, RunResults};
 use nexus_mc::config::Scenario;
-use nexus_mc::engine::{
-    merge_shards, ClaimResult, Control, Engine, QuantileMethod, RunIdentity, RunPlan, Shard,
-    ShardState, Summary, STATE_FILE,
-};
+use nexus_mc::engine::{ClaimResult, QuantileMethod, Shard};
 use nexus_mc::error::{Error, Result};
 use nexus_mc::model::Metric;
-use nexus_mc::output::{self, Manifest, OutDir, PendingFile, SamplesWriter};
+use nexus_mc::output::{self, PendingFile, SamplesWriter};
 use nexus_mc::sampler::SamplerKind;
 use nexus_mc::table::{number, significant, Table};
+use nexus_mc::Control;
 
 /// Flags of `nexus-mc run`.
 #[derive(Debug, Args)]
@@ -57,19 +54,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "K/N")]
     pub shard: Option<Shard>,
 
-    /// Output directory [default: out/run; with --shard K/N: out/shard-K-of-N].
-    /// Created when the results are ready. It must be new, empty or hold an
-    /// earlier nexus-mc output set, which is replaced whole (a killed run
-    /// leaves the earlier set or the new one, never a mix); anything else
-    /// needs --force. It may not be, or contain, a scenario file.
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-
-    /// Write into --out even if it holds files nexus-mc did not write: they
-    /// are kept in the new set (hard-linked), files of the same names as
-    /// outputs are replaced.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// Quantiles in bands.csv: `exact` keeps every value (1,600 bytes a run,
     /// at most 2,000,000 runs); `sketch` keeps bounded memory for any RUNS,
@@ -88,10 +74,6 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub samples: Option<PathBuf>,
 
-    /// Also draw the charts (charts/*.svg) and write report.html into --out.
-    #[arg(long)]
-    pub report: bool,
-
     /// No progress bar and no summary (errors still go to stderr). The bar
     /// is shown only when stderr is a terminal anyway.
     #[arg(long, short)]
@@ -108,16 +90,8 @@ pub struct MergeArgs {
     #[arg(required = true, value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
 
-    /// Output directory for the whole run's bands.csv, claims.csv and
-    /// manifest.json; same rules as for `run --out`, and it may not be or
-    /// contain a shard directory.
-    #[arg(long, value_name = "DIR", default_value = "out/merge")]
-    pub out: PathBuf,
-
-    /// Write into --out even if it holds files nexus-mc did not write (they
-    /// are kept in the new set).
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// No summary on stdout.
     #[arg(long, short)]
@@ -136,11 +110,11 @@ pub enum QuantileChoice {
 }
 
 impl QuantileChoice {
-    fn resolve(self, runs: u64) -> QuantileMethod {
+    fn resolve(self) -> Option<QuantileMethod> {
         match self {
-            QuantileChoice::Auto => QuantileMethod::auto(runs),
-            QuantileChoice::Exact => QuantileMethod::Exact,
-            QuantileChoice::Sketch => QuantileMethod::Sketch,
+            QuantileChoice::Auto => None,
+            QuantileChoice::Exact => Some(QuantileMethod::Exact),
+            QuantileChoice::Sketch => Some(QuantileMethod::Sketch),
         }
     }
 }
@@ -149,91 +123,48 @@ fn parse_sampler(text: &str) -> std::result::Result<SamplerKind, String> {
     text.parse()
 }
 
-pub(super) fn run(args: RunArgs) -> Result<()> {
-    let started = SystemTime::now();
+pub(super) fn run(args: RunArgs, control: &Control<'_>) -> Result<()> {
     let clock = Instant::now();
-    let scenario = Scenario::load(&args.config)?;
-    let plan = RunPlan {
+    let opts = RunOptions {
+        scenario: Scenario::load(&args.config)?,
         runs: args.runs,
         seed: args.seed,
         sampler: args.sampler,
-        quantiles: args.quantiles.resolve(args.runs),
-        shard: args.shard.unwrap_or(Shard::WHOLE),
+        quantiles: args.quantiles.resolve(),
+        shard: args.shard,
     };
-    let pool = thread_pool(args.threads)?;
-    let engine = pool.install(|| Engine::new(&scenario, plan))?;
-    let out_path = args.out.clone().unwrap_or_else(|| match args.shard {
+    let default_out = match args.shard {
         Some(s) => PathBuf::from(format!("out/shard-{}-of-{}", s.index, s.count)),
         None => PathBuf::from("out/run"),
-    });
-    let mut inputs = scenario.file_paths();
+    };
+    let out_path = args.output.dir(default_out);
+    let mut inputs = opts.scenario.file_paths();
     if let Some(samples) = &args.samples {
         check_samples_path(samples, &out_path, &inputs)?;
         inputs.push(samples.clone());
     }
-    let mut out = OutDir::prepare(&out_path, args.force, &inputs)?;
+    let out = args.output.prepare(&out_path, &inputs)?;
     let mut samples = args
         .samples
         .as_deref()
-        .map(|path| SamplesFile::create(path, &engine))
+        .map(|path| SamplesFile::create(path, &opts))
         .transpose()?;
-
-    let cancel = interrupt_flag();
-    let bar = progress_bar(plan.shard_runs(), args.quiet);
-    let progress = |n| bar.inc(n);
-    let control = Control {
-        cancel: Some(cancel),
-        progress: Some(&progress),
-    };
-    let result = guard_workers(|| {
-        pool.install(|| match samples.as_mut() {
-            Some(file) => engine.run_with_samples(&control, &mut |block| file.writer.write(block)),
-            None => engine.run(&control),
-        })
-    });
-    bar.finish_and_clear();
-    let mut acc = result??;
-    if cancel.load(Ordering::SeqCst) {
-        return Err(Error::Interrupted);
-    }
-    let summary = pool.install(|| acc.summary(engine.claims()));
-
-    let mut files = write_tables(&mut out, &summary)?;
-    if let Some(shard) = args.shard {
-        let state = ShardState {
-            identity: engine.identity().clone(),
-            shard,
-            accumulator: acc,
-        };
-        output::write_atomic(&out.file(STATE_FILE), |w| state.write_to(w))?;
-        files.push(STATE_FILE.to_string());
-    }
+    let results = match samples.as_mut() {
+        Some(file) => {
+            commands::run_with_samples(&opts, control, Some(&mut |block| file.writer.write(block)))
+        }
+        None => commands::run(&opts, control),
+    }?;
+    let files = results.write(out, args.output.report)?;
     let samples_path = samples.map(SamplesFile::persist).transpose()?;
-    let mut manifest = Manifest::new(
-        "run",
-        engine.identity(),
-        plan.shard_runs(),
-        pool.current_num_threads(),
-        started,
-    );
-    manifest.shard = args.shard;
-    manifest.quantiles.relative_error = summary.quantile_error;
-    super::finish_outputs(out, &mut manifest, &mut files, clock, args.report)?;
 
     if !args.quiet {
         let seconds = clock.elapsed().as_secs_f64();
         let timing = format!(
             " in {seconds:.1} s, {} runs/s",
-            number(plan.shard_runs() as f64 / seconds.max(1e-9), 0)
+            number(results.runs as f64 / seconds.max(1e-9), 0)
         );
-        print_summary(
-            engine.identity(),
-            &summary,
-            plan.shard_runs(),
-            &timing,
-            &out_path,
-            &files,
-        );
+        print_summary(&results, &timing, &out_path, &files);
         if let Some(path) = samples_path {
             println!("samples: {}", path.display());
         }
@@ -247,36 +178,25 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn merge(args: MergeArgs) -> Result<()> {
-    let started = SystemTime::now();
-    let clock = Instant::now();
-    let mut out = OutDir::prepare(&args.out, args.force, &args.dirs)?;
-    let mut shard_seconds = 0.0;
-    for dir in &args.dirs {
-        let manifest = Manifest::read_verified(dir).map_err(Error::Usage)?;
-        shard_seconds += manifest.provenance.wall_time_s;
-    }
-    let (identity, mut acc) = merge_shards(&args.dirs).map_err(Error::Usage)?;
-    let summary = acc.summary(&identity.claims);
-    let mut files = write_tables(&mut out, &summary)?;
-    let mut manifest = Manifest::new(
-        "merge",
-        &identity,
-        acc.runs(),
-        rayon::current_num_threads(),
-        started,
-    );
-    manifest.merged_shards = Some(args.dirs.len() as u64);
-    manifest.quantiles.relative_error = summary.quantile_error;
-    super::finish_outputs(out, &mut manifest, &mut files, clock, false)?;
+pub(super) fn merge(args: MergeArgs, control: &Control<'_>) -> Result<()> {
+    let out_path = args.output.dir(PathBuf::from("out/merge"));
+    let out = args.output.prepare(&out_path, &args.dirs)?;
+    let results = commands::merge(
+        &MergeOptions {
+            dirs: args.dirs.clone(),
+        },
+        control,
+    )?;
+    let files = results.write(out, args.output.report)?;
     if !args.quiet {
         // The merge's own time says nothing of the run: report the shards'.
         let timing = format!(
-            "; {} shards ran {shard_seconds:.1} s in all, {} runs/s per shard",
+            "; {} shards ran {:.1} s in all, {} runs/s per shard",
             args.dirs.len(),
-            number(acc.runs() as f64 / shard_seconds.max(1e-3), 0)
+            results.shard_seconds,
+            number(results.runs as f64 / results.shard_seconds.max(1e-3), 0)
         );
-        print_summary(&identity, &summary, acc.runs(), &timing, &args.out, &files);
+        print_summary(&results, &timing, &out_path, &files);
     }
     Ok(())
 }
@@ -311,34 +231,9 @@ fn check_samples_path(samples: &Path, out: &Path, inputs: &[PathBuf]) -> Result<
     Ok(())
 }
 
-/// Writes bands.csv and claims.csv; returns their names.
-fn write_tables(out: &mut OutDir, summary: &Summary) -> Result<Vec<String>> {
-    out.begin()?;
-    output::write_atomic(&out.file("bands.csv"), |w| {
-        output::write_rows(w, &output::band_rows(summary))
-    })?;
-    output::write_atomic(&out.file("claims.csv"), |w| {
-        output::write_rows(w, &output::claim_rows(summary))
-    })?;
-    output::write_atomic(&out.file("histogram.csv"), |w| {
-        output::write_rows(w, &output::histogram_rows(summary))
-    })?;
-    Ok(vec![
-        "bands.csv".into(),
-        "claims.csv".into(),
-        "histogram.csv".into(),
-    ])
-}
-
 /// The headline: where the outputs are and what they say, in a few lines.
-fn print_summary(
-    identity: &RunIdentity,
-    summary: &Summary,
-    runs: u64,
-    timing: &str,
-    out: &Path,
-    files: &[String],
-) {
+fn print_summary(results: &RunResults, timing: &str, out: &Path, files: &[String]) {
+    let (identity, summary, runs) = (&results.identity, &results.summary, results.runs);
     println!(
         "{}: {} runs (sampler {}, seed {}, {} quantiles){timing}",
         identity.scenario,
@@ -411,10 +306,11 @@ struct SamplesFile {
 }
 
 impl SamplesFile {
-    fn create(path: &Path, engine: &Engine) -> Result<SamplesFile> {
+    fn create(path: &Path, opts: &RunOptions) -> Result<SamplesFile> {
         let bad = |e: std::io::Error| Error::Usage(format!("--samples {}: {e}", path.display()));
         let file = PendingFile::create(path).map_err(bad)?;
-        let writer = SamplesWriter::new(file, engine.params()).map_err(bad)?;
+        let params = opts.scenario.uncertain_params();
+        let writer = SamplesWriter::new(file, &params).map_err(bad)?;
         Ok(SamplesFile {
             path: path.to_path_buf(),
             writer,

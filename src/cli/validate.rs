@@ -2,6 +2,7 @@
 
 use clap::Args;
 
+use nexus_mc::commands;
 use nexus_mc::config::Scenario;
 use nexus_mc::error::{Error, Result};
 use nexus_mc::table::Table;
@@ -16,8 +17,8 @@ pub struct ValidateArgs {
 
 pub(super) fn validate(args: ValidateArgs) -> Result<()> {
     let mut invalid = 0;
-    for file in &args.files {
-        match Scenario::load(file) {
+    for loaded in commands::validate(&args.files) {
+        match loaded {
             Ok(scenario) => println!("{}", summary(&scenario)),
             Err(e) => {
                 invalid += 1;

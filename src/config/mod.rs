@@ -280,6 +280,16 @@ impl Scenario {
         &self.parameters[param as usize]
     }
 
+    /// The parameters that are not fixed, in parameter order: the columns a
+    /// sampler draws and `--samples` lists.
+    pub fn uncertain_params(&self) -> Vec<Param> {
+        self.parameters
+            .iter()
+            .filter(|p| !p.distribution.is_fixed())
+            .map(|p| p.param)
+            .collect()
+    }
+
     /// Every parameter at its median (its value, where fixed): the run
     /// `baseline` shows and the centre of one-at-a-time sensitivity.
     pub fn point(&self) -> ParamSet {

@@ -10,7 +10,8 @@
 //!
 //! ```
 //! use nexus_mc::config::Scenario;
-//! use nexus_mc::engine::{Control, Engine, RunPlan};
+//! use nexus_mc::engine::{Engine, RunPlan};
+//! use nexus_mc::Control;
 //!
 //! let scenario = Scenario::load("central").unwrap();
 //! let engine = Engine::new(&scenario, RunPlan::new(2_000)).unwrap();
@@ -26,7 +27,6 @@ pub(crate) mod tile;
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use ndarray::{s, Array2, ShapeBuilder};
@@ -41,6 +41,7 @@ pub use shard::{merge_shards, RunIdentity, ShardState, STATE_FILE};
 
 use crate::claims::Claim;
 use crate::config::Scenario;
+use crate::control::Control;
 use crate::limits;
 use crate::model::{Metric, Model, Outputs, Param, ParamSet};
 use crate::sampler::{Sampler, SamplerKind};
@@ -66,9 +67,6 @@ pub enum QuantileMethod {
 impl QuantileMethod {
     /// `auto` picks exact quantiles up to this many runs.
     pub const AUTO_EXACT_MAX_RUNS: u64 = 250_000;
-    /// Exact quantiles keep `COLUMNS * 8` bytes per run; beyond this many
-    /// runs they are refused.
-    pub const EXACT_MAX_RUNS: u64 = 2_000_000;
 
     /// Exact up to [`Self::AUTO_EXACT_MAX_RUNS`], sketch above.
     pub fn auto(runs: u64) -> QuantileMethod {
@@ -252,16 +250,6 @@ impl RunPlan {
     }
 }
 
-/// Hooks a caller may give a run: cancellation and progress.
-#[derive(Clone, Copy, Default)]
-pub struct Control<'a> {
-    /// When set to true, the run stops at the next chunk with
-    /// [`EngineError::Interrupted`].
-    pub cancel: Option<&'a AtomicBool>,
-    /// Called with the number of runs of each finished chunk, from any thread.
-    pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
-}
-
 /// Why a run did not finish.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -312,7 +300,7 @@ pub struct SampleBlock {
 }
 
 /// Receives each chunk's [`SampleBlock`], in run order.
-pub type SampleSink<'a> = &'a mut dyn FnMut(&SampleBlock) -> std::io::Result<()>;
+pub type SampleSink<'a> = &'a mut (dyn FnMut(&SampleBlock) -> std::io::Result<()> + Send);
 
 /// A scenario ready to run.
 pub struct Engine {
@@ -342,14 +330,14 @@ impl Engine {
                 "the number of runs must be at least 1".into(),
             ));
         }
-        if plan.quantiles == QuantileMethod::Exact && plan.runs > QuantileMethod::EXACT_MAX_RUNS {
+        if plan.quantiles == QuantileMethod::Exact && plan.runs > limits::MAX_EXACT_RUNS {
             return Err(EngineError::Plan(format!(
                 "exact quantiles keep every value ({} bytes a run), so they stop at {} runs \
                  ({:.1} GB); {} runs need --quantiles sketch (relative error 2^-12 at the band \
                  percentiles, about 0.02 %)",
                 COLUMNS * 8,
-                number(QuantileMethod::EXACT_MAX_RUNS as f64, 0),
-                (QuantileMethod::EXACT_MAX_RUNS * COLUMNS as u64 * 8) as f64 / 1e9,
+                number(limits::MAX_EXACT_RUNS as f64, 0),
+                (limits::MAX_EXACT_RUNS * COLUMNS as u64 * 8) as f64 / 1e9,
                 number(plan.runs as f64, 0),
             )));
         }
@@ -441,7 +429,9 @@ impl Engine {
         &self.identity
     }
 
-    /// Evaluates this shard's chunks and returns what they accumulate.
+    /// Evaluates this shard's chunks and returns what they accumulate, on
+    /// the rayon pool it is called from; `control` may cancel it and hears
+    /// the shard's runs, then each chunk's as it finishes.
     pub fn run(&self, control: &Control<'_>) -> Result<Accumulator, EngineError> {
         self.run_inner(control, None)
     }
@@ -462,6 +452,7 @@ impl Engine {
         sink: Option<SampleSink<'_>>,
     ) -> Result<Accumulator, EngineError> {
         let Shard { index, count } = self.plan.shard;
+        control.start(self.plan.shard_runs());
         self.run_chunks(
             self.plan.shard_chunks(),
             move |i| index + i * count,
@@ -566,7 +557,7 @@ impl Engine {
         control: &Control<'_>,
         keep_samples: bool,
     ) -> Result<Option<SampleBlock>, EngineError> {
-        if control.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+        if control.cancelled() {
             return Err(EngineError::Interrupted);
         }
         let first_run = chunk * CHUNK_RUNS;
@@ -631,9 +622,7 @@ impl Engine {
                     .copy_from_slice(&tile[c * TILE_STRIDE..][..rows]);
             }
         }
-        if let Some(progress) = control.progress {
-            progress(len as u64);
-        }
+        control.advance(len as u64);
         Ok(outputs.map(|outputs| SampleBlock {
             first_run,
             inputs: inputs.to_owned(),

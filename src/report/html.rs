@@ -132,18 +132,15 @@ fn section(o: &mut String, r: &Report, title: &str, prefix: &str) {
 
 /// The document head, the title and the scenario's description.
 fn heading(o: &mut String, r: &Report) {
+    // The provenance's name: for a bridge it names both scenarios.
     let name = r
-        .scenario
+        .data
+        .run
         .as_ref()
-        .map(|s| s.name.clone())
-        .or_else(|| {
-            r.run
-                .as_ref()
-                .map(|x| &x.manifest.provenance)
-                .or(r.sensitivity.as_ref().map(|x| &x.manifest.provenance))
-                .or(r.bridge.as_ref().map(|x| &x.manifest.provenance))
-                .map(|p| p.scenario.clone())
-        })
+        .map(|x| &x.manifest.provenance)
+        .or(r.data.sensitivity.as_ref().map(|x| &x.manifest.provenance))
+        .or(r.data.bridge.as_ref().map(|x| &x.manifest.provenance))
+        .map(|p| p.scenario.clone())
         .unwrap_or_default();
     let _ = write!(
         o,
@@ -156,17 +153,17 @@ fn heading(o: &mut String, r: &Report) {
         "<h1>Biotech Nexus claims under scenario <code>{}</code></h1>",
         esc(&name)
     );
-    if let Some(s) = &r.scenario {
+    if let Some(s) = &r.data.scenario {
         let _ = writeln!(o, "<p class=\"lead\">{}</p>", esc(&s.description));
     }
-    if let Some(note) = &r.scenario_note {
+    if let Some(note) = &r.data.scenario_note {
         let _ = writeln!(o, "<p class=\"note\">{}</p>", esc(note));
     }
 }
 
 /// The claim table of a run, with the first claim in words.
 fn claims(o: &mut String, r: &Report) {
-    if let Some(run) = &r.run {
+    if let Some(run) = &r.data.run {
         o.push_str("<h2>The published claims</h2>\n");
         if let Some(c) = run.claims.first() {
             let held = if c.probability == 0.0 {
@@ -217,7 +214,7 @@ fn claims(o: &mut String, r: &Report) {
 
 /// The waterfall and the step table of a bridge.
 fn bridge(o: &mut String, r: &Report) {
-    if let Some(bridge) = &r.bridge {
+    if let Some(bridge) = &r.data.bridge {
         section(o, r, "Why the claim moves: the bridge", "bridge_");
         let _ = writeln!(
             o,
@@ -262,7 +259,7 @@ fn bridge(o: &mut String, r: &Report) {
 
 /// The sensitivity analysis: Shapley effects first, then Sobol indices, year by year, tornado, filtering and switching values.
 fn sensitivity(o: &mut String, r: &Report) {
-    if let Some(sens) = &r.sensitivity {
+    if let Some(sens) = &r.data.sensitivity {
         let correlations = sens.manifest.correlations.as_str();
         if correlations != "none declared" && !correlations.is_empty() {
             o.push_str("<h2>Which assumption decides it</h2>\n");
@@ -330,7 +327,7 @@ fn sensitivity(o: &mut String, r: &Report) {
 
 /// The scenario's parameters and the anomalies of the plan's model at its medians.
 fn scenario(o: &mut String, r: &Report) {
-    if let Some(s) = &r.scenario {
+    if let Some(s) = &r.data.scenario {
         o.push_str("<h2>The scenario's parameters</h2>\n");
         let rows: Vec<Vec<(String, bool)>> = s
             .parameters
@@ -386,7 +383,7 @@ fn scenario(o: &mut String, r: &Report) {
 /// The manifest of every directory the report was made from.
 fn provenances(o: &mut String, r: &Report) {
     o.push_str("<h2>Provenance</h2>\n");
-    if let Some(run) = &r.run {
+    if let Some(run) = &r.data.run {
         let m = &run.manifest;
         provenance(
             o,
@@ -404,7 +401,7 @@ fn provenances(o: &mut String, r: &Report) {
             ],
         );
     }
-    if let Some(sens) = &r.sensitivity {
+    if let Some(sens) = &r.data.sensitivity {
         let m = &sens.manifest;
         provenance(
             o,
@@ -418,7 +415,7 @@ fn provenances(o: &mut String, r: &Report) {
             ],
         );
     }
-    if let Some(bridge) = &r.bridge {
+    if let Some(bridge) = &r.data.bridge {
         let m = &bridge.manifest;
         provenance(
             o,

@@ -16,7 +16,8 @@ use crate::error::{Error, Result};
 use crate::model::{Metric, Model, Outputs};
 
 use charts::{Bar, Fan, Indices, Swing, WaterfallStep};
-use read::{BridgeFiles, Found, RunFiles, SensitivityFiles};
+use read::Found;
+pub use read::{BridgeFiles, RunFiles, SensitivityFiles};
 
 /// The fan charts: metric, title, unit.
 const FANS: [(Metric, &str, &str); 4] = [
@@ -47,20 +48,58 @@ pub struct Chart {
     pub svg: String,
 }
 
+/// What a report is drawn from: the outputs of at most one run (or merge),
+/// one sensitivity analysis and one bridge, in memory, and the scenario
+/// whose parameters the page lists.
+pub struct ReportData {
+    /// A run's or merge's tables and manifest.
+    pub run: Option<RunFiles>,
+    /// A sensitivity analysis's tables and manifest.
+    pub sensitivity: Option<SensitivityFiles>,
+    /// A bridge's table and manifest.
+    pub bridge: Option<BridgeFiles>,
+    /// The scenario the outputs came from.
+    pub scenario: Option<Scenario>,
+    /// Why the scenario is missing, shown on the page in its place.
+    pub scenario_note: Option<String>,
+}
+
 /// Everything the page shows.
 pub struct Report {
-    run: Option<RunFiles>,
-    sensitivity: Option<SensitivityFiles>,
-    bridge: Option<BridgeFiles>,
-    scenario: Option<Scenario>,
-    scenario_note: Option<String>,
+    data: ReportData,
     charts: Vec<Chart>,
 }
 
 impl Report {
+    /// Draws the charts of `data`.
+    pub fn new(mut data: ReportData) -> Result<Report> {
+        if data.run.is_none() && data.sensitivity.is_none() && data.bridge.is_none() {
+            return Err(Error::Usage("no output directory given".into()));
+        }
+        if let (None, None, Some(bridge), Some(s), None) = (
+            &data.run,
+            &data.sensitivity,
+            &data.bridge,
+            &data.scenario,
+            &data.scenario_note,
+        ) {
+            data.scenario_note = Some(format!(
+                "The parameters listed are those of {}, the scenario bridged to from {}.",
+                s.name, bridge.manifest.from
+            ));
+        }
+        let mut report = Report {
+            data,
+            charts: Vec::new(),
+        };
+        report.charts = report.draw().map_err(Error::Failed)?;
+        Ok(report)
+    }
+
     /// Reads the outputs in `dirs` (at most one each of a `run` or `merge`
     /// directory, a `sensitivity` directory and a `bridge` directory) and
-    /// draws the charts.
+    /// draws the charts. The scenario is loaded from the files the
+    /// manifest names, if they are unchanged.
     pub fn from_dirs(dirs: &[PathBuf]) -> Result<Report> {
         let mut run = None;
         let mut sensitivity = None;
@@ -81,21 +120,22 @@ impl Report {
         }
         let provenance = run
             .as_ref()
-            .map(|r| &r.manifest.provenance)
-            .or(sensitivity.as_ref().map(|s| &s.manifest.provenance))
-            .or(bridge.as_ref().map(|b| &b.manifest.provenance))
+            .map(|r: &RunFiles| &r.manifest.provenance)
+            .or(sensitivity
+                .as_ref()
+                .map(|s: &SensitivityFiles| &s.manifest.provenance))
+            .or(bridge
+                .as_ref()
+                .map(|b: &BridgeFiles| &b.manifest.provenance))
             .ok_or_else(|| Error::Usage("no output directory given".into()))?;
         let (scenario, scenario_note) = scenario_of(&provenance.config);
-        let mut report = Report {
+        Report::new(ReportData {
             run,
             sensitivity,
             bridge,
             scenario,
             scenario_note,
-            charts: Vec::new(),
-        };
-        report.charts = report.draw().map_err(Error::Failed)?;
-        Ok(report)
+        })
     }
 
     /// The charts, in page order.
@@ -120,16 +160,16 @@ impl Report {
 
     fn draw(&self) -> std::result::Result<Vec<Chart>, String> {
         let mut out = Vec::new();
-        if let Some(run) = &self.run {
+        if let Some(run) = &self.data.run {
             out.extend(run_charts(run)?);
         }
-        if let Some(sens) = &self.sensitivity {
+        if let Some(sens) = &self.data.sensitivity {
             out.extend(shapley_charts(sens)?);
             out.extend(sobol_and_tornado_charts(sens)?);
             out.extend(by_year_charts(sens)?);
             out.extend(filter_charts(sens)?);
         }
-        if let Some(bridge) = &self.bridge {
+        if let Some(bridge) = &self.data.bridge {
             out.extend(waterfall(bridge)?);
         }
         Ok(out)
@@ -138,7 +178,8 @@ impl Report {
     /// The anomalies of the plan's model (docs/model.md section 8) at the
     /// scenario's medians.
     fn anomalies(&self) -> Vec<(char, String)> {
-        self.scenario
+        self.data
+            .scenario
             .as_ref()
             .map(|s| Baseline::new(s, s.point()).anomalies())
             .unwrap_or_default()
@@ -533,7 +574,8 @@ fn scenario_of(files: &[crate::config::ConfigFile]) -> (Option<Scenario>, Option
     };
     let spec = top.origin.strip_prefix("shipped:").unwrap_or(&top.origin);
     match Scenario::load(spec) {
-        Ok(s) if s.files == files => (Some(s), None),
+        // A bridge's manifest lists both scenarios' files, the second's last.
+        Ok(s) if files.ends_with(&s.files) => (Some(s), None),
         Ok(_) => (
             None,
             Some(format!(

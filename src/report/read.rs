@@ -1,5 +1,5 @@
-//! Reading back the files `run`, `sensitivity` and `bridge` wrote: only the columns
-//! the report shows.
+//! Reading back the files `run`, `sensitivity` and `bridge` wrote, into the
+//! row types they were written from.
 
 use std::path::Path;
 
@@ -14,26 +14,39 @@ use crate::output::{
 
 /// The outputs of one `bridge`.
 pub struct BridgeFiles {
+    /// Its manifest.
     pub manifest: BridgeManifest,
+    /// `bridge.csv`.
     pub rows: Vec<BridgeRow>,
 }
 
 /// The outputs of one `run` (or `merge`).
 pub struct RunFiles {
+    /// Its manifest.
     pub manifest: Manifest,
+    /// `bands.csv`.
     pub bands: Vec<BandRow>,
+    /// `claims.csv`.
     pub claims: Vec<ClaimRow>,
+    /// `histogram.csv`.
     pub histogram: Vec<HistogramRow>,
 }
 
 /// The outputs of one `sensitivity`.
 pub struct SensitivityFiles {
+    /// Its manifest.
     pub manifest: SensitivityManifest,
+    /// `sobol.csv`, if written.
     pub sobol: Option<Vec<SobolRow>>,
+    /// `tornado.csv`, if written.
     pub tornado: Option<Vec<TornadoRow>>,
+    /// `switching_values.csv`, if written.
     pub switching: Option<Vec<SwitchingRow>>,
+    /// `shapley.csv`, if written.
     pub shapley: Option<Vec<ShapleyRow>>,
+    /// `indices_by_year.csv`, if written.
     pub by_year: Option<Vec<ByYearRow>>,
+    /// `filter.csv`, if written.
     pub filter: Option<Vec<FilterRow>>,
 }
 

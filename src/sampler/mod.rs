@@ -93,12 +93,7 @@ impl Sampler {
         seed: u64,
         runs: u64,
     ) -> Result<Sampler, String> {
-        let uncertain: Vec<_> = scenario
-            .parameters
-            .iter()
-            .filter(|p| !p.distribution.is_fixed())
-            .collect();
-        let params: Vec<Param> = uncertain.iter().map(|p| p.param).collect();
+        let params = scenario.uncertain_params();
         let dims = params.len();
         if runs == 0 {
             return Err("the number of runs must be at least 1".into());
@@ -131,7 +126,10 @@ impl Sampler {
         let sobol = (kind == SamplerKind::Sobol)
             .then(|| ScrambledSobol::new(dims, hash::derive(seed, SOBOL_LABEL)));
         let correlation = scenario.rank_correlation(&params)?;
-        let dists: Vec<Distribution> = uncertain.iter().map(|p| p.distribution.clone()).collect();
+        let dists: Vec<Distribution> = params
+            .iter()
+            .map(|&p| scenario.parameter(p).distribution.clone())
+            .collect();
         dists.par_iter().for_each(Distribution::prepare);
         Ok(Sampler {
             kind,

@@ -44,5 +44,8 @@ pub use sobol::{sobol_indices, sobol_runs, Interval, SobolIndex, SobolOptions};
 pub use switching::{switching_runs, switching_values, ClaimTest, Switch, SwitchingValue};
 pub use tornado::{tornado, tornado_runs, TornadoBar};
 
-/// Called with the number of model runs just finished, from any thread.
+/// Called with the number of model runs just finished, from any thread,
+/// and with 0 now and then during long steps that run no model: each call
+/// is a point where the caller may stop the computation (the command
+/// entries in [`crate::commands`] unwind from there when cancelled).
 pub type Progress<'a> = Option<&'a (dyn Fn(u64) + Sync)>;

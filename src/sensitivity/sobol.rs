@@ -111,6 +111,13 @@ pub fn sobol_indices<P: Problem + ?Sized>(
     // Rows: A (n), B (n), then AB_d for each moving input d (n each).
     let mut design = Array2::<f64>::zeros((n * (k + 2), inputs.len()));
     for j in 0..n {
+        if j % 1024 == 0 {
+            // Building the design takes seconds at large N: a point where
+            // the caller may stop it (see `Progress`).
+            if let Some(p) = progress {
+                p(0);
+            }
+        }
         let a = point(j, false);
         let b = point(j, true);
         design.row_mut(j).assign(&ndarray::ArrayView1::from(&a));
@@ -130,6 +137,9 @@ pub fn sobol_indices<P: Problem + ?Sized>(
     let t = students_t_quantile(0.5 + opts.confidence / 2.0, reps - 1);
     let mut result = Vec::new();
     for o in 0..outputs {
+        if let Some(p) = progress {
+            p(0);
+        }
         let col = |block: usize| -> Vec<f64> { (0..n).map(|j| y[[block * n + j, o]]).collect() };
         let (fa, fb) = (col(0), col(1));
         let fab: Vec<Vec<f64>> = (0..k).map(|d| col(2 + d)).collect();

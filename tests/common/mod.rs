@@ -5,8 +5,9 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use nexus_mc::config::Scenario;
-use nexus_mc::engine::{Control, Engine, RunPlan, Shard, ShardState};
+use nexus_mc::engine::{Engine, RunPlan, Shard, ShardState};
 use nexus_mc::model::{Model, Outputs, ParamSet};
+use nexus_mc::Control;
 
 /// The shipped kpmg-point scenario.
 pub fn kpmg() -> Scenario {

@@ -1,0 +1,244 @@
+//! `run` and `merge`: the Monte Carlo job and the step that joins the shards
+//! of a job array.
+
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
+
+use super::finish;
+use crate::config::Scenario;
+use crate::engine::{
+    merge_shards, Accumulator, Engine, QuantileMethod, RunIdentity, RunPlan, SampleSink, Shard,
+    ShardState, Summary, STATE_FILE,
+};
+use crate::error::{Error, Result};
+use crate::output::{self, Manifest, OutDir};
+use crate::report::{ReportData, RunFiles};
+use crate::sampler::SamplerKind;
+use crate::Control;
+
+/// What `run` does.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// Model runs in the whole run (all shards together).
+    pub runs: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// How parameter sets are drawn.
+    pub sampler: SamplerKind,
+    /// Quantiles kept exactly or sketched; `None` picks
+    /// [`QuantileMethod::auto`] for the number of runs.
+    pub quantiles: Option<QuantileMethod>,
+    /// The shard this process evaluates, if it is one of a job array.
+    pub shard: Option<Shard>,
+}
+
+impl RunOptions {
+    /// `runs` runs of `scenario` with the defaults of `nexus-mc run`: seed
+    /// 42, Monte Carlo draws, quantiles as [`QuantileMethod::auto`] picks,
+    /// no shards.
+    pub fn new(scenario: Scenario, runs: u64) -> RunOptions {
+        RunOptions {
+            scenario,
+            runs,
+            seed: 42,
+            sampler: SamplerKind::Mc,
+            quantiles: None,
+            shard: None,
+        }
+    }
+
+    fn plan(&self) -> RunPlan {
+        RunPlan {
+            runs: self.runs,
+            seed: self.seed,
+            sampler: self.sampler,
+            quantiles: self
+                .quantiles
+                .unwrap_or_else(|| QuantileMethod::auto(self.runs)),
+            shard: self.shard.unwrap_or(Shard::WHOLE),
+        }
+    }
+}
+
+/// What `merge` does.
+#[derive(Clone, Debug)]
+pub struct MergeOptions {
+    /// The output directories of `run --shard K/N`, one for every K of
+    /// one run.
+    pub dirs: Vec<PathBuf>,
+}
+
+/// What `run` or `merge` found, in memory.
+pub struct RunResults {
+    /// `"run"` or `"merge"`.
+    command: &'static str,
+    /// The scenario, if known (a merge knows only the files' checksums).
+    pub scenario: Option<Scenario>,
+    /// What identifies the run: scenario files, seed, runs, sampler.
+    pub identity: RunIdentity,
+    /// Bands, claim probabilities and histograms.
+    pub summary: Summary,
+    /// The shard this process evaluated, if one.
+    pub shard: Option<Shard>,
+    /// Runs counted here (the shard's, or the whole run's).
+    pub runs: u64,
+    /// For a merge: the shard directories joined.
+    pub merged_shards: Option<u64>,
+    /// For a merge: the shards' own wall time, summed, in seconds.
+    pub shard_seconds: f64,
+    /// Worker threads.
+    pub threads: usize,
+    /// For a shard: what `merge` combines (see [`ShardState`]).
+    state: Option<ShardState>,
+    started: SystemTime,
+    clock: Instant,
+}
+
+/// `run`: draws parameter sets from the scenario, evaluates the model for
+/// each in parallel and summarises the outputs.
+pub fn run(opts: &RunOptions, control: &Control<'_>) -> Result<RunResults> {
+    run_with_samples(opts, control, None)
+}
+
+/// As [`run`], handing each chunk's inputs and key outputs to `sink`, in
+/// run order (the `--samples` file).
+pub fn run_with_samples(
+    opts: &RunOptions,
+    control: &Control<'_>,
+    sink: Option<SampleSink<'_>>,
+) -> Result<RunResults> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let plan = opts.plan();
+    control.guard(|| {
+        let engine = Engine::new(&opts.scenario, plan)?;
+        let mut acc: Accumulator = match sink {
+            Some(sink) => engine.run_with_samples(control, sink)?,
+            None => engine.run(control)?,
+        };
+        control.check()?;
+        let summary = acc.summary(engine.claims());
+        let state = opts.shard.map(|shard| ShardState {
+            identity: engine.identity().clone(),
+            shard,
+            accumulator: acc,
+        });
+        Ok(RunResults {
+            command: "run",
+            scenario: Some(opts.scenario.clone()),
+            identity: engine.identity().clone(),
+            summary,
+            shard: opts.shard,
+            runs: plan.shard_runs(),
+            merged_shards: None,
+            shard_seconds: 0.0,
+            threads: rayon::current_num_threads(),
+            state,
+            started,
+            clock,
+        })
+    })
+}
+
+/// `merge`: checks and combines the outputs of `run --shard K/N` for every
+/// K of one run into the outputs of the whole run.
+pub fn merge(opts: &MergeOptions, control: &Control<'_>) -> Result<RunResults> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    control.start(opts.dirs.len() as u64);
+    let mut shard_seconds = 0.0;
+    for dir in &opts.dirs {
+        control.check()?;
+        let manifest = Manifest::read_verified(dir).map_err(Error::Usage)?;
+        shard_seconds += manifest.provenance.wall_time_s;
+    }
+    control.check()?;
+    let (identity, mut acc) = merge_shards(&opts.dirs).map_err(Error::Usage)?;
+    control.advance(opts.dirs.len() as u64);
+    control.check()?;
+    let summary = acc.summary(&identity.claims);
+    Ok(RunResults {
+        command: "merge",
+        scenario: None,
+        summary,
+        shard: None,
+        runs: acc.runs(),
+        merged_shards: Some(opts.dirs.len() as u64),
+        shard_seconds,
+        threads: rayon::current_num_threads(),
+        identity,
+        state: None,
+        started,
+        clock,
+    })
+}
+
+impl RunResults {
+    /// The manifest of these results, before its files are stamped.
+    fn manifest(&self) -> Manifest {
+        let mut manifest = Manifest::new(
+            self.command,
+            &self.identity,
+            self.runs,
+            self.threads,
+            self.started,
+        );
+        manifest.shard = self.shard;
+        manifest.merged_shards = self.merged_shards;
+        manifest.quantiles.relative_error = self.summary.quantile_error;
+        manifest
+    }
+
+    /// The tables of `bands.csv`, `claims.csv` and `histogram.csv`, with
+    /// `manifest`.
+    fn files(&self, manifest: &Manifest) -> RunFiles {
+        RunFiles {
+            manifest: manifest.clone(),
+            bands: output::band_rows(&self.summary),
+            claims: output::claim_rows(&self.summary),
+            histogram: output::histogram_rows(&self.summary),
+        }
+    }
+
+    /// Writes `bands.csv`, `claims.csv`, `histogram.csv`, for a shard
+    /// `shard-state.bin`, with `report` the charts and `report.html`, and
+    /// `manifest.json` into `out`, which is replaced whole; returns the
+    /// names of the files written (the manifest not among them).
+    pub fn write(&self, mut out: OutDir, report: bool) -> Result<Vec<String>> {
+        out.begin()?;
+        let mut manifest = self.manifest();
+        let tables = self.files(&manifest);
+        let mut files = Vec::new();
+        let mut table =
+            |name: &str, write: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| {
+                output::write_atomic(&out.file(name), write)?;
+                files.push(name.to_string());
+                Ok::<_, Error>(())
+            };
+        table("bands.csv", &|w| output::write_rows(w, &tables.bands))?;
+        table("claims.csv", &|w| output::write_rows(w, &tables.claims))?;
+        table("histogram.csv", &|w| {
+            output::write_rows(w, &tables.histogram)
+        })?;
+        if let Some(state) = &self.state {
+            output::write_atomic(&out.file(STATE_FILE), |w| state.write_to(w))?;
+            files.push(STATE_FILE.to_string());
+        }
+        let data = |manifest: &Manifest| ReportData {
+            run: Some(self.files(manifest)),
+            sensitivity: None,
+            bridge: None,
+            scenario: self.scenario.clone(),
+            scenario_note: None,
+        };
+        finish(
+            out,
+            &mut manifest,
+            &mut files,
+            self.clock,
+            report.then_some(&data as &dyn Fn(&Manifest) -> ReportData),
+        )
+    }
+}
