@@ -4,7 +4,7 @@
 //! normal scores, so every marginal keeps exactly the values it had), and
 //! the factor of the equivalent Gaussian copula for methods that draw
 //! conditionally (bridge, Shapley effects). Depends on no other module of
-//! the crate but `distribution` and `sampler::hash`'s counter-based hashing.
+//! the crate but `distribution` and the crate's counter-based hashing (`hash`).
 
 use std::sync::OnceLock;
 
