@@ -55,14 +55,14 @@ impl Op {
 }
 
 impl FromStr for Op {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Op, String> {
+    type Err = crate::model::ValueError;
+    fn from_str(s: &str) -> Result<Op, Self::Err> {
         match s {
             ">=" => Ok(Op::Ge),
             ">" => Ok(Op::Gt),
             "<=" => Ok(Op::Le),
             "<" => Ok(Op::Lt),
-            _ => Err(format!("`{s}` is not a comparison; use >=, >, <= or <")),
+            _ => Err(format!("`{s}` is not a comparison; use >=, >, <= or <").into()),
         }
     }
 }
@@ -96,10 +96,10 @@ impl Claim {
         year: i32,
         op: Op,
         threshold: f64,
-    ) -> Result<Claim, String> {
+    ) -> Result<Claim, crate::model::ValueError> {
         check_year(year)?;
         if !threshold.is_finite() {
-            return Err(format!("threshold {threshold} is not a finite number"));
+            return Err(format!("threshold {threshold} is not a finite number").into());
         }
         Ok(Claim {
             name: name.to_string(),

@@ -13,6 +13,11 @@ use ndarray::{Array2, ArrayViewMut2};
 use crate::distribution::phi_inv;
 use crate::hash;
 
+crate::error::input_error! {
+    /// Why a rank-correlation matrix cannot be imposed.
+    CorrelationError
+}
+
 /// A target rank-correlation matrix over some columns of a sample block.
 #[derive(Clone, Debug)]
 pub struct ImanConover {
@@ -195,7 +200,7 @@ impl ImanConover {
     /// Prepares a target Spearman matrix over `columns`. The matrix must have
     /// passed [`check_matrix`]; fails if its normal-score equivalent is
     /// singular (perfect correlations).
-    pub fn new(columns: Vec<usize>, spearman: &Array2<f64>) -> Result<Self, String> {
+    pub fn new(columns: Vec<usize>, spearman: &Array2<f64>) -> Result<Self, CorrelationError> {
         let target_factor = normal_score_factor(spearman).ok_or_else(|| {
             "the matrix is singular (a correlation of +-1, or a combination that forces one); \
              Iman-Conover needs it positive definite: move such entries off +-1"

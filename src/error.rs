@@ -52,5 +52,37 @@ impl From<EngineError> for Error {
     }
 }
 
+/// Declares the error type of one module: a failure that is the caller's
+/// input (a value, a request, a file), carried as a message for people that
+/// says what was wrong and what to do. It converts into [`Error::Usage`]
+/// (exit code 2).
+macro_rules! input_error {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+        #[error("{0}")]
+        pub struct $name(pub String);
+
+        impl From<String> for $name {
+            fn from(why: String) -> Self {
+                $name(why)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(why: &str) -> Self {
+                $name(why.to_string())
+            }
+        }
+
+        impl From<$name> for $crate::error::Error {
+            fn from(e: $name) -> Self {
+                $crate::error::Error::Usage(e.0)
+            }
+        }
+    };
+}
+pub(crate) use input_error;
+
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

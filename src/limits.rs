@@ -10,6 +10,11 @@ use std::ops::RangeInclusive;
 
 use crate::table::number;
 
+crate::error::input_error! {
+    /// A request that would need more memory than this machine can give.
+    TooLarge
+}
+
 /// Most model runs one `run` may ask for (all shards together): 10^12, a
 /// week of this engine on a 2-core machine, and far past where the Monte
 /// Carlo error of any band stops mattering.
@@ -102,8 +107,8 @@ pub fn bytes(n: f64) -> String {
 /// Checks that `need` bytes fit in the memory this machine has left.
 /// `what` names the request ("`run -n 1e11`") and `instead` says what to do
 /// otherwise; both go into the message.
-pub fn check_memory(need: f64, what: &str, instead: &str) -> Result<(), String> {
-    check_memory_against(need, available_memory(), what, instead)
+pub fn check_memory(need: f64, what: &str, instead: &str) -> Result<(), TooLarge> {
+    check_memory_against(need, available_memory(), what, instead).map_err(TooLarge)
 }
 
 fn check_memory_against(

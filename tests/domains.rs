@@ -126,7 +126,7 @@ fn values_outside_the_domains_are_refused_by_validation() {
         (Param::DrugCost, 1e-9),
     ] {
         let err = p.domain().check(x).unwrap_err();
-        assert!(err.starts_with("must be a number in ["), "{p:?}: {err}");
+        assert!(err.0.starts_with("must be a number in ["), "{p:?}: {err}");
     }
 }
 

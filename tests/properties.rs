@@ -164,7 +164,7 @@ fn read_and_merge(bytes: &[u8], shard0: &std::path::Path) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(STATE_FILE), bytes).unwrap();
     match ShardState::read(dir.path()) {
-        Err(e) => assert!(e.contains(STATE_FILE), "names the file: {e}"),
+        Err(e) => assert!(e.0.contains(STATE_FILE), "names the file: {e}"),
         Ok(_) => {
             if let Ok((identity, mut acc)) =
                 merge_shards(&[shard0.to_path_buf(), dir.path().to_path_buf()])
@@ -205,7 +205,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(STATE_FILE), &bytes).unwrap();
         let err = ShardState::read(dir.path()).unwrap_err();
-        prop_assert!(err.contains(STATE_FILE), "{}", err);
+        prop_assert!(err.0.contains(STATE_FILE), "{}", err);
     }
 
     /// Changed bytes with a recomputed checksum, as a deliberate forgery or

@@ -187,12 +187,15 @@ fn scenarios_built_in_code_refuse_what_files_refuse() {
     let c = |a, b, r| central.clone().with_correlation(a, b, r, "s", "r");
     assert!(c(Param::Multiplier, Param::Multiplier, 0.5)
         .unwrap_err()
+        .0
         .contains("itself"));
     assert!(c(Param::Multiplier, Param::PersonnelShare, 0.5)
         .unwrap_err()
+        .0
         .contains("fixed"));
     assert!(c(Param::Multiplier, Param::DrugCost, 1.5)
         .unwrap_err()
+        .0
         .contains("[-1, 1]"));
     // multiplier-lasting_share is +0.3 in central; two strong opposite links
     // through a third parameter cannot hold together with it.
@@ -201,7 +204,7 @@ fn scenarios_built_in_code_refuse_what_files_refuse() {
         .with_correlation(Param::Multiplier, Param::SectorGrowth, 0.8, "s", "r")
         .unwrap()
         .with_correlation(Param::LastingShare, Param::SectorGrowth, -0.8, "s", "r");
-    assert!(impossible.unwrap_err().contains("positive semi-definite"));
+    assert!(impossible.unwrap_err().0.contains("positive semi-definite"));
     // A correlated parameter cannot become fixed.
     let fixed = central.clone().with_parameter(
         Param::Multiplier,
@@ -209,7 +212,7 @@ fn scenarios_built_in_code_refuse_what_files_refuse() {
         "s",
         "r",
     );
-    assert!(fixed.unwrap_err().contains("correlated"));
+    assert!(fixed.unwrap_err().0.contains("correlated"));
     // A valid change is kept, and the scenario no longer claims its files.
     let ok = c(Param::Multiplier, Param::DrugCost, -0.2).unwrap();
     assert_eq!(ok.correlations.len(), 3);

@@ -83,7 +83,7 @@ impl Coupling {
         claims: Vec<Claim>,
         opts: &BridgeOptions,
         tick: &(dyn Fn(u64) + Sync),
-    ) -> Result<Coupling, String> {
+    ) -> Result<Coupling, super::BridgeError> {
         let BridgeOptions {
             runs,
             batches,

@@ -36,6 +36,11 @@ use crate::claims::Claim;
 use crate::config::Scenario;
 use crate::model::Param;
 
+crate::error::input_error! {
+    /// Why two scenarios cannot be bridged as asked.
+    BridgeError
+}
+
 /// One step of a bridge: parameters that move together from A to B.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Step {
@@ -130,13 +135,14 @@ impl Bridge {
         a: &Scenario,
         b: &Scenario,
         groups: &[(String, Vec<String>)],
-    ) -> Result<Bridge, String> {
+    ) -> Result<Bridge, BridgeError> {
         if a.schedules != b.schedules {
             return Err(format!(
                 "{} and {} have different schedules (public investment, enabling \
                  conditions or phases); a bridge moves parameters only",
                 a.name, b.name
-            ));
+            )
+            .into());
         }
         let changed: Vec<Param> = Param::ALL
             .iter()
@@ -148,7 +154,8 @@ impl Bridge {
                 "{} and {} give every parameter the same distribution and the same \
                  correlations: there is nothing to bridge",
                 a.name, b.name
-            ));
+            )
+            .into());
         }
         let mut grouped: Vec<Param> = Vec::new();
         let mut steps = Vec::new();
@@ -156,7 +163,8 @@ impl Bridge {
             if steps.iter().any(|s: &Step| &s.name == name) || Param::from_name(name).is_some() {
                 return Err(format!(
                     "--group {name}: the name is taken (by another group or a parameter)"
-                ));
+                )
+                .into());
             }
             let mut params = Vec::new();
             for m in members {
@@ -166,12 +174,14 @@ impl Bridge {
                     return Err(format!(
                         "--group {name}: `{p}` is the same in {} and {}, so it is no step",
                         a.name, b.name
-                    ));
+                    )
+                    .into());
                 }
                 if grouped.contains(&p) {
                     return Err(format!(
                         "--group {name}: `{p}` is already in another group; groups may not overlap"
-                    ));
+                    )
+                    .into());
                 }
                 grouped.push(p);
                 params.push(p);
@@ -185,7 +195,7 @@ impl Bridge {
         }
         steps.sort_by_key(|s| s.params[0]);
         if steps.len() > MAX_PLAYERS {
-            return Err(format!("{} steps; at most {MAX_PLAYERS}", steps.len()));
+            return Err(format!("{} steps; at most {MAX_PLAYERS}", steps.len()).into());
         }
         let mut claims = Claim::default_set();
         for c in a.claims.iter().chain(&b.claims) {
@@ -194,7 +204,8 @@ impl Bridge {
                     return Err(format!(
                         "the claim \"{}\" tests {d} in one scenario and {c} in the other",
                         c.name
-                    ))
+                    )
+                    .into())
                 }
                 Some(_) => {}
                 None => claims.push(c.clone()),
@@ -240,7 +251,7 @@ impl Bridge {
         &self,
         opts: &BridgeOptions,
         tick: &(dyn Fn(u64) + Sync),
-    ) -> Result<Coupling, String> {
+    ) -> Result<Coupling, BridgeError> {
         Coupling::new(
             &self.a,
             &self.b,
@@ -256,7 +267,7 @@ impl Bridge {
         &self,
         opts: &BridgeOptions,
         tick: &(dyn Fn(u64) + Sync),
-    ) -> Result<BridgeResult, String> {
+    ) -> Result<BridgeResult, BridgeError> {
         let named = self.named_steps(&opts.order)?;
         let coupling = self.coupling(opts, tick)?;
         let method = self.method(opts);
@@ -282,7 +293,7 @@ impl Bridge {
     }
 
     /// The steps `names` names, as indices: checked before any work.
-    fn named_steps(&self, names: &[String]) -> Result<Vec<usize>, String> {
+    fn named_steps(&self, names: &[String]) -> Result<Vec<usize>, BridgeError> {
         let mut order = Vec::new();
         for name in names {
             let s = self
@@ -300,7 +311,7 @@ impl Bridge {
                     )
                 })?;
             if order.contains(&s) {
-                return Err(format!("--order names `{name}` twice"));
+                return Err(format!("--order names `{name}` twice").into());
             }
             order.push(s);
         }

@@ -126,7 +126,7 @@ impl OutputArgs {
 }
 
 pub(super) fn switch(param: Param) -> impl Fn(&str) -> Result<f64, String> + Clone {
-    move |text| param.parse_value(text)
+    move |text| param.parse_value(text).map_err(|e| e.0)
 }
 
 pub(super) fn parse_assignment(text: &str) -> Result<(Param, f64), String> {
@@ -140,7 +140,7 @@ pub(super) fn parse_assignment(text: &str) -> Result<(Param, f64), String> {
             names.join(", ")
         )
     })?;
-    Ok((param, param.parse_value(value.trim())?))
+    Ok((param, param.parse_value(value.trim()).map_err(|e| e.0)?))
 }
 
 fn report(args: ReportArgs, control: &Control<'_>) -> Result<()> {

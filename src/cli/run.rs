@@ -120,7 +120,7 @@ impl QuantileChoice {
 }
 
 fn parse_sampler(text: &str) -> std::result::Result<SamplerKind, String> {
-    text.parse()
+    text.parse().map_err(|e: nexus_mc::model::ValueError| e.0)
 }
 
 pub(super) fn run(args: RunArgs, control: &Control<'_>) -> Result<()> {

@@ -139,7 +139,7 @@ fn parse_output(text: &str) -> std::result::Result<(Metric, i32), String> {
         .trim()
         .parse()
         .map_err(|_| format!("`{y}` is not a year"))?;
-    check_year(year)?;
+    check_year(year).map_err(|e| e.0)?;
     Ok((metric, year))
 }
 

@@ -68,15 +68,14 @@ pub fn bridge(cmd: &BridgeCommand, control: &Control<'_>) -> Result<BridgeResult
             limits::BRIDGE_ORDERS.end()
         )));
     }
-    let bridge = Bridge::new(&cmd.from, &cmd.to, &cmd.groups).map_err(Error::Usage)?;
+    let bridge = Bridge::new(&cmd.from, &cmd.to, &cmd.groups)?;
     // Value tables (about 4 per parameter) and each thread's kept outputs.
     let threads = control.thread_count();
     let need = runs as f64 * 8.0 * (4.0 * 30.0 + 12.0 * threads as f64);
-    limits::check_memory(need, &format!("bridge -n {runs}"), "use a smaller -n")
-        .map_err(Error::Usage)?;
+    limits::check_memory(need, &format!("bridge -n {runs}"), "use a smaller -n")?;
     control.start(bridge.subsets(opts));
     let tick = |k: u64| control.tick(k);
-    let result = control.guard(|| bridge.run(opts, &tick).map_err(Error::Usage))?;
+    let result = control.guard(|| Ok(bridge.run(opts, &tick)?))?;
     Ok(BridgeResults {
         result,
         from: cmd.from.clone(),

@@ -151,11 +151,11 @@ pub fn merge(opts: &MergeOptions, control: &Control<'_>) -> Result<RunResults> {
     let mut shard_seconds = 0.0;
     for dir in &opts.dirs {
         control.check()?;
-        let manifest = Manifest::read_verified(dir).map_err(Error::Usage)?;
+        let manifest = Manifest::read_verified(dir)?;
         shard_seconds += manifest.provenance.wall_time_s;
     }
     control.check()?;
-    let (identity, mut acc) = merge_shards(&opts.dirs).map_err(Error::Usage)?;
+    let (identity, mut acc) = merge_shards(&opts.dirs)?;
     control.advance(opts.dirs.len() as u64);
     control.check()?;
     let summary = acc.summary(&identity.claims);

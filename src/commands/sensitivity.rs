@@ -313,7 +313,7 @@ fn compute(
     let uses = |m| r.methods.contains(&m);
     // The run's own Monte Carlo sample, for rank correlations and filtering.
     let sample = if uses(Method::Rank) || uses(Method::Filter) {
-        Some(scenario_sample(scenario, opts.runs, opts.seed).map_err(Error::Usage)?)
+        Some(scenario_sample(scenario, opts.runs, opts.seed)?)
     } else {
         None
     };
@@ -324,10 +324,11 @@ fn compute(
                 r.sobol = Some(sobol_indices(&r.variance_problem, &sobol_opts, progress))
             }
             Method::Shapley => {
-                r.shapley = Some(
-                    shapley_effects(&r.variance_problem, &shapley_options(opts), progress)
-                        .map_err(Error::Usage)?,
-                )
+                r.shapley = Some(shapley_effects(
+                    &r.variance_problem,
+                    &shapley_options(opts),
+                    progress,
+                )?)
             }
             Method::Tornado => r.tornado = Some(tornado(&r.problem, 0.1, 0.9, progress)),
             Method::Rank => {
@@ -491,7 +492,7 @@ fn check_sizes(opts: &SensitivityOptions, r: &SensitivityStudy) -> Result<()> {
         &format!("sensitivity -n {n}"),
         "use a smaller -n or fewer --trajectories",
     )
-    .map_err(Error::Usage)
+    .map_err(Error::from)
 }
 
 impl SensitivityStudy {

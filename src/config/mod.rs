@@ -64,6 +64,12 @@ use crate::distribution::Distribution;
 use crate::model::{Domain, Param, ParamSet, Schedules};
 use crate::table::significant;
 
+crate::error::input_error! {
+    /// Why a parameter or correlation cannot be added to a scenario built in
+    /// code.
+    ScenarioError
+}
+
 /// A validated scenario: every parameter and schedule with its source.
 #[derive(Clone, Debug)]
 pub struct Scenario {
@@ -314,7 +320,7 @@ impl Scenario {
     ///                     "my source", "why this range").unwrap();
     /// assert!(!s.parameter(Param::Displacement).distribution.is_fixed());
     /// let bad = s.with_parameter(Param::Displacement, Distribution::uniform(0.0, 1.5).unwrap(), "x", "y");
-    /// assert!(bad.unwrap_err().contains("displacement"));
+    /// assert!(bad.unwrap_err().0.contains("displacement"));
     /// ```
     pub fn with_parameter(
         mut self,
@@ -322,11 +328,11 @@ impl Scenario {
         distribution: Distribution,
         source: &str,
         rationale: &str,
-    ) -> Result<Scenario, String> {
-        let fail = |why: String| format!("parameter {param}: {why}");
-        parse::within_domain(&distribution, param.domain()).map_err(fail)?;
+    ) -> Result<Scenario, ScenarioError> {
+        let fail = |why: &dyn std::fmt::Display| ScenarioError(format!("parameter {param}: {why}"));
+        parse::within_domain(&distribution, param.domain()).map_err(|e| fail(&e))?;
         if source.trim().is_empty() {
-            return Err(fail("give a source".into()));
+            return Err(fail(&"give a source"));
         }
         if distribution.is_fixed()
             && self
@@ -335,13 +341,13 @@ impl Scenario {
                 .any(|c| c.between.0 == param || c.between.1 == param)
         {
             return Err(fail(
-                "it is correlated with another parameter, so it cannot be fixed".into(),
+                &"it is correlated with another parameter, so it cannot be fixed",
             ));
         }
         if param == Param::PhaseLagShift {
             self.schedules
                 .check_lag_shift(distribution.support().0)
-                .map_err(fail)?;
+                .map_err(|e| fail(&e))?;
         }
         let spec = &mut self.parameters[param as usize];
         spec.distribution = distribution;
@@ -361,8 +367,8 @@ impl Scenario {
         rank: f64,
         source: &str,
         rationale: &str,
-    ) -> Result<Scenario, String> {
-        let fail = |why: String| format!("correlation {a}, {b}: {why}");
+    ) -> Result<Scenario, ScenarioError> {
+        let fail = |why: String| ScenarioError(format!("correlation {a}, {b}: {why}"));
         if a == b {
             return Err(fail("a parameter cannot be correlated with itself".into()));
         }
@@ -397,7 +403,10 @@ impl Scenario {
 
     /// The Iman-Conover target over the given sample columns, if the
     /// scenario declares correlations between them.
-    pub fn rank_correlation(&self, columns: &[Param]) -> Result<Option<ImanConover>, String> {
+    pub fn rank_correlation(
+        &self,
+        columns: &[Param],
+    ) -> Result<Option<ImanConover>, crate::correlation::CorrelationError> {
         let correlated = correlated(&self.correlations);
         let involved: Vec<Param> = columns
             .iter()

@@ -15,6 +15,11 @@ use statrs::function::{beta, erf};
 
 pub use beta_table::{BetaTable, MAX_PROBABILITY_ERROR};
 
+crate::error::input_error! {
+    /// Why a distribution cannot be built from the values given.
+    DistributionError
+}
+
 /// A distribution of one scalar parameter.
 ///
 /// ```
@@ -121,7 +126,7 @@ pub enum BetaSampler {
 }
 
 impl BetaSampler {
-    fn new(alpha: f64, beta: f64) -> Result<Self, String> {
+    fn new(alpha: f64, beta: f64) -> Result<Self, DistributionError> {
         if alpha >= 1.0 && beta >= 1.0 {
             Ok(BetaSampler::Table {
                 alpha,
@@ -161,53 +166,51 @@ pub const TAIL: f64 = 1.0 / 9_007_199_254_740_992.0;
 /// The standard normal's 90th percentile.
 const Z90: f64 = 1.281_551_565_544_600_4;
 
-fn finite(name: &str, x: f64) -> Result<f64, String> {
+fn finite(name: &str, x: f64) -> Result<f64, DistributionError> {
     if x.is_finite() {
         Ok(x)
     } else {
-        Err(format!("{name} = {x} is not a finite number"))
+        Err(format!("{name} = {x} is not a finite number").into())
     }
 }
 
-fn ordered(min: f64, max: f64) -> Result<(), String> {
+fn ordered(min: f64, max: f64) -> Result<(), DistributionError> {
     finite("min", min)?;
     finite("max", max)?;
     if min < max {
         Ok(())
     } else {
-        Err(format!("min = {min} must be below max = {max}"))
+        Err(format!("min = {min} must be below max = {max}").into())
     }
 }
 
-fn positive_sd(sd: f64) -> Result<(), String> {
+fn positive_sd(sd: f64) -> Result<(), DistributionError> {
     finite("sd", sd)?;
     if sd > 0.0 {
         Ok(())
     } else {
-        Err(format!("sd = {sd} must be > 0"))
+        Err(format!("sd = {sd} must be > 0").into())
     }
 }
 
 impl Distribution {
     /// A fixed value.
-    pub fn fixed(value: f64) -> Result<Self, String> {
+    pub fn fixed(value: f64) -> Result<Self, DistributionError> {
         Ok(Distribution::Fixed(finite("value", value)?))
     }
 
     /// Uniform on `[min, max]`, `min < max`.
-    pub fn uniform(min: f64, max: f64) -> Result<Self, String> {
+    pub fn uniform(min: f64, max: f64) -> Result<Self, DistributionError> {
         ordered(min, max)?;
         Ok(Distribution::Uniform { min, max })
     }
 
     /// Triangular on `[min, max]` with `min <= mode <= max`.
-    pub fn triangular(min: f64, mode: f64, max: f64) -> Result<Self, String> {
+    pub fn triangular(min: f64, mode: f64, max: f64) -> Result<Self, DistributionError> {
         ordered(min, max)?;
         finite("mode", mode)?;
         if !(min..=max).contains(&mode) {
-            return Err(format!(
-                "mode = {mode} must lie in [min, max] = [{min}, {max}]"
-            ));
+            return Err(format!("mode = {mode} must lie in [min, max] = [{min}, {max}]").into());
         }
         Ok(Distribution::Triangular { min, mode, max })
     }
@@ -215,11 +218,11 @@ impl Distribution {
     /// PERT on `[min, max]` with most likely value `mode` and shape `lambda`
     /// (4 in the classic PERT): a beta with
     /// alpha = 1 + lambda (mode - min) / (max - min), beta = 1 + lambda (max - mode) / (max - min).
-    pub fn pert(min: f64, mode: f64, max: f64, lambda: f64) -> Result<Self, String> {
+    pub fn pert(min: f64, mode: f64, max: f64, lambda: f64) -> Result<Self, DistributionError> {
         Self::triangular(min, mode, max)?;
         finite("lambda", lambda)?;
         if lambda <= 0.0 {
-            return Err(format!("lambda = {lambda} must be > 0"));
+            return Err(format!("lambda = {lambda} must be > 0").into());
         }
         let range = max - min;
         let alpha = 1.0 + lambda * (mode - min) / range;
@@ -228,12 +231,12 @@ impl Distribution {
     }
 
     /// Beta with shapes `alpha`, `beta`, rescaled to `[min, max]`.
-    pub fn beta(alpha: f64, beta: f64, min: f64, max: f64) -> Result<Self, String> {
+    pub fn beta(alpha: f64, beta: f64, min: f64, max: f64) -> Result<Self, DistributionError> {
         Self::scaled_beta(alpha, beta, min, max, false)
     }
 
     /// Beta on `[min, max]` with the given mean and standard deviation.
-    pub fn beta_mean_sd(mean: f64, sd: f64, min: f64, max: f64) -> Result<Self, String> {
+    pub fn beta_mean_sd(mean: f64, sd: f64, min: f64, max: f64) -> Result<Self, DistributionError> {
         ordered(min, max)?;
         positive_sd(sd)?;
         finite("mean", mean)?;
@@ -242,22 +245,29 @@ impl Distribution {
         if !(m > 0.0 && m < 1.0) {
             return Err(format!(
                 "mean = {mean} must lie strictly inside [min, max] = [{min}, {max}]"
-            ));
+            )
+            .into());
         }
         if v >= m * (1.0 - m) {
             let most = (max - min) * (m * (1.0 - m)).sqrt();
-            return Err(format!("sd = {sd} is too large for a beta with mean {mean} on [{min}, {max}]: it must be below {most:.6}"));
+            return Err(format!("sd = {sd} is too large for a beta with mean {mean} on [{min}, {max}]: it must be below {most:.6}").into());
         }
         let k = m * (1.0 - m) / v - 1.0;
         Self::scaled_beta(m * k, (1.0 - m) * k, min, max, false)
     }
 
-    fn scaled_beta(alpha: f64, beta: f64, min: f64, max: f64, pert: bool) -> Result<Self, String> {
+    fn scaled_beta(
+        alpha: f64,
+        beta: f64,
+        min: f64,
+        max: f64,
+        pert: bool,
+    ) -> Result<Self, DistributionError> {
         ordered(min, max)?;
         for (name, x) in [("alpha", alpha), ("beta", beta)] {
             finite(name, x)?;
             if x <= 0.0 {
-                return Err(format!("{name} = {x} must be > 0"));
+                return Err(format!("{name} = {x} must be > 0").into());
             }
         }
         let sampler = BetaSampler::new(alpha, beta)?;
@@ -272,32 +282,32 @@ impl Distribution {
     }
 
     /// Normal with `sd > 0`.
-    pub fn normal(mean: f64, sd: f64) -> Result<Self, String> {
+    pub fn normal(mean: f64, sd: f64) -> Result<Self, DistributionError> {
         finite("mean", mean)?;
         positive_sd(sd)?;
         Ok(Distribution::Normal { mean, sd })
     }
 
     /// Normal(`mean`, `sd`) truncated to `[min, max]`.
-    pub fn trunc_normal(mean: f64, sd: f64, min: f64, max: f64) -> Result<Self, String> {
+    pub fn trunc_normal(mean: f64, sd: f64, min: f64, max: f64) -> Result<Self, DistributionError> {
         finite("mean", mean)?;
         positive_sd(sd)?;
         ordered(min, max)?;
         let mass = phi((max - mean) / sd) - phi((min - mean) / sd);
         if mass < 1e-12 {
-            return Err(format!("[min, max] = [{min}, {max}] holds almost none of Normal({mean}, {sd}): widen it or move the mean"));
+            return Err(format!("[min, max] = [{min}, {max}] holds almost none of Normal({mean}, {sd}): widen it or move the mean").into());
         }
         Ok(Distribution::TruncNormal { mean, sd, min, max })
     }
 
     /// Lognormal given by its median and 90th percentile, `0 < median < p90`.
-    pub fn lognormal_median_p90(median: f64, p90: f64) -> Result<Self, String> {
+    pub fn lognormal_median_p90(median: f64, p90: f64) -> Result<Self, DistributionError> {
         finite("median", median)?;
         finite("p90", p90)?;
         if !(median > 0.0 && p90 > median) {
-            return Err(format!(
-                "needs 0 < median < p90, got median = {median}, p90 = {p90}"
-            ));
+            return Err(
+                format!("needs 0 < median < p90, got median = {median}, p90 = {p90}").into(),
+            );
         }
         let mu = median.ln();
         Ok(Distribution::LogNormal {
@@ -307,11 +317,11 @@ impl Distribution {
     }
 
     /// Lognormal given by its own mean and standard deviation (not those of its log).
-    pub fn lognormal_mean_sd(mean: f64, sd: f64) -> Result<Self, String> {
+    pub fn lognormal_mean_sd(mean: f64, sd: f64) -> Result<Self, DistributionError> {
         finite("mean", mean)?;
         positive_sd(sd)?;
         if mean <= 0.0 {
-            return Err(format!("mean = {mean} must be > 0 for a lognormal"));
+            return Err(format!("mean = {mean} must be > 0 for a lognormal").into());
         }
         let s2 = (1.0 + (sd / mean).powi(2)).ln();
         Ok(Distribution::LogNormal {
@@ -321,20 +331,16 @@ impl Distribution {
     }
 
     /// One of `values` with probabilities `weights` (summing to 1).
-    pub fn choice(values: Vec<f64>, weights: &[f64]) -> Result<Self, String> {
+    pub fn choice(values: Vec<f64>, weights: &[f64]) -> Result<Self, DistributionError> {
         if values.is_empty() {
             return Err("values must not be empty".into());
         }
         if values.len() != weights.len() {
-            return Err(format!(
-                "{} values but {} weights",
-                values.len(),
-                weights.len()
-            ));
+            return Err(format!("{} values but {} weights", values.len(), weights.len()).into());
         }
         for (i, &w) in weights.iter().enumerate() {
             if !(w.is_finite() && w >= 0.0) {
-                return Err(format!("weights[{i}] = {w} must be a probability >= 0"));
+                return Err(format!("weights[{i}] = {w} must be a probability >= 0").into());
             }
         }
         let total: f64 = weights.iter().sum();
@@ -342,7 +348,8 @@ impl Distribution {
             return Err(format!(
                 "weights sum to {}, must sum to 1",
                 (total * 1e9).round() / 1e9
-            ));
+            )
+            .into());
         }
         let mut acc = 0.0;
         let mut cumulative: Vec<f64> = weights
@@ -357,12 +364,12 @@ impl Distribution {
     }
 
     /// Each of `values` equally likely.
-    pub fn empirical(mut values: Vec<f64>) -> Result<Self, String> {
+    pub fn empirical(mut values: Vec<f64>) -> Result<Self, DistributionError> {
         if values.is_empty() {
             return Err("values must not be empty".into());
         }
         if let Some(x) = values.iter().find(|x| !x.is_finite()) {
-            return Err(format!("value {x} is not a finite number"));
+            return Err(format!("value {x} is not a finite number").into());
         }
         values.sort_by(f64::total_cmp);
         Ok(Distribution::Empirical { sorted: values })
@@ -710,18 +717,23 @@ mod tests {
     fn invalid_parameters_are_explained() {
         assert!(Distribution::uniform(2.0, 1.0)
             .unwrap_err()
+            .0
             .contains("min = 2 must be below max = 1"));
         assert!(Distribution::normal(0.0, 0.0)
             .unwrap_err()
+            .0
             .contains("sd = 0 must be > 0"));
         assert!(Distribution::normal(f64::NAN, 1.0)
             .unwrap_err()
+            .0
             .contains("not a finite number"));
         assert!(Distribution::choice(vec![1.0, 2.0], &[0.5, 0.6])
             .unwrap_err()
+            .0
             .contains("sum to 1.1"));
         assert!(Distribution::beta_mean_sd(0.5, 0.6, 0.0, 1.0)
             .unwrap_err()
+            .0
             .contains("too large"));
         assert!(Distribution::lognormal_median_p90(2.0, 1.0).is_err());
     }

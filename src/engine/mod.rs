@@ -116,23 +116,24 @@ impl Shard {
 }
 
 impl FromStr for Shard {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Shard, String> {
+    type Err = crate::model::ValueError;
+    fn from_str(s: &str) -> Result<Shard, Self::Err> {
         let usage = "write K/N: shard K (counting from 0) of N, e.g. 0/4 ... 3/4";
         let (k, n) = s
             .split_once('/')
             .ok_or_else(|| format!("`{s}` is not a shard; {usage}"))?;
         let (Ok(index), Ok(count)) = (k.trim().parse::<u64>(), n.trim().parse::<u64>()) else {
-            return Err(format!("`{s}` is not a shard; {usage}"));
+            return Err(format!("`{s}` is not a shard; {usage}").into());
         };
         if count == 0 {
-            return Err(format!("`{s}`: the number of shards must be at least 1"));
+            return Err(format!("`{s}`: the number of shards must be at least 1").into());
         }
         if index >= count {
             return Err(format!(
                 "`{s}`: shard numbers count from 0, so with {count} shards K is 0..{}",
                 count - 1
-            ));
+            )
+            .into());
         }
         Ok(Shard { index, count })
     }
@@ -218,14 +219,14 @@ impl RunPlan {
 
     /// Checks the plan against [`limits::MAX_RUNS`] and the memory of this
     /// machine, before anything is allocated.
-    pub fn check_size(&self, threads: usize) -> Result<(), String> {
+    pub fn check_size(&self, threads: usize) -> Result<(), EngineError> {
         if self.runs > limits::MAX_RUNS {
-            return Err(format!(
+            return Err(EngineError::Plan(format!(
                 "{} runs is more than the {} one run may have; a run of 10^9 runs already \
                  puts the Monte Carlo error of a probability below 0.00002",
                 number(self.runs as f64, 0),
                 number(limits::MAX_RUNS as f64, 0)
-            ));
+            )));
         }
         let instead = match self.quantiles {
             QuantileMethod::Exact => "use --quantiles sketch, whose memory does not grow with \
@@ -243,6 +244,7 @@ impl RunPlan {
             )
         };
         limits::check_memory(self.memory(threads), &what, &instead)
+            .map_err(|e| EngineError::Plan(e.0))
     }
 
     fn chunk_len(&self, chunk: u64) -> usize {
@@ -359,10 +361,9 @@ impl Engine {
                 if plan.chunks() == 1 { "" } else { "s" },
             )));
         }
-        plan.check_size(rayon::current_num_threads())
-            .map_err(EngineError::Plan)?;
+        plan.check_size(rayon::current_num_threads())?;
         let sampler = Sampler::new(scenario, plan.sampler, plan.seed, plan.runs)
-            .map_err(EngineError::Plan)?;
+            .map_err(|e| EngineError::Plan(e.0))?;
         let mut claims = Claim::default_set();
         claims.extend(scenario.claims.iter().cloned());
         let identity = RunIdentity::new(scenario, &plan, &claims);

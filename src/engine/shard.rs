@@ -14,6 +14,12 @@ use super::{Accumulator, QuantileMethod, RunPlan, Shard, CHUNK_RUNS};
 use crate::claims::Claim;
 use crate::config::{ConfigFile, Scenario};
 
+crate::error::input_error! {
+    /// Why shard outputs cannot be read or merged: missing, damaged, or not
+    /// the shards of one run.
+    ShardError
+}
+
 /// File name of a shard's state, beside its CSVs.
 pub const STATE_FILE: &str = "shard-state.bin";
 const MAGIC: &[u8; 16] = b"nexus-mc shard\n\0";
@@ -131,7 +137,7 @@ impl ShardState {
 
     /// Reads the state in directory `dir` and checks it: its checksum, its
     /// format, and that its numbers are those of the shard it says it is.
-    pub fn read(dir: &Path) -> Result<ShardState, String> {
+    pub fn read(dir: &Path) -> Result<ShardState, ShardError> {
         let path = dir.join(STATE_FILE);
         let mut bytes = Vec::new();
         std::fs::File::open(&path)
@@ -153,7 +159,8 @@ impl ShardState {
                  rerun the shard with this version",
                 path.display(),
                 env!("CARGO_PKG_VERSION")
-            ));
+            )
+            .into());
         }
         let damaged = |e: &dyn std::fmt::Display| {
             format!(
@@ -168,21 +175,19 @@ impl ShardState {
             .ok_or_else(|| damaged(&"it is too short"))?;
         let (signed, digest) = bytes.split_at(split);
         if Sha256::digest(signed).as_slice() != digest {
-            return Err(damaged(&"its checksum does not match its contents"));
+            return Err(damaged(&"its checksum does not match its contents").into());
         }
         let (state, rest): (ShardState, _) =
             postcard::take_from_bytes(&signed[MAGIC.len() + 4..]).map_err(|e| damaged(&e))?;
         if !rest.is_empty() {
-            return Err(damaged(&format!("{} bytes follow the state", rest.len())));
+            return Err(damaged(&format!("{} bytes follow the state", rest.len())).into());
         }
         let plan = state.plan();
         if state.identity.chunk_runs != CHUNK_RUNS || plan.shard.index >= plan.shard.count {
-            return Err(damaged(
-                &"its chunk size or shard number is not one of a run",
-            ));
+            return Err(damaged(&"its chunk size or shard number is not one of a run").into());
         }
         if plan.runs == 0 || plan.runs > crate::limits::MAX_RUNS {
-            return Err(damaged(&format!("a run of {} runs", plan.runs)));
+            return Err(damaged(&format!("a run of {} runs", plan.runs)).into());
         }
         state
             .accumulator
@@ -203,7 +208,7 @@ impl ShardState {
 
 /// Merges the states found in `dirs` into the whole run, after checking that
 /// they are the shards 0..N of one run, each once.
-pub fn merge_shards(dirs: &[PathBuf]) -> Result<(RunIdentity, Accumulator), String> {
+pub fn merge_shards(dirs: &[PathBuf]) -> Result<(RunIdentity, Accumulator), ShardError> {
     let size: u64 = dirs
         .iter()
         .filter_map(|d| std::fs::metadata(d.join(STATE_FILE)).ok())
@@ -213,7 +218,8 @@ pub fn merge_shards(dirs: &[PathBuf]) -> Result<(RunIdentity, Accumulator), Stri
         2.0 * size as f64,
         &format!("merging {} shard states", dirs.len()),
         "merge on a machine with more memory, or rerun with fewer runs",
-    )?;
+    )
+    .map_err(|e| ShardError(e.0))?;
     let mut states: Vec<(PathBuf, ShardState)> = Vec::new();
     for dir in dirs {
         states.push((dir.clone(), ShardState::read(dir)?));
@@ -225,7 +231,7 @@ pub fn merge_shards(dirs: &[PathBuf]) -> Result<(RunIdentity, Accumulator), Stri
             "{} was computed by nexus-mc {}; this is {this_version}: merge with the version that ran the shards",
             first_dir.display(),
             first.identity.version
-        ));
+        ).into());
     }
     let count = first.shard.count;
     for (dir, s) in &states[1..] {
@@ -236,7 +242,8 @@ pub fn merge_shards(dirs: &[PathBuf]) -> Result<(RunIdentity, Accumulator), Stri
                 first_dir.display(),
                 dir.display(),
                 diff.join("; ")
-            ));
+            )
+            .into());
         }
         if s.shard.count != count {
             return Err(format!(
@@ -245,7 +252,8 @@ pub fn merge_shards(dirs: &[PathBuf]) -> Result<(RunIdentity, Accumulator), Stri
                 first.shard,
                 dir.display(),
                 s.shard
-            ));
+            )
+            .into());
         }
     }
     let mut problems = Vec::new();
@@ -265,7 +273,7 @@ pub fn merge_shards(dirs: &[PathBuf]) -> Result<(RunIdentity, Accumulator), Stri
         }
     }
     if !problems.is_empty() {
-        return Err(problems.join("; "));
+        return Err(problems.join("; ").into());
     }
     if let Some((dir, _)) = states[1..]
         .iter()
@@ -276,7 +284,8 @@ pub fn merge_shards(dirs: &[PathBuf]) -> Result<(RunIdentity, Accumulator), Stri
              merged); rerun that shard",
             first_dir.display(),
             dir.display()
-        ));
+        )
+        .into());
     }
     let identity = first.identity.clone();
     states.sort_by_key(|(_, s)| s.shard.index);

@@ -13,6 +13,12 @@ pub use params::{After2035, Domain, LastingSeed, Param, ParamSet, TaxMethod};
 
 use crate::arch::{multiversion, Supported};
 
+crate::error::input_error! {
+    /// Why a value is not one the model accepts (a year, a parameter value, a
+    /// lag shift).
+    ValueError
+}
+
 /// First modelled year.
 pub const FIRST_YEAR: i32 = 2026;
 /// Last modelled year.
@@ -41,15 +47,13 @@ pub const PHASE_NAMES: [&str; PHASES] = [
 ///
 /// ```
 /// assert!(nexus_mc::model::check_year(2035).is_ok());
-/// assert!(nexus_mc::model::check_year(2051).unwrap_err().contains("2026..2050"));
+/// assert!(nexus_mc::model::check_year(2051).unwrap_err().0.contains("2026..2050"));
 /// ```
-pub fn check_year(year: i32) -> Result<(), String> {
+pub fn check_year(year: i32) -> Result<(), ValueError> {
     if (FIRST_YEAR..=LAST_YEAR).contains(&year) {
         Ok(())
     } else {
-        Err(format!(
-            "year {year} is outside the model's {FIRST_YEAR}..{LAST_YEAR}"
-        ))
+        Err(format!("year {year} is outside the model's {FIRST_YEAR}..{LAST_YEAR}").into())
     }
 }
 
@@ -86,15 +90,16 @@ impl Schedules {
     /// ```
     /// # let s = nexus_mc::config::Scenario::load("kpmg-point").unwrap().schedules;
     /// assert!(s.check_lag_shift(-1.0).is_ok());
-    /// assert!(s.check_lag_shift(-2.0).unwrap_err().contains("must be >= -1"));
+    /// assert!(s.check_lag_shift(-2.0).unwrap_err().0.contains("must be >= -1"));
     /// ```
-    pub fn check_lag_shift(&self, shift: f64) -> Result<(), String> {
+    pub fn check_lag_shift(&self, shift: f64) -> Result<(), ValueError> {
         let shortest = self.phase_lag.iter().min().copied().unwrap_or(0);
         if f64::from(shortest) + shift < 0.0 {
             return Err(format!(
                 "{shift} would make the shortest phase lag ({shortest} years) negative; \
                  it must be >= -{shortest}"
-            ));
+            )
+            .into());
         }
         Ok(())
     }

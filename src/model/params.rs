@@ -38,9 +38,9 @@ impl Domain {
     /// ```
     /// use nexus_mc::model::Domain;
     /// assert!(Domain::Share.check(0.3).is_ok());
-    /// assert_eq!(Domain::Share.check(1.5).unwrap_err(), "must be a share in [0, 1]");
+    /// assert_eq!(Domain::Share.check(1.5).unwrap_err().to_string(), "must be a share in [0, 1]");
     /// ```
-    pub fn check(&self, x: f64) -> Result<(), String> {
+    pub fn check(&self, x: f64) -> Result<(), super::ValueError> {
         if !x.is_finite() {
             return Err("must be a finite number".into());
         }
@@ -53,7 +53,7 @@ impl Domain {
         if ok {
             Ok(())
         } else {
-            Err(format!("must be {self}"))
+            Err(format!("must be {self}").into())
         }
     }
 
@@ -192,11 +192,11 @@ impl Param {
     /// assert_eq!(Param::Multiplier.parse_value("1.5"), Ok(1.5));
     /// assert!(Param::Displacement.parse_value("1.5").is_err());
     /// ```
-    pub fn parse_value(self, text: &str) -> Result<f64, String> {
+    pub fn parse_value(self, text: &str) -> Result<f64, super::ValueError> {
         let x = match self.domain() {
             Domain::Choice(names) => match names.iter().position(|n| *n == text) {
                 Some(i) => i as f64,
-                None => return Err(format!("`{text}` must be one of {}", names.join(", "))),
+                None => return Err(format!("`{text}` must be one of {}", names.join(", ")).into()),
             },
             _ => text
                 .trim()

@@ -11,6 +11,11 @@ use crate::config::ConfigFile;
 use crate::engine::{RunIdentity, Shard, CHUNK_RUNS};
 use crate::error::{Error, Result};
 
+crate::error::input_error! {
+    /// Why an output directory's manifest or files cannot be trusted.
+    ManifestError
+}
+
 /// File name of the manifest.
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// Names of the files `run`, `merge` and `sensitivity` write besides the
@@ -124,7 +129,7 @@ impl Provenance {
 
     /// Checks that every file of the set in `dir` is there with the SHA-256
     /// the manifest recorded; names the first that is not.
-    pub fn verify(&self, dir: &Path) -> std::result::Result<(), String> {
+    pub fn verify(&self, dir: &Path) -> std::result::Result<(), ManifestError> {
         for file in &self.files {
             let path = dir.join(file);
             let want = self.sha256.get(file).ok_or_else(|| {
@@ -142,7 +147,8 @@ impl Provenance {
                     &got[..12],
                     &want[..12.min(want.len())],
                     MANIFEST_FILE
-                ));
+                )
+                .into());
             }
         }
         Ok(())
@@ -244,7 +250,7 @@ impl Manifest {
 impl Manifest {
     /// Reads the manifest of `run` or `merge` in `dir` and checks every file
     /// it lists against its SHA-256.
-    pub fn read_verified(dir: &Path) -> std::result::Result<Manifest, String> {
+    pub fn read_verified(dir: &Path) -> std::result::Result<Manifest, ManifestError> {
         let path = dir.join(MANIFEST_FILE);
         let text = std::fs::read_to_string(&path).map_err(|e| {
             format!(

@@ -23,6 +23,11 @@ use crate::distribution::Distribution;
 use crate::hash;
 use crate::model::Param;
 
+crate::error::input_error! {
+    /// Why a sampler cannot draw the runs asked for.
+    SamplerError
+}
+
 /// How the unit hypercube is filled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SamplerKind {
@@ -53,13 +58,13 @@ impl fmt::Display for SamplerKind {
 }
 
 impl FromStr for SamplerKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::model::ValueError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "mc" => Ok(SamplerKind::Mc),
             "lhs" => Ok(SamplerKind::Lhs),
             "sobol" => Ok(SamplerKind::Sobol),
-            _ => Err(format!("unknown sampler `{s}`: use mc, lhs or sobol")),
+            _ => Err(format!("unknown sampler `{s}`: use mc, lhs or sobol").into()),
         }
     }
 }
@@ -92,7 +97,7 @@ impl Sampler {
         kind: SamplerKind,
         seed: u64,
         runs: u64,
-    ) -> Result<Sampler, String> {
+    ) -> Result<Sampler, SamplerError> {
         let params = scenario.uncertain_params();
         let dims = params.len();
         if runs == 0 {
@@ -100,16 +105,16 @@ impl Sampler {
         }
         if kind == SamplerKind::Sobol {
             if runs > u64::from(u32::MAX) {
-                return Err(format!(
-                    "sobol supports at most {} runs, asked for {runs}",
-                    u32::MAX
-                ));
+                return Err(
+                    format!("sobol supports at most {} runs, asked for {runs}", u32::MAX).into(),
+                );
             }
             if dims > sobol::max_dims() {
                 return Err(format!(
                     "sobol supports at most {} parameters, the scenario has {dims}",
                     sobol::max_dims()
-                ));
+                )
+                .into());
             }
         }
         let lhs = match kind {
@@ -125,7 +130,9 @@ impl Sampler {
         };
         let sobol = (kind == SamplerKind::Sobol)
             .then(|| ScrambledSobol::new(dims, hash::derive(seed, SOBOL_LABEL)));
-        let correlation = scenario.rank_correlation(&params)?;
+        let correlation = scenario
+            .rank_correlation(&params)
+            .map_err(|e| SamplerError(e.0))?;
         let dists: Vec<Distribution> = params
             .iter()
             .map(|&p| scenario.parameter(p).distribution.clone())

@@ -44,6 +44,11 @@ pub use sobol::{sobol_indices, sobol_runs, Interval, SobolIndex, SobolOptions};
 pub use switching::{switching_runs, switching_values, ClaimTest, Switch, SwitchingValue};
 pub use tornado::{tornado, tornado_runs, TornadoBar};
 
+crate::error::input_error! {
+    /// Why a sensitivity method cannot run on the problem given.
+    SensitivityError
+}
+
 /// Called with the number of model runs just finished, from any thread,
 /// and with 0 now and then during long steps that run no model: each call
 /// is a point where the caller may stop the computation (the command

@@ -99,10 +99,15 @@ pub fn evaluate_rows<P: Problem + ?Sized>(
 /// A plain Monte Carlo sample of every parameter of `scenario` (runs x
 /// parameters, fixed ones constant), with its rank correlations: the inputs
 /// `nexus-mc run --sampler mc` draws for the same seed.
-pub fn scenario_sample(scenario: &Scenario, runs: u64, seed: u64) -> Result<Array2<f64>, String> {
+pub fn scenario_sample(
+    scenario: &Scenario,
+    runs: u64,
+    seed: u64,
+) -> Result<Array2<f64>, super::SensitivityError> {
     use crate::engine::CHUNK_RUNS;
     use crate::sampler::{Sampler, SamplerKind};
-    let sampler = Sampler::new(scenario, SamplerKind::Mc, seed, runs)?;
+    let sampler = Sampler::new(scenario, SamplerKind::Mc, seed, runs)
+        .map_err(|e| super::SensitivityError(e.0))?;
     let point = scenario.point();
     let mut x = Array2::<f64>::zeros((runs as usize, scenario.parameters.len()));
     for mut row in x.rows_mut() {

@@ -173,7 +173,7 @@ pub fn shapley_effects<P: Problem + ?Sized>(
     problem: &P,
     opts: &ShapleyOptions,
     progress: Progress<'_>,
-) -> Result<Vec<ShapleyEffect>, String> {
+) -> Result<Vec<ShapleyEffect>, super::SensitivityError> {
     let moving = problem.uncertain();
     let k = moving.len();
     let inputs = problem.inputs();

@@ -207,7 +207,11 @@ fn finish(mut layer: Layer, origin: &str) -> Result<Scenario, ConfigError> {
     let shift = Param::PhaseLagShift as usize;
     let lowest_shift = parameters[shift].distribution.support().0;
     if let Err(why) = schedules.check_lag_shift(lowest_shift) {
-        problems.push(problem(&param_at[shift], "parameters.phase_lag_shift", why));
+        problems.push(problem(
+            &param_at[shift],
+            "parameters.phase_lag_shift",
+            why.to_string(),
+        ));
     }
 
     // Rank 0 is independence: the pair is dropped, as if never declared.
@@ -342,7 +346,7 @@ pub(super) fn correlation_problems(specs: &[CorrelationSpec]) -> Vec<String> {
     }
     if problems.is_empty() {
         if let Err(why) = ImanConover::new((0..params.len()).collect(), &matrix) {
-            problems.push(why);
+            problems.push(why.to_string());
         }
     }
     problems

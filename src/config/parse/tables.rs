@@ -170,13 +170,13 @@ impl Checker {
         }
     }
 
-    fn problem(&mut self, span: Range<usize>, key: &str, reason: impl Into<String>) {
+    fn problem(&mut self, span: Range<usize>, key: &str, reason: impl std::fmt::Display) {
         let line = Some(self.lines.line(span.start));
         self.problems.push(Problem {
             file: self.file.clone(),
             line,
             key: key.to_string(),
-            reason: reason.into(),
+            reason: reason.to_string(),
         });
     }
 
@@ -457,7 +457,7 @@ impl Checker {
                     Distribution::lognormal_mean_sd(num("mean")?, num("sd")?)
                 }
                 "beta" if has("min") != has("max") => {
-                    Err("give both `min` and `max`, or neither (for [0, 1])".to_string())
+                    Err("give both `min` and `max`, or neither (for [0, 1])".into())
                 }
                 "beta" => {
                     let (min, max) = if has("min") {
@@ -470,7 +470,7 @@ impl Checker {
                     } else if need(&["alpha", "beta"]) && !has("mean") && !has("sd") {
                         Distribution::beta(num("alpha")?, num("beta")?, min, max)
                     } else {
-                        Err("beta takes `mean` and `sd`, or `alpha` and `beta` (not both), with optional `min` and `max`".to_string())
+                        Err("beta takes `mean` and `sd`, or `alpha` and `beta` (not both), with optional `min` and `max`".into())
                     }
                 }
                 _ => {
@@ -479,7 +479,7 @@ impl Checker {
                         .iter()
                         .map(|s| s.join(", "))
                         .collect();
-                    Err(format!("{family} needs {}", sets.join(" or ")))
+                    Err(format!("{family} needs {}", sets.join(" or ")).into())
                 }
             };
             match result {
@@ -509,14 +509,14 @@ impl Checker {
             let result = match (v.get_ref(), param.domain()) {
                 (DeValue::String(s), Domain::Choice(_)) => param.parse_value(s),
                 (_, Domain::Choice(names)) => {
-                    Err(format!("must be a string, one of {}", names.join(", ")))
+                    Err(format!("must be a string, one of {}", names.join(", ")).into())
                 }
                 (other, domain) => match number(other) {
                     Some(x) => domain
                         .check(x)
                         .map(|()| x)
-                        .map_err(|why| format!("{x} {why}")),
-                    None => Err(format!("must be a number, found {}", other.type_str())),
+                        .map_err(|why| format!("{x} {why}").into()),
+                    None => Err(format!("must be a number, found {}", other.type_str()).into()),
                 },
             };
             result.map_err(|why| self.problem(v.span(), at, why)).ok()
@@ -569,7 +569,7 @@ impl Checker {
             Distribution::empirical(values).map_err(|why| (v.span(), why))
         };
         result
-            .map_err(|(span, why)| self.problem(span, key, why))
+            .map_err(|(span, why)| self.problem(span, key, why.to_string()))
             .ok()
     }
 
@@ -803,7 +803,7 @@ impl Checker {
             }
             match Claim::new(&name, metric, year as i32, op, threshold) {
                 Ok(claim) => out.push((claim, self.at(item.span()))),
-                Err(why) => self.problem(item.span(), &key, why),
+                Err(why) => self.problem(item.span(), &key, why.to_string()),
             }
         }
         out
