@@ -7,8 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-mod common;
-use common::{assert_bad_input, nexus, nexus_within, read, stderr};
+use crate::common::{assert_bad_input, nexus, read, stderr};
 
 #[test]
 fn sizes_out_of_reach_are_refused_at_once_with_what_to_do() {
@@ -462,4 +461,27 @@ fn damaged_shards_are_refused_or_merge_to_the_same_bytes() {
     // Every change to the state and the CSVs is refused; a change inside the
     // manifest's free text (its start time, say) may merge unchanged.
     assert!(refused * 4 >= tried * 3, "{refused} of {tried} refused");
+}
+
+/// Runs the `nexus-mc` binary with `args` in `cwd`, failing the test if it
+/// has not finished within `seconds` (it is killed first): a hang is a bug.
+fn nexus_within(args: &[&str], cwd: &Path, seconds: f64) -> std::process::Output {
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nexus-mc"))
+        .args(args)
+        .current_dir(cwd)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let start = Instant::now();
+    while child.try_wait().expect("wait works").is_none() {
+        if start.elapsed() > Duration::from_secs_f64(seconds) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`nexus-mc {}` still ran after {seconds} s", args.join(" "));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.wait_with_output().expect("output is read")
 }

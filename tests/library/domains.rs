@@ -2,8 +2,6 @@
 //! output: every domain is a bounded, economically meaningful range, and the
 //! model is finite over all of it.
 
-mod common;
-
 use std::sync::OnceLock;
 
 use nexus_mc::model::{Domain, Metric, Model, Outputs, Param, ParamSet};
@@ -18,7 +16,7 @@ fn ends(p: Param) -> (f64, f64) {
         Domain::Choice(names) => (0.0, (names.len() - 1) as f64),
     };
     if p == Param::PhaseLagShift {
-        let schedules = common::kpmg().schedules;
+        let schedules = crate::common::kpmg().schedules;
         let lowest = (lo as i64..=0)
             .map(|s| s as f64)
             .find(|&s| schedules.check_lag_shift(s).is_ok())
@@ -31,7 +29,7 @@ fn ends(p: Param) -> (f64, f64) {
 /// Every output of every year is finite, or a panic naming the inputs.
 fn assert_finite(set: &ParamSet, what: &str) {
     static MODEL: OnceLock<Model> = OnceLock::new();
-    let model = MODEL.get_or_init(|| Model::new(&common::kpmg().schedules));
+    let model = MODEL.get_or_init(|| Model::new(&crate::common::kpmg().schedules));
     let mut out = Outputs::default();
     model.evaluate(set, &mut out);
     for &m in Metric::ALL {
@@ -68,7 +66,7 @@ fn switch_settings() -> Vec<Vec<(Param, f64)>> {
 
 #[test]
 fn every_parameter_at_either_end_of_its_domain_gives_finite_outputs() {
-    let base = common::kpmg().point();
+    let base = crate::common::kpmg().point();
     for switches in switch_settings() {
         for &p in Param::ALL {
             let (lo, hi) = ends(p);
@@ -94,7 +92,7 @@ fn random_points_anywhere_in_the_domains_give_finite_outputs() {
         state ^= state << 17;
         (state >> 11) as f64 / (1u64 << 53) as f64
     };
-    let base = common::kpmg().point();
+    let base = crate::common::kpmg().point();
     for i in 0..20_000 {
         let mut set = base;
         for &p in Param::ALL {
@@ -132,7 +130,7 @@ fn values_outside_the_domains_are_refused_by_validation() {
 
 #[test]
 fn schedules_at_the_ends_of_what_validates_give_finite_outputs_too() {
-    let mut extreme = common::kpmg().schedules;
+    let mut extreme = crate::common::kpmg().schedules;
     extreme.public_investment = [100_000.0; nexus_mc::model::YEARS];
     extreme.enabling_conditions = [100_000.0; nexus_mc::model::YEARS];
     extreme.public_share = [0.01; 6];
@@ -140,7 +138,7 @@ fn schedules_at_the_ends_of_what_validates_give_finite_outputs_too() {
     for lags in [[0u32; 6], [30u32; 6]] {
         extreme.phase_lag = lags;
         let model = Model::new(&extreme);
-        let mut set = common::kpmg().point();
+        let mut set = crate::common::kpmg().point();
         for &p in Param::ALL {
             let (lo, hi) = ends(p);
             for x in [lo, hi] {

@@ -1,8 +1,7 @@
 //! `nexus-mc sensitivity` as a user sees it: files, columns, determinism and
 //! bad flags.
 
-mod common;
-use common::{nexus, read, stderr};
+use crate::common::{nexus, read, stderr};
 
 const SMALL: [&str; 4] = ["-n", "512", "--replicates", "16"];
 

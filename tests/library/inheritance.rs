@@ -2,8 +2,7 @@
 //! correlations as for parameters, and the shipped children keep what their
 //! descriptions promise.
 
-mod common;
-use common::{nexus, stderr};
+use crate::common::{nexus, stderr};
 
 use nexus_mc::config::Scenario;
 use nexus_mc::model::Param;

@@ -2,8 +2,6 @@
 //! section 5 says. Every target below is copied from that page, not from
 //! running the code.
 
-mod common;
-
 use nexus_mc::model::{Metric, Model, Param};
 
 /// Asserts `model` rounds to `published` at the plan's precision.
@@ -17,7 +15,7 @@ fn assert_rounds_to(what: &str, model: f64, published: f64, precision: f64) {
 
 #[test]
 fn every_non_drug_cell_of_tabel2_reproduces_to_the_published_rounding() {
-    let out = common::run(&common::kpmg().point());
+    let out = crate::common::run(&crate::common::kpmg().point());
     let at = |m, y| out.at(m, y);
     let gs = |y| at(Metric::GdpInvestment, y) + at(Metric::GdpLasting, y);
     // docs/model.md section 5: (row, year, published, precision)
@@ -72,9 +70,9 @@ fn every_non_drug_cell_of_tabel2_reproduces_to_the_published_rounding() {
 
 #[test]
 fn drug_line_and_headlines_match_model_md() {
-    let scenario = common::kpmg();
+    let scenario = crate::common::kpmg();
     let p = scenario.point();
-    let out = common::run(&p);
+    let out = crate::common::run(&p);
     // docs/model.md section 5, "With the formulas above".
     assert_rounds_to("D 2030", out.at(Metric::GdpDrugs, 2030), 246.0, 1.0);
     assert_rounds_to("D 2035", out.at(Metric::GdpDrugs, 2035), 1279.0, 1.0);
@@ -87,7 +85,7 @@ fn drug_line_and_headlines_match_model_md() {
         "NPV {npv}, docs/model.md: 1,477 +- 1"
     );
 
-    let alt = common::run(&p.with(Param::TaxMethod, 1.0));
+    let alt = crate::common::run(&p.with(Param::TaxMethod, 1.0));
     let alt_npv = alt.at(Metric::NpvCum, 2035);
     assert!(
         (alt_npv - 10287.0).abs() <= 5.0,
@@ -103,7 +101,7 @@ fn drug_line_and_headlines_match_model_md() {
 
 #[test]
 fn outputs_are_internally_consistent_every_year() {
-    let out = common::run(&common::kpmg().point());
+    let out = crate::common::run(&crate::common::kpmg().point());
     for year in 2026..=2050 {
         let y = out.at(Metric::GdpTotal, year);
         let parts = out.at(Metric::GdpInvestment, year)

@@ -8,13 +8,11 @@
 //! claims were checked against an independent implementation; a deliberate
 //! change of the numbers must update them and say why in CHANGELOG.md.
 
-mod common;
-
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{assert_bad_input, read};
+use crate::common::{assert_bad_input, read};
 use nexus_mc::arch::Isa;
 use sha2::{Digest, Sha256};
 
@@ -193,7 +191,7 @@ fn every_path_gives_the_pinned_bytes() {
                 ],
                 dir.path(),
             );
-            assert!(o.status.success(), "{}", common::stderr(&o));
+            assert!(o.status.success(), "{}", crate::common::stderr(&o));
             let manifest: serde_json::Value =
                 serde_json::from_str(&read(&out, "manifest.json")).unwrap();
             assert_eq!(manifest["isa"], isa.name());
@@ -239,7 +237,11 @@ fn shards_on_different_paths_merge_to_the_same_bytes() {
         &[&["run"], &plan[..], &["--out", &d("single")]].concat(),
         dir.path(),
     );
-    assert!(single.status.success(), "{}", common::stderr(&single));
+    assert!(
+        single.status.success(),
+        "{}",
+        crate::common::stderr(&single)
+    );
     for k in 0..3 {
         let isa = available[(k + 1) % available.len()].name();
         let shard = format!("{k}/3");
@@ -253,7 +255,7 @@ fn shards_on_different_paths_merge_to_the_same_bytes() {
             .concat(),
             dir.path(),
         );
-        assert!(o.status.success(), "{}", common::stderr(&o));
+        assert!(o.status.success(), "{}", crate::common::stderr(&o));
     }
     let merged = nexus_on(
         available[available.len() - 1].name(),
@@ -268,7 +270,11 @@ fn shards_on_different_paths_merge_to_the_same_bytes() {
         ],
         dir.path(),
     );
-    assert!(merged.status.success(), "{}", common::stderr(&merged));
+    assert!(
+        merged.status.success(),
+        "{}",
+        crate::common::stderr(&merged)
+    );
     for file in ["bands.csv", "claims.csv", "histogram.csv"] {
         assert_eq!(
             read(&dir.path().join("single"), file),

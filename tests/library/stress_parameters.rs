@@ -1,12 +1,10 @@
 //! Each switch and stress parameter moves the outputs the way docs/model.md
 //! (sections 2.3 and 7) defines it.
 
-mod common;
-
 use nexus_mc::model::{Metric, Outputs, Param, ParamSet};
 
 fn base() -> ParamSet {
-    common::kpmg().point()
+    crate::common::kpmg().point()
 }
 
 fn rel_eq(a: f64, b: f64) -> bool {
@@ -19,8 +17,8 @@ fn each_year(out: &Outputs, m: Metric) -> impl Iterator<Item = (i32, f64)> + '_ 
 
 #[test]
 fn displacement_scales_the_gdp_contribution_and_what_follows_from_it() {
-    let b = common::run(&base());
-    let d = common::run(&base().with(Param::Displacement, 0.2));
+    let b = crate::common::run(&base());
+    let d = crate::common::run(&base().with(Param::Displacement, 0.2));
     for m in [
         Metric::GdpInvestment,
         Metric::GdpLasting,
@@ -47,8 +45,8 @@ fn displacement_scales_the_gdp_contribution_and_what_follows_from_it() {
 
 #[test]
 fn gdp_growth_divides_the_share_by_the_growth_since_2024() {
-    let b = common::run(&base());
-    let g = common::run(&base().with(Param::GdpGrowth, 0.015));
+    let b = crate::common::run(&base());
+    let g = crate::common::run(&base().with(Param::GdpGrowth, 0.015));
     let expected = b.at(Metric::GdpSharePct, 2035) / 1.015f64.powi(11);
     assert!(rel_eq(g.at(Metric::GdpSharePct, 2035), expected));
     assert_eq!(g.at(Metric::GdpTotal, 2035), b.at(Metric::GdpTotal, 2035));
@@ -56,8 +54,8 @@ fn gdp_growth_divides_the_share_by_the_growth_since_2024() {
 
 #[test]
 fn rule_seed_follows_the_stated_rule_and_costs_about_210_m_of_npv() {
-    let b = common::run(&base());
-    let r = common::run(&base().with(Param::LastingSeed, 1.0));
+    let b = crate::common::run(&base());
+    let r = crate::common::run(&base().with(Param::LastingSeed, 1.0));
     let rule = 0.125 * b.at(Metric::GdpInvestment, 2026);
     assert!(rel_eq(r.at(Metric::GdpLasting, 2026), rule));
     assert!(
@@ -73,9 +71,9 @@ fn rule_seed_follows_the_stated_rule_and_costs_about_210_m_of_npv() {
 
 #[test]
 fn after_2035_switches_do_what_their_names_say() {
-    let grow = common::run(&base());
-    let freeze = common::run(&base().with(Param::After2035, 1.0));
-    let expire = common::run(&base().with(Param::After2035, 2.0));
+    let grow = crate::common::run(&base());
+    let freeze = crate::common::run(&base().with(Param::After2035, 1.0));
+    let expire = crate::common::run(&base().with(Param::After2035, 2.0));
     let s = Metric::GdpLasting;
     for y in 2026..=2035 {
         assert_eq!(
@@ -103,7 +101,7 @@ fn after_2035_switches_do_what_their_names_say() {
     let expected_2036 = 1.086 * grow.at(s, 2035) - 394.0 * 1.086f64.powi(10);
     assert!(rel_eq(expire.at(s, 2036), expected_2036));
     assert_eq!(expire.at(s, 2045), 0.0);
-    let short = common::run(
+    let short = crate::common::run(
         &base()
             .with(Param::After2035, 2.0)
             .with(Param::LastingLife, 1.0),
@@ -119,7 +117,7 @@ fn after_2035_switches_do_what_their_names_say() {
 
 #[test]
 fn wage_tax_method_applies_the_appendix_rates() {
-    let w = common::run(&base().with(Param::TaxMethod, 1.0));
+    let w = crate::common::run(&base().with(Param::TaxMethod, 1.0));
     for (y, tax) in each_year(&w, Metric::Tax) {
         let gs = w.at(Metric::GdpInvestment, y) + w.at(Metric::GdpLasting, y);
         assert!(
@@ -132,8 +130,8 @@ fn wage_tax_method_applies_the_appendix_rates() {
 #[test]
 fn additionality_scales_only_the_induced_private_investment() {
     let p = base();
-    let none = common::run(&p.with(Param::Additionality, 0.0));
-    let half = common::run(&p.with(Param::Additionality, 0.5));
+    let none = crate::common::run(&p.with(Param::Additionality, 0.0));
+    let half = crate::common::run(&p.with(Param::Additionality, 0.5));
     // L = sum_p w_p / s_p - 1 from the published phase table (docs/model.md section 3).
     let leverage =
         0.25 / 0.70 + 0.25 / 0.50 + 0.20 / 0.35 + 0.10 / 0.25 + 0.10 / 0.15 + 0.10 / 0.10 - 1.0;
@@ -155,9 +153,9 @@ fn additionality_scales_only_the_induced_private_investment() {
 
 #[test]
 fn schedule_scales_are_linear_in_what_they_scale() {
-    let b = common::run(&base());
-    let half = common::run(&base().with(Param::PublicInvestmentScale, 0.5));
-    let no_r = common::run(&base().with(Param::EnablingScale, 0.0));
+    let b = crate::common::run(&base());
+    let half = crate::common::run(&base().with(Param::PublicInvestmentScale, 0.5));
+    let no_r = crate::common::run(&base().with(Param::EnablingScale, 0.0));
     for y in 2026..=2050 {
         for m in [
             Metric::PublicInvestment,
@@ -177,8 +175,8 @@ fn schedule_scales_are_linear_in_what_they_scale() {
 
 #[test]
 fn phase_lag_shift_delays_the_drug_line_by_whole_years() {
-    let b = common::run(&base());
-    let shifted = common::run(&base().with(Param::PhaseLagShift, 2.0));
+    let b = crate::common::run(&base());
+    let shifted = crate::common::run(&base().with(Param::PhaseLagShift, 2.0));
     for y in 2026..=2050 {
         let expected = if y - 2 >= 2026 {
             b.at(Metric::GdpDrugs, y - 2)
@@ -234,7 +232,7 @@ fn drug_line_matches_its_definition_for_any_lags_and_sales_years() {
             .with(Param::Additionality, a)
             .with(Param::Multiplier, m)
             .with(Param::Displacement, 0.1);
-        let out = common::run(&p);
+        let out = crate::common::run(&p);
         for y in 2026..=2050 {
             let want = drug_line_by_definition(&p, y);
             let got = out.at(Metric::GdpDrugs, y);

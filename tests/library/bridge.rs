@@ -3,8 +3,7 @@
 //! difference of two runs, the same bytes on any thread count, and bad input
 //! refused.
 
-mod common;
-use common::{assert_bad_input, nexus, read, stderr};
+use crate::common::{assert_bad_input, nexus, read, stderr};
 
 use nexus_mc::bridge::{Bridge, BridgeOptions, BridgeResult, Method};
 use nexus_mc::config::Scenario;

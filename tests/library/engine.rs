@@ -2,8 +2,6 @@
 //! threads and shards, the kpmg-point degenerate case, claim probabilities
 //! against an analytic answer, and the sketch against exact quantiles.
 
-mod common;
-
 use std::sync::atomic::AtomicBool;
 
 use nexus_mc::config::Scenario;
@@ -55,7 +53,7 @@ fn csv_bytes(scenario: &Scenario, mut acc: Accumulator) -> [Vec<u8>; 3] {
 fn run_sharded(scenario: &Scenario, plan: RunPlan, count: u64) -> Accumulator {
     let dirs: Vec<_> = (0..count)
         .map(|index| {
-            let bytes = common::shard_state_bytes(scenario, plan, Shard { index, count });
+            let bytes = crate::common::shard_state_bytes(scenario, plan, Shard { index, count });
             let dir = tempfile::tempdir().unwrap();
             std::fs::write(dir.path().join(nexus_mc::engine::STATE_FILE), bytes).unwrap();
             dir
@@ -107,8 +105,8 @@ fn summary(scenario: &Scenario, plan: RunPlan) -> Summary {
 
 #[test]
 fn kpmg_point_gives_zero_width_bands_at_the_baseline_and_certain_claims() {
-    let kpmg = common::kpmg();
-    let baseline = common::run(&kpmg.point());
+    let kpmg = crate::common::kpmg();
+    let baseline = crate::common::run(&kpmg.point());
     for quantiles in [QuantileMethod::Exact, QuantileMethod::Sketch] {
         let s = summary(
             &kpmg,
@@ -156,7 +154,7 @@ fn kpmg_point_gives_zero_width_bands_at_the_baseline_and_certain_claims() {
 /// P(Y >= 0.8 Y0) = P(d <= 0.2) = 0.5 and the q quantile is (0.6 + 0.4 q) Y0.
 #[test]
 fn claims_and_bands_match_an_analytic_answer_within_five_standard_errors() {
-    let plan = common::run(&common::kpmg().point());
+    let plan = crate::common::run(&crate::common::kpmg().point());
     let (y0, share0) = (
         plan.at(Metric::GdpTotal, 2035),
         plan.at(Metric::GdpSharePct, 2035),

@@ -2,8 +2,6 @@
 //! functions through the same public API as the model, and checks on the
 //! real model with answers found independently.
 
-mod common;
-
 use std::f64::consts::PI;
 
 use nexus_mc::claims::Op;
@@ -376,7 +374,7 @@ fn morris_ranks_ishigami_inputs_like_the_total_indices() {
 #[test]
 fn common_kpmg_is_fully_fixed() {
     // Sanity for the helpers above: kpmg-point has no uncertain parameter.
-    assert!(common::kpmg()
+    assert!(crate::common::kpmg()
         .parameters
         .iter()
         .all(|p| p.distribution.is_fixed()));

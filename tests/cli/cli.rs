@@ -1,7 +1,6 @@
 //! The binary: outputs, exit codes, and no panics on bad input.
 
-mod common;
-use common::{nexus, stderr};
+use crate::common::{nexus, stderr};
 
 use nexus_mc::config::Scenario;
 use nexus_mc::model::{Metric, Model, Outputs};

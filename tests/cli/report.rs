@@ -4,8 +4,7 @@
 
 use std::process::Output;
 
-mod common;
-use common::nexus;
+use crate::common::nexus;
 
 use nexus_mc::report::charts::{BARS, INNER_BAND, MEDIAN, OUTER_BAND, PLAN, SECOND};
 

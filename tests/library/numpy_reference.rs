@@ -5,8 +5,6 @@
 //! CI (`CI` set in the environment), where a missing numpy fails the test:
 //! `.ci/run` installs it, and a skipped check there would check nothing.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
@@ -68,7 +66,7 @@ fn numpy_reproduces_the_kpmg_point_baseline_cell_by_cell() {
         &["--config", "distributions/kpmg-point.toml", "--baseline"],
         dir.path(),
     );
-    let ours = common::run(&common::kpmg().point());
+    let ours = crate::common::run(&crate::common::kpmg().point());
     let theirs = rows(&dir.path().join("baseline.csv"));
     assert_eq!(theirs.len(), 25);
     for (t, row) in theirs.iter().enumerate() {

@@ -13,8 +13,6 @@ use nexus_mc::config::{shipped, Scenario};
 use nexus_mc::engine::{merge_shards, Engine, RunPlan, Shard, ShardState, STATE_FILE};
 use nexus_mc::Control;
 
-mod common;
-
 fn config(cases: u32, seed: u64) -> Config {
     Config {
         cases,
@@ -148,7 +146,7 @@ proptest! {
 /// The state of shard `index` of 2 of a small run of central.
 fn state(index: u64) -> Vec<u8> {
     let scenario = Scenario::load("central").unwrap();
-    common::shard_state_bytes(&scenario, RunPlan::new(9000), Shard { index, count: 2 })
+    crate::common::shard_state_bytes(&scenario, RunPlan::new(9000), Shard { index, count: 2 })
 }
 
 /// The bytes of a valid shard state: shard 1 of 2.

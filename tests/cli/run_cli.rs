@@ -3,8 +3,7 @@
 
 use std::process::Command;
 
-mod common;
-use common::{assert_bad_input, nexus, read, stderr};
+use crate::common::{assert_bad_input, nexus, read, stderr};
 
 /// Thirteen chunks of 2,048 runs, the last partial.
 const RUNS: &str = "25000";
