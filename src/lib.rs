@@ -32,7 +32,7 @@
 //! | [`model`] | the impact model: parameters, schedules, the allocation-free core |
 //! | [`config`] | scenario files: loading, validation, the shipped scenarios |
 //! | [`distribution`] | probability distributions in the user's terms |
-//! | [`correlation`] | rank-correlation matrices: checks, Iman-Conover, the Gaussian copula's factor |
+//! | `correlation` | rank-correlation matrices: checks, Iman-Conover, the Gaussian copula's factor |
 //! | [`sampler`] | sample blocks: Monte Carlo, Latin hypercube, Sobol, correlations |
 //! | [`baseline`] | one deterministic run laid out against the plan's Tabel 2 |
 //! | [`claims`] | published claims as tests on one metric in one year |
@@ -59,7 +59,7 @@ pub mod claims;
 pub mod commands;
 pub mod config;
 mod control;
-pub mod correlation;
+pub(crate) mod correlation;
 pub mod distribution;
 pub mod engine;
 pub mod error;

@@ -403,7 +403,7 @@ impl Scenario {
 
     /// The Iman-Conover target over the given sample columns, if the
     /// scenario declares correlations between them.
-    pub fn rank_correlation(
+    pub(crate) fn rank_correlation(
         &self,
         columns: &[Param],
     ) -> Result<Option<ImanConover>, crate::correlation::CorrelationError> {
