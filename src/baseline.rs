@@ -9,10 +9,10 @@ use crate::model::{self, year_index, After2035, Metric, Model, Outputs, Param, P
 use crate::table::{number, signed, Table};
 
 /// The growth plan, as docs/sources.md cites it.
-pub const PLAN: &str = "the growth plan [LBSP2025]";
+pub(crate) const PLAN: &str = "the growth plan [LBSP2025]";
 
 /// Years for which Tabel 2 publishes figures.
-pub const PUBLISHED_YEARS: [i32; 3] = [2026, 2030, 2035];
+pub(crate) const PUBLISHED_YEARS: [i32; 3] = [2026, 2030, 2035];
 
 /// One model run of a scenario, ready to be compared with the plan.
 #[derive(Clone, Debug)]
@@ -46,7 +46,7 @@ pub struct Check {
 
 impl Check {
     /// True when the model, rounded to the published precision, equals the published figure.
-    pub fn reproduces(&self) -> bool {
+    pub(crate) fn reproduces(&self) -> bool {
         ((self.model / self.precision).round() - self.published / self.precision).abs() < 1e-9
     }
 }
@@ -234,11 +234,11 @@ const HEADLINES: [Headline; 6] = [
 ];
 
 /// Dutch GDP in 2024, EUR m (docs/model.md anomaly F), for the share the plan would show today.
-pub const GDP_2024: f64 = 1_130_000.0;
+pub(crate) const GDP_2024: f64 = 1_130_000.0;
 
 impl Baseline {
     /// Runs the model once for `params` on the scenario's schedules.
-    pub fn new(scenario: &Scenario, params: ParamSet) -> Baseline {
+    pub(crate) fn new(scenario: &Scenario, params: ParamSet) -> Baseline {
         let model = Model::new(&scenario.schedules);
         let mut outputs = Outputs::default();
         model.evaluate(&params, &mut outputs);
@@ -255,7 +255,7 @@ impl Baseline {
     }
 
     /// The outputs with one parameter changed.
-    pub fn rerun(&self, param: Param, value: f64) -> Outputs {
+    pub(crate) fn rerun(&self, param: Param, value: f64) -> Outputs {
         let mut out = Outputs::default();
         self.model
             .evaluate(&self.params.with(param, value), &mut out);
@@ -263,7 +263,7 @@ impl Baseline {
     }
 
     /// Every published cell of Tabel 2 next to the model's value.
-    pub fn tabel2_checks(&self) -> Vec<Check> {
+    pub(crate) fn tabel2_checks(&self) -> Vec<Check> {
         let mut checks = Vec::new();
         for row in &TABEL2 {
             for (year, published) in PUBLISHED_YEARS.iter().zip(row.published) {
@@ -286,7 +286,7 @@ impl Baseline {
     }
 
     /// The headline figures next to the published ones.
-    pub fn headline_checks(&self) -> Vec<Check> {
+    pub(crate) fn headline_checks(&self) -> Vec<Check> {
         HEADLINES
             .iter()
             .map(|h| Check {
@@ -301,7 +301,7 @@ impl Baseline {
     }
 
     /// The anomalies of docs/model.md section 8, with figures for these parameters.
-    pub fn anomalies(&self) -> Vec<(char, String)> {
+    pub(crate) fn anomalies(&self) -> Vec<(char, String)> {
         let npv = self.outputs.at(Metric::NpvCum, 2035);
         let p = &self.params;
         let t26 = year_index(2026);

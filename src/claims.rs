@@ -44,7 +44,7 @@ impl Op {
     }
 
     /// The operator as written in files.
-    pub const fn symbol(self) -> &'static str {
+    pub(crate) const fn symbol(self) -> &'static str {
         match self {
             Op::Ge => ">=",
             Op::Gt => ">",

@@ -50,7 +50,7 @@ pub enum MatrixProblem {
 
 /// Checks a correlation matrix (unit diagonal assumed): symmetric, entries in
 /// [-1, 1], positive semi-definite.
-pub fn check_matrix(m: &Array2<f64>) -> Vec<MatrixProblem> {
+pub(crate) fn check_matrix(m: &Array2<f64>) -> Vec<MatrixProblem> {
     let k = m.nrows();
     let mut problems = Vec::new();
     for i in 0..k {
@@ -200,7 +200,10 @@ impl ImanConover {
     /// Prepares a target Spearman matrix over `columns`. The matrix must have
     /// passed [`check_matrix`]; fails if its normal-score equivalent is
     /// singular (perfect correlations).
-    pub fn new(columns: Vec<usize>, spearman: &Array2<f64>) -> Result<Self, CorrelationError> {
+    pub(crate) fn new(
+        columns: Vec<usize>,
+        spearman: &Array2<f64>,
+    ) -> Result<Self, CorrelationError> {
         let target_factor = normal_score_factor(spearman).ok_or_else(|| {
             "the matrix is singular (a correlation of +-1, or a combination that forces one); \
              Iman-Conover needs it positive definite: move such entries off +-1"
@@ -215,7 +218,7 @@ impl ImanConover {
 
     /// Reorders the correlated columns of `block` (runs x parameters) in place.
     /// `key` makes the reordering reproducible.
-    pub fn apply(&self, mut block: ArrayViewMut2<f64>, key: u64) {
+    pub(crate) fn apply(&self, mut block: ArrayViewMut2<f64>, key: u64) {
         let n = block.nrows();
         let k = self.columns.len();
         if n < 2 || k < 2 {

@@ -2,14 +2,14 @@
 //! bits, whichever thread or shard asks.
 
 /// SplitMix64's finaliser: a bijective 64-bit mixer.
-pub fn mix(mut z: u64) -> u64 {
+pub(crate) fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
 }
 
 /// A key derived from a parent key and a label (dimension, purpose, ...).
-pub fn derive(key: u64, label: u64) -> u64 {
+pub(crate) fn derive(key: u64, label: u64) -> u64 {
     mix(key ^ mix(label.wrapping_add(0x9e37_79b9_7f4a_7c15)))
 }
 
@@ -20,7 +20,7 @@ pub fn unit(key: u64, index: u64) -> f64 {
 
 /// Shuffles `items` in place (Fisher-Yates), every choice drawn from
 /// (key, position): the same key always gives the same order.
-pub fn shuffle<T>(items: &mut [T], key: u64) {
+pub(crate) fn shuffle<T>(items: &mut [T], key: u64) {
     for i in (1..items.len()).rev() {
         // Lemire's multiply-shift: a uniform index in 0..=i.
         let j = ((u128::from(derive(key, i as u64)) * (i as u128 + 1)) >> 64) as usize;
@@ -39,7 +39,7 @@ pub struct Permutation {
 
 impl Permutation {
     /// A permutation of `0..n`, `n >= 1`, chosen by `key`.
-    pub fn new(n: u64, key: u64) -> Self {
+    pub(crate) fn new(n: u64, key: u64) -> Self {
         let bits = 64 - (n.max(2) - 1).leading_zeros();
         let half_bits = bits.div_ceil(2).max(1);
         Permutation {
@@ -50,12 +50,12 @@ impl Permutation {
     }
 
     /// The size of the permuted range.
-    pub fn len(&self) -> u64 {
+    pub(crate) fn len(&self) -> u64 {
         self.n
     }
 
     /// The image of `i < n`.
-    pub fn apply(&self, i: u64) -> u64 {
+    pub(crate) fn apply(&self, i: u64) -> u64 {
         debug_assert!(i < self.n);
         let mask = (1u64 << self.half_bits) - 1;
         let mut x = i;

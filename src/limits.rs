@@ -29,10 +29,10 @@ pub const MAX_EXACT_RUNS: u64 = 2_000_000;
 
 /// `bridge`: runs every subset of steps is evaluated on. Fewer give batches
 /// too small for a standard error; more are better spent on more orders.
-pub const BRIDGE_RUNS: RangeInclusive<u64> = 1_000..=2_000_000;
+pub(crate) const BRIDGE_RUNS: RangeInclusive<u64> = 1_000..=2_000_000;
 
 /// `bridge`: sampled orders of the steps (beyond 10 steps).
-pub const BRIDGE_ORDERS: RangeInclusive<usize> = 20..=100_000;
+pub(crate) const BRIDGE_ORDERS: RangeInclusive<usize> = 20..=100_000;
 
 /// `sensitivity`: the Sobol base sample N. Below 256 the S1 and ST of a
 /// model with a dozen inputs err by more than about 0.06 (one over the
@@ -43,19 +43,19 @@ pub const SOBOL_BASE_RUNS: RangeInclusive<u64> = 256..=(1 << 24);
 /// `sensitivity`: independent scrambles behind the Sobol intervals. Fewer
 /// leave the interval's standard error resting on a handful of values,
 /// more add nothing.
-pub const SOBOL_REPLICATES: RangeInclusive<usize> = 8..=64;
+pub(crate) const SOBOL_REPLICATES: RangeInclusive<usize> = 8..=64;
 
 /// `sensitivity`: fewest Sobol points in each scramble.
-pub const MIN_POINTS_PER_REPLICATE: u64 = 16;
+pub(crate) const MIN_POINTS_PER_REPLICATE: u64 = 16;
 
 /// `sensitivity`: Morris trajectories. With fewer than 10 the spread
 /// (sigma) of the elementary effects rests on a handful of values
 /// (Saltelli et al. 2008, ch. 3, use 10 to 20).
-pub const MORRIS_TRAJECTORIES: RangeInclusive<usize> = 10..=1_000_000;
+pub(crate) const MORRIS_TRAJECTORIES: RangeInclusive<usize> = 10..=1_000_000;
 
 /// `sensitivity`: permutations for Shapley effects; fewer than 100 leave
 /// each effect's standard error above about 0.05.
-pub const SHAPLEY_PERMUTATIONS: RangeInclusive<usize> = 100..=1_000_000;
+pub(crate) const SHAPLEY_PERMUTATIONS: RangeInclusive<usize> = 100..=1_000_000;
 
 /// Share of the available memory a command may plan to use.
 const MEMORY_SHARE: f64 = 0.8;
@@ -85,7 +85,7 @@ pub fn available_memory() -> Option<u64> {
 }
 
 /// Bytes for people: "3.2 GB", "79 MB".
-pub fn bytes(n: f64) -> String {
+pub(crate) fn bytes(n: f64) -> String {
     const UNITS: [&str; 6] = ["bytes", "kB", "MB", "GB", "TB", "PB"];
     let mut x = n;
     let mut unit = 0;
@@ -107,7 +107,7 @@ pub fn bytes(n: f64) -> String {
 /// Checks that `need` bytes fit in the memory this machine has left.
 /// `what` names the request ("`run -n 1e11`") and `instead` says what to do
 /// otherwise; both go into the message.
-pub fn check_memory(need: f64, what: &str, instead: &str) -> Result<(), TooLarge> {
+pub(crate) fn check_memory(need: f64, what: &str, instead: &str) -> Result<(), TooLarge> {
     check_memory_against(need, available_memory(), what, instead).map_err(TooLarge)
 }
 

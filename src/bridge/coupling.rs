@@ -76,7 +76,7 @@ impl Coupling {
     /// into `opts.batches` equal batches for standard errors; `tick(0)` is
     /// called now and then, a point where the caller may stop. Fails if mixing A's and
     /// B's rank correlations gives an impossible matrix.
-    pub fn new(
+    pub(crate) fn new(
         a: &Scenario,
         b: &Scenario,
         steps: &[Step],
@@ -182,7 +182,7 @@ impl Coupling {
 
     /// Names of the outputs, in [`Game::value`] order: the median and mean
     /// of each [`BRIDGE_OUTPUTS`] entry, then P(holds) of each claim.
-    pub fn output_names(&self) -> Vec<String> {
+    pub(crate) fn output_names(&self) -> Vec<String> {
         let mut names = Vec::new();
         for (m, y) in BRIDGE_OUTPUTS {
             names.push(format!("{}:{y}:median", m.name()));

@@ -236,7 +236,7 @@ impl Bridge {
     }
 
     /// Subsets valued under `opts` (for a progress bar).
-    pub fn subsets(&self, opts: &BridgeOptions) -> u64 {
+    pub(crate) fn subsets(&self, opts: &BridgeOptions) -> u64 {
         let k = self.steps.len() as u64;
         match self.method(opts) {
             Method::Exact => 1 << k,

@@ -105,7 +105,7 @@ pub struct ConfigFile {
 
 impl ConfigFile {
     /// Identifies `text`, read from `origin`.
-    pub fn new(origin: &str, text: &str) -> ConfigFile {
+    pub(crate) fn new(origin: &str, text: &str) -> ConfigFile {
         use sha2::{Digest, Sha256};
         let digest = Sha256::digest(text.as_bytes());
         ConfigFile {
@@ -160,7 +160,7 @@ impl ParameterSpec {
 
     /// A value of this parameter for people: a switch by name, a number to
     /// four significant digits.
-    pub fn format(&self, x: f64) -> String {
+    pub(crate) fn format(&self, x: f64) -> String {
         match self.param.domain() {
             Domain::Choice(_) => self.param.format_value(x),
             _ => significant(x, 4),
@@ -205,7 +205,7 @@ impl Schedule {
     ];
 
     /// The key under `[schedules]`.
-    pub const fn name(self) -> &'static str {
+    pub(crate) const fn name(self) -> &'static str {
         match self {
             Schedule::PublicInvestment => "public_investment",
             Schedule::EnablingConditions => "enabling_conditions",

@@ -70,7 +70,7 @@ impl BetaTable {
     ///
     /// # Panics
     /// If a shape is below 1.
-    pub fn new(alpha: f64, beta: f64) -> BetaTable {
+    pub(crate) fn new(alpha: f64, beta: f64) -> BetaTable {
         assert!(alpha >= 1.0 && beta >= 1.0, "shapes of at least 1");
         let (lower, upper) = rayon::join(|| Tail::new(alpha, beta), || Tail::new(beta, alpha));
         let mut table = BetaTable {
@@ -85,7 +85,7 @@ impl BetaTable {
     /// The quantile of `(k + 1/2) 2^-52` for the top 52 bits `k` of `bits`:
     /// a draw of the unit beta from 64 random bits.
     #[inline]
-    pub fn draw(&self, bits: u64) -> f64 {
+    pub(crate) fn draw(&self, bits: u64) -> f64 {
         const HALF: u64 = 1 << 51;
         let k = bits >> 12;
         let upper = k >= HALF;
@@ -101,7 +101,7 @@ impl BetaTable {
     /// eight draws at a time, with AVX2 four, their nodes gathered from the
     /// tables; draws below the table (one in 32,768) and tables with an
     /// interval that failed the check go one at a time.
-    pub fn draw_into(&self, bits: &[u64], min: f64, scale: f64, out: &mut [f64]) {
+    pub(crate) fn draw_into(&self, bits: &[u64], min: f64, scale: f64, out: &mut [f64]) {
         self.draw_into_on(Supported::current(), bits, min, scale, out);
     }
 
@@ -157,7 +157,7 @@ impl BetaTable {
     /// The quantile of `w` (in (0, 1/2]) measured from the upper end when
     /// `upper`, from the lower end otherwise: the quantile of `1 - w` or `w`.
     #[inline]
-    pub fn tail_quantile(&self, w: f64, upper: bool) -> f64 {
+    pub(crate) fn tail_quantile(&self, w: f64, upper: bool) -> f64 {
         let tail = [&self.lower, &self.upper][usize::from(upper)];
         let y = tail.invert(w);
         if upper {
@@ -169,7 +169,7 @@ impl BetaTable {
 
     /// How many intervals use the exact inverse because the interpolation
     /// missed [`MAX_PROBABILITY_ERROR`] (none lets draws go eight at a time).
-    pub fn exact_intervals(&self) -> usize {
+    pub(crate) fn exact_intervals(&self) -> usize {
         [&self.lower, &self.upper]
             .iter()
             .map(|t| t.exact[1..].iter().filter(|&&e| e).count())

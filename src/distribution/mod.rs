@@ -103,9 +103,9 @@ pub enum Distribution {
 }
 
 /// Tolerance on "probabilities sum to 1".
-pub const WEIGHT_TOLERANCE: f64 = 1e-9;
+pub(crate) const WEIGHT_TOLERANCE: f64 = 1e-9;
 /// Default PERT shape.
-pub const PERT_LAMBDA: f64 = 4.0;
+pub(crate) const PERT_LAMBDA: f64 = 4.0;
 /// How Monte Carlo draws the unit beta distribution.
 #[derive(Clone, Debug)]
 pub enum BetaSampler {
@@ -152,7 +152,7 @@ impl BetaSampler {
 
     /// One draw in (0, 1).
     #[inline]
-    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+    pub(crate) fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             BetaSampler::Table { .. } => self.table().expect("a table").draw(rng.next_u64()),
             BetaSampler::Cheng(b) => b.sample(rng),
@@ -162,7 +162,7 @@ impl BetaSampler {
 
 /// The smallest probability a sampler's uniform can carry (2^-53): unbounded
 /// families never draw beyond their quantiles at `TAIL` and `1 - TAIL`.
-pub const TAIL: f64 = 1.0 / 9_007_199_254_740_992.0;
+pub(crate) const TAIL: f64 = 1.0 / 9_007_199_254_740_992.0;
 /// The standard normal's 90th percentile.
 const Z90: f64 = 1.281_551_565_544_600_4;
 
@@ -231,7 +231,12 @@ impl Distribution {
     }
 
     /// Beta with shapes `alpha`, `beta`, rescaled to `[min, max]`.
-    pub fn beta(alpha: f64, beta: f64, min: f64, max: f64) -> Result<Self, DistributionError> {
+    pub(crate) fn beta(
+        alpha: f64,
+        beta: f64,
+        min: f64,
+        max: f64,
+    ) -> Result<Self, DistributionError> {
         Self::scaled_beta(alpha, beta, min, max, false)
     }
 
@@ -317,7 +322,7 @@ impl Distribution {
     }
 
     /// Lognormal given by its own mean and standard deviation (not those of its log).
-    pub fn lognormal_mean_sd(mean: f64, sd: f64) -> Result<Self, DistributionError> {
+    pub(crate) fn lognormal_mean_sd(mean: f64, sd: f64) -> Result<Self, DistributionError> {
         finite("mean", mean)?;
         positive_sd(sd)?;
         if mean <= 0.0 {
@@ -380,22 +385,6 @@ impl Distribution {
         matches!(self, Distribution::Fixed(_))
     }
 
-    /// The family's name as written in scenario files.
-    pub fn family(&self) -> &'static str {
-        match self {
-            Distribution::Fixed(_) => "fixed",
-            Distribution::Uniform { .. } => "uniform",
-            Distribution::Triangular { .. } => "triangular",
-            Distribution::ScaledBeta { pert: true, .. } => "pert",
-            Distribution::ScaledBeta { .. } => "beta",
-            Distribution::Normal { .. } => "normal",
-            Distribution::TruncNormal { .. } => "truncnormal",
-            Distribution::LogNormal { .. } => "lognormal",
-            Distribution::Choice { .. } => "choice",
-            Distribution::Empirical { .. } => "empirical",
-        }
-    }
-
     /// The smallest and largest value a draw can take. For the normal and
     /// lognormal these are the quantiles at `TAIL` and `1 - TAIL` (about 8.2
     /// standard deviations), the farthest any sampler here reaches.
@@ -419,7 +408,7 @@ impl Distribution {
     }
 
     /// All values a discrete distribution can take, or `None` if continuous.
-    pub fn discrete_values(&self) -> Option<&[f64]> {
+    pub(crate) fn discrete_values(&self) -> Option<&[f64]> {
         match self {
             Distribution::Fixed(x) => Some(std::slice::from_ref(x)),
             Distribution::Choice { values, .. } => Some(values),
@@ -478,7 +467,7 @@ impl Distribution {
     /// family looked at once: a tabulated beta inverts its table, every
     /// other family but Cheng's beta inverts an open-interval uniform
     /// ([`Self::quantiles_of_words`]).
-    pub fn sample_into<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64]) {
+    pub(crate) fn sample_into<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64]) {
         match self {
             Distribution::Fixed(x) => return out.fill(*x),
             Distribution::ScaledBeta { sampler, .. } if sampler.table().is_none() => {
@@ -500,7 +489,7 @@ impl Distribution {
     /// shapes at least 1, so every PERT) inverts its table, within
     /// [`MAX_PROBABILITY_ERROR`] in probability; every other family is
     /// [`Self::quantile`], a switch's weights counted without branches.
-    pub fn quantiles_of_words(&self, bits: &[u64], out: &mut [f64]) {
+    pub(crate) fn quantiles_of_words(&self, bits: &[u64], out: &mut [f64]) {
         assert_eq!(bits.len(), out.len(), "a word per value");
         let draws = out.iter_mut().zip(bits);
         match self {
@@ -632,12 +621,12 @@ fn round6(x: f64) -> f64 {
 }
 
 /// The standard normal CDF.
-pub fn phi(x: f64) -> f64 {
+pub(crate) fn phi(x: f64) -> f64 {
     0.5 * erf::erfc(-x / std::f64::consts::SQRT_2)
 }
 
 /// The standard normal quantile.
-pub fn phi_inv(u: f64) -> f64 {
+pub(crate) fn phi_inv(u: f64) -> f64 {
     -std::f64::consts::SQRT_2 * erf::erfc_inv(2.0 * u)
 }
 

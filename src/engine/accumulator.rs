@@ -81,7 +81,7 @@ pub struct Refinement {
 
 impl Refinement {
     /// Chunks of the pilot: the first 16 x 2,048 = 32,768 runs of the run.
-    pub const PILOT_CHUNKS: u64 = 16;
+    pub(crate) const PILOT_CHUNKS: u64 = 16;
     /// Width of a refined range in standard errors of the pilot's quantile
     /// (rank based, so for any distribution): the run's quantile falls
     /// outside with probability about 2e-9 a cell.
@@ -152,7 +152,7 @@ impl Accumulator {
     /// count passes 65,535, an 8-byte high word): coarse buckets over
     /// magnitudes spanning a factor of 2^64 on each side (8,192 slots) and
     /// refined ranges of up to 8 octaves on each side (32,768).
-    pub const SKETCHES_BYTES: usize = COLUMNS * 393_216;
+    pub(crate) const SKETCHES_BYTES: usize = COLUMNS * 393_216;
 
     /// An empty accumulator for `claims` claims; the moments of column `c`
     /// are summed around `shifts[c]` (a typical value, e.g. the output at
@@ -160,7 +160,7 @@ impl Accumulator {
     ///
     /// # Panics
     /// If `shifts` does not have one value per column.
-    pub fn new(method: QuantileMethod, claims: usize, shifts: &[f64]) -> Accumulator {
+    pub(crate) fn new(method: QuantileMethod, claims: usize, shifts: &[f64]) -> Accumulator {
         assert_eq!(shifts.len(), COLUMNS, "one shift per column");
         let quantiles = match method {
             QuantileMethod::Exact => Quantiles::Exact(vec![Vec::new(); COLUMNS]),
@@ -201,7 +201,7 @@ impl Accumulator {
 
     /// An empty sketch accumulator refined as `refinement` says (see
     /// [`Accumulator::new`] for `claims` and `shifts`).
-    pub fn refined(claims: usize, shifts: &[f64], refinement: &Refinement) -> Accumulator {
+    pub(crate) fn refined(claims: usize, shifts: &[f64], refinement: &Refinement) -> Accumulator {
         let mut acc = Accumulator::new(QuantileMethod::Sketch, claims, shifts);
         acc.quantiles = Quantiles::Sketch(refinement.sketches.clone());
         acc.histograms = refinement
@@ -357,7 +357,7 @@ impl Accumulator {
     /// If the two use different quantile methods or refinements (sketches
     /// refined over other ranges, histograms over other bins), claim counts
     /// or shifts (see [`Accumulator::merges_with`]).
-    pub fn merge(&mut self, other: Accumulator) {
+    pub(crate) fn merge(&mut self, other: Accumulator) {
         assert_eq!(self.hits.len(), other.hits.len(), "same claims");
         self.runs += other.runs;
         for (a, b) in self.moments.iter_mut().zip(&other.moments) {

@@ -87,7 +87,7 @@ impl QuantileMethod {
 
     /// Bound on the relative error of a reported quantile, whatever the
     /// pilot found (a run's [`Summary::quantile_error`] is usually smaller).
-    pub fn relative_error(self) -> f64 {
+    pub(crate) fn relative_error(self) -> f64 {
         match self {
             QuantileMethod::Exact => 0.0,
             QuantileMethod::Sketch => LogSketch::RELATIVE_ERROR,
@@ -203,7 +203,7 @@ impl RunPlan {
     /// thread and one more (the sketches the pilot refined, which every
     /// accumulator starts from). With sketch quantiles it does not grow
     /// with the runs.
-    pub fn memory(&self, threads: usize) -> f64 {
+    pub(crate) fn memory(&self, threads: usize) -> f64 {
         let exact = match self.quantiles {
             // Kept values, allocated once in run order.
             QuantileMethod::Exact => self.shard_runs() as f64 * (COLUMNS * 8) as f64,
@@ -219,7 +219,7 @@ impl RunPlan {
 
     /// Checks the plan against [`limits::MAX_RUNS`] and the memory of this
     /// machine, before anything is allocated.
-    pub fn check_size(&self, threads: usize) -> Result<(), EngineError> {
+    pub(crate) fn check_size(&self, threads: usize) -> Result<(), EngineError> {
         if self.runs > limits::MAX_RUNS {
             return Err(EngineError::Plan(format!(
                 "{} runs is more than the {} one run may have; a run of 10^9 runs already \
@@ -439,7 +439,7 @@ impl Engine {
 
     /// As [`Engine::run`], handing each chunk's inputs and key outputs to
     /// `sink` in run order.
-    pub fn run_with_samples(
+    pub(crate) fn run_with_samples(
         &self,
         control: &Control<'_>,
         sink: SampleSink<'_>,

@@ -20,29 +20,19 @@ crate::error::input_error! {
 }
 
 /// First modelled year.
-pub const FIRST_YEAR: i32 = 2026;
+pub(crate) const FIRST_YEAR: i32 = 2026;
 /// Last modelled year.
-pub const LAST_YEAR: i32 = 2050;
+pub(crate) const LAST_YEAR: i32 = 2050;
 /// Number of modelled years, 2026..=2050.
 pub const YEARS: usize = (LAST_YEAR - FIRST_YEAR + 1) as usize;
 /// Year discounting starts from (discount factor 1).
-pub const DISCOUNT_BASE_YEAR: i32 = 2024;
+pub(crate) const DISCOUNT_BASE_YEAR: i32 = 2024;
 /// Year GDP growth of the denominator starts from.
-pub const GDP_BASE_YEAR: i32 = 2024;
+pub(crate) const GDP_BASE_YEAR: i32 = 2024;
 /// Years in which a share of G becomes lasting growth (2026..2035).
-pub const LASTING_YEARS: usize = 10;
+pub(crate) const LASTING_YEARS: usize = 10;
 /// Number of pipeline phases.
-pub const PHASES: usize = 6;
-/// Phase names, in the order of every per-phase vector.
-pub const PHASE_NAMES: [&str; PHASES] = [
-    "discovery",
-    "preclinical",
-    "phase1",
-    "phase2",
-    "phase3",
-    "production",
-];
-
+pub(crate) const PHASES: usize = 6;
 /// Checks that `year` is one the model covers, 2026..=2050.
 ///
 /// ```
@@ -61,7 +51,7 @@ pub fn check_year(year: i32) -> Result<(), ValueError> {
 ///
 /// # Panics
 /// If `year` is outside 2026..=2050.
-pub fn year_index(year: i32) -> usize {
+pub(crate) fn year_index(year: i32) -> usize {
     assert!(
         (FIRST_YEAR..=LAST_YEAR).contains(&year),
         "year {year} outside {FIRST_YEAR}..={LAST_YEAR}"
@@ -344,7 +334,7 @@ fn window(origin: usize, i: i64) -> usize {
 }
 
 /// Tax revenue per euro of (G + S) and per euro of D under the chosen method.
-pub fn tax_rates(p: &ParamSet) -> (f64, f64) {
+pub(crate) fn tax_rates(p: &ParamSet) -> (f64, f64) {
     match p.tax_method() {
         TaxMethod::Kpmg => (
             p[Param::PersonnelShare] * p[Param::TaxBurden],

@@ -17,7 +17,7 @@ macro_rules! metrics {
             /// Every metric, in `baseline.csv` column order.
             pub const ALL: &'static [Metric] = &[$(Metric::$variant),*];
             /// How many metrics there are.
-            pub const COUNT: usize = Self::ALL.len();
+            pub(crate) const COUNT: usize = Self::ALL.len();
 
             /// The column name in the CSV outputs.
             pub const fn name(self) -> &'static str {

@@ -210,7 +210,7 @@ impl Param {
     }
 
     /// Formats a value of this parameter for people: choice names for switches.
-    pub fn format_value(self, x: f64) -> String {
+    pub(crate) fn format_value(self, x: f64) -> String {
         match self.domain() {
             Domain::Choice(names) => names.get(x as usize).copied().unwrap_or("?").to_string(),
             _ => format!("{x}"),
@@ -233,12 +233,12 @@ pub struct ParamSet([f64; Param::COUNT]);
 
 impl ParamSet {
     /// Builds a set from values in registry order.
-    pub fn from_array(values: [f64; Param::COUNT]) -> Self {
+    pub(crate) fn from_array(values: [f64; Param::COUNT]) -> Self {
         ParamSet(values)
     }
 
     /// The values in registry order.
-    pub fn as_array(&self) -> &[f64; Param::COUNT] {
+    pub(crate) fn as_array(&self) -> &[f64; Param::COUNT] {
         &self.0
     }
 
@@ -296,7 +296,7 @@ pub enum TaxMethod {
 
 impl ParamSet {
     /// The `lasting_seed` switch.
-    pub fn lasting_seed(&self) -> LastingSeed {
+    pub(crate) fn lasting_seed(&self) -> LastingSeed {
         if self[Param::LastingSeed] == 0.0 {
             LastingSeed::Published
         } else {
@@ -305,7 +305,7 @@ impl ParamSet {
     }
 
     /// The `after_2035` switch.
-    pub fn after_2035(&self) -> After2035 {
+    pub(crate) fn after_2035(&self) -> After2035 {
         match self[Param::After2035] as usize {
             0 => After2035::Grow,
             1 => After2035::Freeze,
@@ -314,7 +314,7 @@ impl ParamSet {
     }
 
     /// The `tax_method` switch.
-    pub fn tax_method(&self) -> TaxMethod {
+    pub(crate) fn tax_method(&self) -> TaxMethod {
         if self[Param::TaxMethod] == 0.0 {
             TaxMethod::Kpmg
         } else {

@@ -91,7 +91,7 @@ pub struct Provenance {
 impl Provenance {
     /// The provenance of a command started at `started`; files and wall
     /// time are filled in by [`Provenance::stamp`].
-    pub fn new(
+    pub(crate) fn new(
         command: &str,
         scenario: &str,
         config: &[ConfigFile],
@@ -117,7 +117,7 @@ impl Provenance {
 
     /// Records the files of the set in `dir`, their SHA-256 and the wall
     /// time since `clock` (to the millisecond).
-    pub fn stamp(&mut self, dir: &Path, files: &[String], clock: Instant) -> Result<()> {
+    pub(crate) fn stamp(&mut self, dir: &Path, files: &[String], clock: Instant) -> Result<()> {
         self.files = files.to_vec();
         self.sha256 = files
             .iter()
@@ -129,7 +129,7 @@ impl Provenance {
 
     /// Checks that every file of the set in `dir` is there with the SHA-256
     /// the manifest recorded; names the first that is not.
-    pub fn verify(&self, dir: &Path) -> std::result::Result<(), ManifestError> {
+    pub(crate) fn verify(&self, dir: &Path) -> std::result::Result<(), ManifestError> {
         for file in &self.files {
             let path = dir.join(file);
             let want = self.sha256.get(file).ok_or_else(|| {
@@ -156,7 +156,7 @@ impl Provenance {
 }
 
 /// SHA-256 of a file's bytes, lowercase hex.
-pub fn sha256_file(path: &Path) -> Result<String> {
+pub(crate) fn sha256_file(path: &Path) -> Result<String> {
     use sha2::{Digest, Sha256};
     let failed = |source| Error::Write {
         path: path.to_path_buf(),
@@ -207,7 +207,7 @@ pub struct Manifest {
 
 impl Manifest {
     /// A manifest for outputs of the run `identity`.
-    pub fn new(
+    pub(crate) fn new(
         command: &str,
         identity: &RunIdentity,
         runs_here: u64,
@@ -250,7 +250,7 @@ impl Manifest {
 impl Manifest {
     /// Reads the manifest of `run` or `merge` in `dir` and checks every file
     /// it lists against its SHA-256.
-    pub fn read_verified(dir: &Path) -> std::result::Result<Manifest, ManifestError> {
+    pub(crate) fn read_verified(dir: &Path) -> std::result::Result<Manifest, ManifestError> {
         let path = dir.join(MANIFEST_FILE);
         let text = std::fs::read_to_string(&path).map_err(|e| {
             format!(

@@ -97,7 +97,7 @@ impl OutDir {
 
     /// Creates the staging directory the set is written into: call it once
     /// the results are computed.
-    pub fn begin(&mut self) -> Result<()> {
+    pub(crate) fn begin(&mut self) -> Result<()> {
         let parent = self.target.parent().expect("checked in prepare");
         let failed = |source| Error::Write {
             path: self.target.clone(),
@@ -119,7 +119,7 @@ impl OutDir {
     ///
     /// # Panics
     /// Before [`OutDir::begin`].
-    pub fn file(&self, name: &str) -> PathBuf {
+    pub(crate) fn file(&self, name: &str) -> PathBuf {
         self.staging().join(name)
     }
 
@@ -127,12 +127,12 @@ impl OutDir {
     ///
     /// # Panics
     /// Before [`OutDir::begin`].
-    pub fn staging(&self) -> &Path {
+    pub(crate) fn staging(&self) -> &Path {
         self.stage.as_ref().expect("OutDir::begin first").dir.path()
     }
 
     /// Writes the manifest (pretty JSON) into the set.
-    pub fn write_manifest(&self, manifest: &impl ManifestJson) -> Result<()> {
+    pub(crate) fn write_manifest(&self, manifest: &impl ManifestJson) -> Result<()> {
         super::write_atomic(&self.file(MANIFEST_FILE), |w| {
             serde_json::to_writer_pretty(&mut *w, manifest).map_err(std::io::Error::other)?;
             w.write_all(b"\n")
@@ -141,7 +141,7 @@ impl OutDir {
 
     /// Puts the finished set in place of `--out` in one step and deletes the
     /// earlier set.
-    pub fn commit(mut self) -> Result<()> {
+    pub(crate) fn commit(mut self) -> Result<()> {
         let stage = self.stage.take().expect("OutDir::begin first");
         let failed = |source| Error::Write {
             path: self.target.clone(),

@@ -54,7 +54,7 @@ pub struct Fan<'a> {
 
 /// A fan chart: P5-P95 and P25-P75 bands, the median, the plan's path
 /// dashed and the published claim as a marked point.
-pub fn fan_chart(f: &Fan<'_>) -> Result<String> {
+pub(crate) fn fan_chart(f: &Fan<'_>) -> Result<String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
@@ -154,7 +154,7 @@ pub fn fan_chart(f: &Fan<'_>) -> Result<String> {
 
 /// A histogram with the claim's threshold as a vertical line and the
 /// probability written beside it.
-pub fn histogram_chart(
+pub(crate) fn histogram_chart(
     title: &str,
     unit: &str,
     edges: &[f64],
@@ -226,7 +226,12 @@ pub struct Swing {
 
 /// A tornado: one horizontal bar per input around the base value, widest
 /// first (top).
-pub fn tornado_chart(title: &str, unit: &str, base: f64, swings: &[Swing]) -> Result<String> {
+pub(crate) fn tornado_chart(
+    title: &str,
+    unit: &str,
+    base: f64,
+    swings: &[Swing],
+) -> Result<String> {
     let mut svg = String::new();
     let n = swings.len().max(1);
     let height = (90 + 28 * n as u32).max(240);
@@ -281,7 +286,7 @@ pub struct Indices {
 }
 
 /// Paired bars of S1 and ST per input with interval whiskers.
-pub fn sobol_chart(title: &str, rows: &[Indices]) -> Result<String> {
+pub(crate) fn sobol_chart(title: &str, rows: &[Indices]) -> Result<String> {
     let mut svg = String::new();
     let n = rows.len().max(1);
     let height = (90 + 30 * n as u32).max(240);
@@ -348,7 +353,7 @@ pub struct Bar {
 
 /// Horizontal bars from 0, largest first (top), with interval whiskers:
 /// Shapley effects, Kolmogorov-Smirnov distances.
-pub fn bar_chart(title: &str, unit: &str, label: &str, rows: &[Bar]) -> Result<String> {
+pub(crate) fn bar_chart(title: &str, unit: &str, label: &str, rows: &[Bar]) -> Result<String> {
     let mut svg = String::new();
     let n = rows.len().max(1);
     let height = (90 + 28 * n as u32).max(240);
@@ -404,7 +409,7 @@ const STACK: [RGBColor; 7] = [
 ];
 
 /// Shares stacked year by year: one band per series, in order, bottom up.
-pub fn stacked_years(
+pub(crate) fn stacked_years(
     title: &str,
     unit: &str,
     years: &[i32],
@@ -480,7 +485,7 @@ pub struct WaterfallStep {
 /// floating bar per step (its contribution, with whiskers of two standard
 /// errors), the second scenario's value, and a reference line (the
 /// published claim).
-pub fn waterfall_chart(
+pub(crate) fn waterfall_chart(
     title: &str,
     unit: &str,
     start: (&str, f64),

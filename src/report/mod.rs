@@ -72,7 +72,7 @@ pub struct Report {
 
 impl Report {
     /// Draws the charts of `data`.
-    pub fn new(mut data: ReportData) -> Result<Report> {
+    pub(crate) fn new(mut data: ReportData) -> Result<Report> {
         if data.run.is_none() && data.sensitivity.is_none() && data.bridge.is_none() {
             return Err(Error::Usage("no output directory given".into()));
         }
@@ -100,7 +100,7 @@ impl Report {
     /// directory, a `sensitivity` directory and a `bridge` directory) and
     /// draws the charts. The scenario is loaded from the files the
     /// manifest names, if they are unchanged.
-    pub fn from_dirs(dirs: &[PathBuf]) -> Result<Report> {
+    pub(crate) fn from_dirs(dirs: &[PathBuf]) -> Result<Report> {
         let mut run = None;
         let mut sensitivity = None;
         let mut bridge = None;

@@ -95,7 +95,7 @@ pub enum Found {
 
 /// Reads the outputs in `dir`, telling a run from a sensitivity analysis by
 /// its manifest.
-pub fn read_dir(dir: &Path) -> Result<Found> {
+pub(crate) fn read_dir(dir: &Path) -> Result<Found> {
     let command: Command = manifest(dir)?;
     match command.command.as_str() {
         "run" | "merge" => Ok(Found::Run(RunFiles {

@@ -42,7 +42,7 @@ pub enum SamplerKind {
 
 impl SamplerKind {
     /// The name used on the command line and in manifests.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             SamplerKind::Mc => "mc",
             SamplerKind::Lhs => "lhs",
@@ -154,11 +154,6 @@ impl Sampler {
         &self.params
     }
 
-    /// The sampler kind.
-    pub fn kind(&self) -> SamplerKind {
-        self.kind
-    }
-
     /// Runs `start .. start + len` (chunk number `chunk`) as a block of
     /// `len` rows and one column per uncertain parameter.
     pub fn block(&self, chunk: u64, start: u64, len: usize) -> Array2<f64> {
@@ -175,7 +170,7 @@ impl Sampler {
     /// # Panics
     /// If `block` does not have one column per parameter, or a column that
     /// is not contiguous.
-    pub fn block_into(&self, chunk: u64, start: u64, mut block: ArrayViewMut2<f64>) {
+    pub(crate) fn block_into(&self, chunk: u64, start: u64, mut block: ArrayViewMut2<f64>) {
         assert_eq!(block.ncols(), self.params.len(), "a column per parameter");
         match self.kind {
             SamplerKind::Mc => {

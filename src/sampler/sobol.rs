@@ -21,13 +21,13 @@ pub struct ScrambledSobol {
 }
 
 /// The most dimensions the bundled direction numbers support.
-pub fn max_dims() -> usize {
+pub(crate) fn max_dims() -> usize {
     sobol::params::JoeKuoD6::minimal().max_dims
 }
 
 impl ScrambledSobol {
     /// Points in `dims <= max_dims()` dimensions.
-    pub fn new(dims: usize, key: u64) -> Self {
+    pub(crate) fn new(dims: usize, key: u64) -> Self {
         let params = sobol::params::JoeKuoD6::minimal();
         let raw = sobol::Sobol::<f32>::init_direction_vals::<u32>(dims, 32, &params);
         let directions: Vec<[u32; 32]> = raw
@@ -55,7 +55,7 @@ impl ScrambledSobol {
     }
 
     /// Coordinate `dim` of point `index` (`index < 2^32`), in (0, 1).
-    pub fn coordinate(&self, index: u64, dim: usize) -> f64 {
+    pub(crate) fn coordinate(&self, index: u64, dim: usize) -> f64 {
         let x = nested_uniform_scramble(self.unscrambled(index, dim), self.seeds[dim]);
         let low = hash::unit(self.key ^ dim as u64, index);
         ((x as f64) + low).max(f64::MIN_POSITIVE) / 4_294_967_296.0
@@ -66,7 +66,7 @@ impl ScrambledSobol {
     /// the scrambled coordinate in the top 32 bits, independent random bits
     /// below (so the uniform is `coordinate` to within 2^-32, but not the
     /// same bits). Consecutive points differ by one XOR.
-    pub fn words(&self, dim: usize, start: u64, out: &mut [u64]) {
+    pub(crate) fn words(&self, dim: usize, start: u64, out: &mut [u64]) {
         let mut x = self.unscrambled(start, dim);
         let (key, seed) = (self.key ^ dim as u64, self.seeds[dim]);
         for (k, word) in out.iter_mut().enumerate() {

@@ -27,7 +27,7 @@ impl Input {
     }
 
     /// The median: where the other inputs sit in one-at-a-time methods.
-    pub fn median(&self) -> f64 {
+    pub(crate) fn median(&self) -> f64 {
         self.distribution.quantile(0.5)
     }
 }
@@ -167,11 +167,6 @@ impl ScenarioProblem {
     /// The parameter behind input `i`.
     pub fn param(&self, i: usize) -> Param {
         self.params[i]
-    }
-
-    /// The (metric, year) outputs.
-    pub fn output_keys(&self) -> &[(Metric, i32)] {
-        &self.outputs
     }
 }
 

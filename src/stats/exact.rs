@@ -47,7 +47,7 @@ impl Default for ExactSum {
 
 impl ExactSum {
     /// Whether the representation is whole (for sums read from a file).
-    pub fn is_valid(&self) -> bool {
+    pub(crate) fn is_valid(&self) -> bool {
         self.words.len() == WORDS
     }
 
@@ -99,7 +99,7 @@ impl ExactSum {
     }
 
     /// Adds another exact sum.
-    pub fn merge(&mut self, other: &ExactSum) {
+    pub(crate) fn merge(&mut self, other: &ExactSum) {
         let mut carry = false;
         for (a, &b) in self.words.iter_mut().zip(&other.words) {
             let (w, c1) = a.overflowing_add(b);
@@ -221,7 +221,7 @@ impl ExactMoments {
     }
 
     /// The shift the sums are taken around.
-    pub fn shift(&self) -> f64 {
+    pub(crate) fn shift(&self) -> f64 {
         self.shift
     }
 
@@ -243,14 +243,14 @@ impl ExactMoments {
     }
 
     /// The sample standard deviation.
-    pub fn std(&self) -> f64 {
+    pub(crate) fn std(&self) -> f64 {
         self.variance().sqrt()
     }
 
     /// Whether these could be the moments of finite values (for reading
     /// them back from a file): a finite shift, finite sums, and squares that
     /// are not negative.
-    pub fn is_valid(&self) -> bool {
+    pub(crate) fn is_valid(&self) -> bool {
         if !(self.sum.is_valid() && self.squares.is_valid()) {
             return false;
         }

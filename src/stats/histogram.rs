@@ -67,7 +67,7 @@ impl Histogram {
     ///
     /// # Panics
     /// If the bins differ.
-    pub fn merge(&mut self, other: &Histogram) {
+    pub(crate) fn merge(&mut self, other: &Histogram) {
         assert!(self.merges_with(other), "histograms with different bins");
         self.below += other.below;
         self.above += other.above;

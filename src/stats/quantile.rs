@@ -19,11 +19,6 @@ impl Percentile {
         Percentile(90),
         Percentile(95),
     ];
-
-    /// The CSV column name, e.g. `p05`.
-    pub fn column(self) -> String {
-        format!("p{:02}", self.0)
-    }
 }
 
 /// The 1-based rank of percentile `p` among `n` values: `ceil(p * n / 100)`,

@@ -33,9 +33,9 @@ use super::quantile::{rank, Percentile};
 use crate::arch::{multiversion, Supported};
 
 /// Mantissa bits kept in a coarse bucket index.
-pub const MANTISSA_BITS: u32 = 6;
+pub(crate) const MANTISSA_BITS: u32 = 6;
 /// Mantissa bits kept in a fine bucket index (refined ranges).
-pub const FINE_BITS: u32 = 11;
+pub(crate) const FINE_BITS: u32 = 11;
 const SHIFT: u32 = 52 - MANTISSA_BITS;
 const FINE_SHIFT: u32 = 52 - FINE_BITS;
 /// Fine buckets in a coarse one.
@@ -584,7 +584,7 @@ impl LogSketch {
     }
 
     /// Every non-empty bucket as (representative value, count), ascending.
-    pub fn values(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+    pub(crate) fn values(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
         self.buckets().map(|b| (b.value, b.count))
     }
 
@@ -669,13 +669,13 @@ impl LogSketch {
 
     /// [`Self::quantile_with_error`] of each of `percentiles` (ascending),
     /// in one pass over the buckets.
-    pub fn quantiles_with_error(&self, percentiles: &[Percentile]) -> Vec<(f64, f64)> {
+    pub(crate) fn quantiles_with_error(&self, percentiles: &[Percentile]) -> Vec<(f64, f64)> {
         let ranks: Vec<u64> = percentiles.iter().map(|&p| rank(p, self.count)).collect();
         self.at_ranks(&ranks)
     }
 
     /// The value of each 1-based rank of `ranks` (ascending) and its bound.
-    pub fn at_ranks(&self, ranks: &[u64]) -> Vec<(f64, f64)> {
+    pub(crate) fn at_ranks(&self, ranks: &[u64]) -> Vec<(f64, f64)> {
         if self.count == 0 {
             return vec![(f64::NAN, f64::NAN); ranks.len()];
         }
