@@ -226,12 +226,17 @@ impl RunResults {
             output::write_atomic(&out.file(STATE_FILE), |w| state.write_to(w))?;
             files.push(STATE_FILE.to_string());
         }
+        // A merge knows its scenario only by the files' checksums.
+        let (scenario, scenario_note) = match &self.scenario {
+            Some(s) => (Some(s.clone()), None),
+            None => crate::report::scenario_of(&self.identity.config),
+        };
         let data = |manifest: &Manifest| ReportData {
             run: Some(self.files(manifest)),
             sensitivity: None,
             bridge: None,
-            scenario: self.scenario.clone(),
-            scenario_note: None,
+            scenario: scenario.clone(),
+            scenario_note: scenario_note.clone(),
         };
         finish(
             out,

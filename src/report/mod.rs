@@ -568,7 +568,9 @@ fn plan_path() -> Outputs {
 }
 
 /// The scenario whose files a manifest lists, if they are unchanged.
-fn scenario_of(files: &[crate::config::ConfigFile]) -> (Option<Scenario>, Option<String>) {
+pub(crate) fn scenario_of(
+    files: &[crate::config::ConfigFile],
+) -> (Option<Scenario>, Option<String>) {
     let Some(top) = files.last() else {
         return (None, Some("the manifest names no scenario file".into()));
     };

@@ -287,3 +287,24 @@ fn a_bridge_report_lists_the_scenario_bridged_to_and_says_so() {
     assert!(disk.contains("those of central, the scenario bridged to from plan-as-written"));
     assert!(!disk.contains("has changed"));
 }
+
+#[test]
+fn merge_report_draws_the_whole_run_with_its_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    for k in ["0/2", "1/2"] {
+        let out = format!("s{}", &k[..1]);
+        ok(nexus(
+            &["run", "-n", "8192", "--shard", k, "--out", &out, "--quiet"],
+            dir.path(),
+        ));
+    }
+    ok(nexus(
+        &["merge", "s0", "s1", "--out", "m", "--report", "--quiet"],
+        dir.path(),
+    ));
+    let page = std::fs::read_to_string(dir.path().join("m/report.html")).unwrap();
+    assert!(page.contains("The scenario's parameters"));
+    assert!(dir.path().join("m/charts/fan_gdp_share_pct.svg").is_file());
+    let manifest = std::fs::read_to_string(dir.path().join("m/manifest.json")).unwrap();
+    assert!(manifest.contains("\"report.html\""), "{manifest}");
+}
