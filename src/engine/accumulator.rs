@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{QuantileMethod, RunPlan};
+use super::plan::{QuantileMethod, RunPlan};
 use crate::claims::Claim;
 use crate::model::{year_of, Metric, YEARS};
 use crate::stats::{exact_quantiles, rank, ExactMoments, Histogram, LogSketch, Percentile};

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Accumulator, QuantileMethod, RunPlan, Shard, CHUNK_RUNS};
+use super::accumulator::Accumulator;
+use super::plan::{QuantileMethod, RunPlan, Shard, CHUNK_RUNS};
 use crate::claims::Claim;
 use crate::config::{ConfigFile, Scenario};
 

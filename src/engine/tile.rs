@@ -5,7 +5,7 @@
 //! AVX-512 and 4 x 4 ones with AVX2 (kernels in `arch::x86_64`), so that a
 //! store writes a column's values of several runs at once.
 
-use super::BAND_METRICS;
+use super::accumulator::BAND_METRICS;
 #[cfg(target_arch = "x86_64")]
 use crate::arch::Isa;
 use crate::arch::Supported;
