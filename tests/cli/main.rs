@@ -9,6 +9,7 @@ mod batch_safety;
 mod cli;
 mod config_errors;
 mod isa;
+mod readme;
 mod report;
 mod run_cli;
 mod scenario_errors;
