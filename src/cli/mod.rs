@@ -55,16 +55,21 @@ pub enum Command {
     /// Monte Carlo run: draws parameter sets from a scenario, evaluates the
     /// model for each in parallel and writes bands.csv (percentile bands per
     /// metric and year), claims.csv (probability that each published claim
-    /// holds, with its standard error) and manifest.json.
+    /// holds, with its standard error), histogram.csv (the 2035 GDP share
+    /// and NPV in 60 bins) and manifest.json; with --shard also
+    /// shard-state.bin.
     Run(RunArgs),
     /// Combines the outputs of `run --shard K/N` (one directory per shard)
-    /// into the outputs of the whole run.
+    /// into the outputs of the whole run: bands.csv, claims.csv,
+    /// histogram.csv and manifest.json.
     Merge(MergeArgs),
     /// Which assumption decides each claim: Sobol indices (S1, ST with
-    /// intervals), a tornado of P10/P90 swings, rank correlations,
-    /// switching values of every claim, Morris screening. Writes sobol.csv,
-    /// tornado.csv, rank_correlation.csv, switching_values.csv, morris.csv
-    /// and manifest.json.
+    /// intervals, and every year of the headline metrics), Shapley effects
+    /// under the declared correlations, a tornado of P10/P90 swings, rank
+    /// correlations, switching values of every claim, Morris screening and
+    /// Monte Carlo filtering. Writes, for the methods run, sobol.csv,
+    /// indices_by_year.csv, shapley.csv, tornado.csv, rank_correlation.csv,
+    /// switching_values.csv, morris.csv, filter.csv, and manifest.json.
     Sensitivity(SensitivityArgs),
     /// Why a claim fails: attributes the move of each headline statistic
     /// from one scenario to another to the parameters that differ, by

@@ -10,7 +10,7 @@ use super::OutputArgs;
 use nexus_mc::commands::{self as sens_cmd, SensitivityOptions, SensitivityStudy};
 use nexus_mc::config::Scenario;
 use nexus_mc::error::Result;
-use nexus_mc::model::{check_year, Metric};
+use nexus_mc::model::{check_year, Metric, Param};
 use nexus_mc::output;
 use nexus_mc::sensitivity::{Problem, Switch};
 use nexus_mc::table::{number, significant};
@@ -290,9 +290,16 @@ fn print_summary(results: &SensitivityStudy) {
                 .iter()
                 .filter(|v| v.switch != Switch::None)
                 .map(|v| {
+                    let name = &claim_problem.inputs()[v.input].name;
+                    // Named choices carry their meaning; numbers get the
+                    // parameter's unit from the scenario.
+                    let unit = Param::from_name(name)
+                        .map(|p| results.options().scenario.parameter(p).unit.as_str())
+                        .filter(|u| !u.is_empty() && *u != "switch")
+                        .map(|u| format!(" ({u})"))
+                        .unwrap_or_default();
                     format!(
-                        "{} {}",
-                        claim_problem.inputs()[v.input].name,
+                        "{name} {}{unit}",
                         output::switching_reading(claim_problem, v)
                     )
                 })

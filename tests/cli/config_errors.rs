@@ -195,3 +195,25 @@ fn a_value_outside_its_meaningful_range_is_rejected() {
         assert!(msg.contains("must be a number in ["), "{msg}");
     }
 }
+
+#[test]
+fn scenario_keys_at_the_top_level_say_where_they_belong_and_nothing_else() {
+    let text = "name = \"mine\"\nextends = \"central\"\nmultiplier = 2.0\n";
+    let shown = problems(text);
+    assert!(
+        shown.contains("my-scenario.toml:2: extends: belongs under [scenario]"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("my-scenario.toml:1: name: belongs under [scenario]"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("multiplier: belongs under [parameters]: give it its own table, `[parameters.multiplier]`"),
+        "{shown}"
+    );
+    // The misplaced extends is still followed: no parameter is reported
+    // missing because of it.
+    assert!(!shown.contains("missing"), "{shown}");
+    assert!(shown.contains("3 problems"), "{shown}");
+}

@@ -153,3 +153,32 @@ fn bad_sensitivity_flags_exit_2_with_a_reason() {
         assert!(err.contains(expect), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn switching_values_are_printed_with_the_parameters_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = nexus(
+        &[
+            "sensitivity",
+            "--method",
+            "switching",
+            "--config",
+            "plan-as-written",
+            "--out",
+            "s",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let printed = String::from_utf8_lossy(&o.stdout);
+    // The multiplier is a ratio and the lasting share a share, as the
+    // scenario's `unit` fields say.
+    assert!(
+        printed.contains("multiplier fails below 1.945 (ratio)"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("lasting_share fails below 0.1184 (share)"),
+        "{printed}"
+    );
+}

@@ -112,6 +112,31 @@ pub(super) fn read_layer(
             }
             "correlation" => layer.correlations = Some(cx.correlations(value)),
             "claim" => layer.claims = Some(cx.claims(value)),
+            other if SCENARIO_KEYS.contains(&other) => {
+                cx.problem(
+                    key.span(),
+                    other,
+                    format!(
+                        "belongs under [scenario]: write `[scenario]` on a line above \
+                         `{other} = ...`"
+                    ),
+                );
+                // Still follow it, so that the parameters it would supply are
+                // not each reported missing.
+                if other == "extends" {
+                    extends = cx
+                        .string(value, "extends")
+                        .map(|s| (s, cx.at(value.span())));
+                }
+            }
+            other if Param::from_name(other).is_some() => cx.problem(
+                key.span(),
+                other,
+                format!(
+                    "belongs under [parameters]: give it its own table, \
+                     `[parameters.{other}]`"
+                ),
+            ),
             other => cx.unknown(key.span(), "", other, TOP_KEYS),
         }
     }
