@@ -23,8 +23,8 @@ finish() {
         squeue -a -l >&2 || true
         sinfo -N -l >&2 || true
         for j in "${ids[@]}"; do scontrol show job "$j" >&2 || true; done
-        for f in "$sub"/*; do
-            [[ -f $f ]] && { echo "---- job log $(basename "$f")" >&2; cat "$f" >&2; }
+        for f in "$sub"/* "$outdir"/slurm/logs/*; do
+            [[ -f $f ]] && { echo "---- $f" >&2; cat "$f" >&2; }
         done
         # Leave nothing queued behind a failed test.
         if ((${#ids[@]})); then scancel "${ids[@]}" 2>/dev/null || true; fi
@@ -34,8 +34,22 @@ finish() {
 }
 trap finish EXIT
 
-echo "== slurm-array-test: submitting examples/slurm-array.sh from $sub"
 cd "$sub"
+echo "== slurm-array-test: with NEXUS pointing at nothing, nothing is submitted"
+queued=$(squeue -h | wc -l)
+if env -u SLURM_ARRAY_TASK_ID NEXUS=/nonexistent/nexus-mc SHARDS=3 RUNS=$runs \
+    OUT="$outdir/nothing" CONFIG=central bash "$repo/examples/slurm-array.sh" 2> refusal.txt; then
+    echo "examples/slurm-array.sh submitted with no binary to run" >&2
+    exit 1
+fi
+cat refusal.txt
+grep -q 'nothing was submitted' refusal.txt
+[[ $(squeue -h | wc -l) == "$queued" && ! -e $outdir/nothing ]] || {
+    echo "a job or an output directory appeared although the script refused" >&2
+    exit 1
+}
+
+echo "== slurm-array-test: submitting examples/slurm-array.sh from $sub"
 submitted=$(env -u SLURM_ARRAY_TASK_ID NEXUS="$bin" SHARDS=3 RUNS=$runs \
     OUT="$outdir/slurm" CONFIG=central bash "$repo/examples/slurm-array.sh")
 echo "$submitted"
@@ -73,6 +87,14 @@ else
     echo "merge job $merge: no longer known to slurmctld; checking its outputs"
 fi
 test -s "$outdir/slurm/merged/manifest.json"
+# Logs beside the results, saying what each task ran; none in the submission
+# directory.
+for k in 0 1 2; do
+    grep -q "^task $k of 3 on " "$outdir/slurm/logs/shard-$k.log"
+done
+grep -q '3 shards ran' "$outdir/slurm/logs/merge.log"
+leftover=$(find "$sub" -mindepth 1 ! -name refusal.txt | head -1)
+[[ -z $leftover ]] || { echo "the submission directory got $leftover" >&2; exit 1; }
 
 echo "== slurm-array-test: one process, all $runs runs; compare byte for byte"
 "$bin" run -n $runs --quantiles sketch --out "$outdir/single" --quiet
