@@ -18,7 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let summary = engine.run(&Control::default())?.summary(engine.claims());
 
     let claim = summary
-        .claim("1.2 % of GDP")
+        .claim(nexus_mc::claims::names::GDP_SHARE)
         .expect("the default claim set has it");
     println!(
         "{}: P(GDP share 2035 >= 1.2 %) = {:.4} +- {:.4} ({} runs)",

@@ -19,6 +19,36 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{check_year, Metric, Outputs, FIRST_YEAR};
 
+/// The names of the published claims every run counts ([`Claim::default_set`]),
+/// for looking them up in a [`crate::Summary`] without retyping the text.
+///
+/// ```
+/// use nexus_mc::claims::names;
+/// use nexus_mc::{Control, Engine, RunPlan, Scenario};
+///
+/// let scenario = Scenario::load("plan-as-written").unwrap();
+/// let engine = Engine::new(&scenario, RunPlan::new(5_000)).unwrap();
+/// let summary = engine.run(&Control::default()).unwrap().summary(engine.claims());
+/// let share = summary.claim(names::GDP_SHARE).unwrap();
+/// assert_eq!(share.runs, 5_000);
+/// ```
+pub mod names {
+    /// 1.2 % of GDP in 2035.
+    pub const GDP_SHARE: &str = "1.2 % of GDP";
+    /// EUR 12.6 bn extra GDP in 2035.
+    pub const GDP_TOTAL: &str = "EUR 12.6 bn";
+    /// 21,000 jobs in 2035.
+    pub const JOBS: &str = "21,000 jobs";
+    /// A positive government NPV over 2026-2035.
+    pub const NPV_POSITIVE: &str = "government NPV positive";
+    /// The published government NPV, EUR 1.48 bn.
+    pub const NPV_PUBLISHED: &str = "NPV EUR 1.48 bn";
+    /// 1.2 % of GDP still in 2040.
+    pub const STRUCTURAL_2040: &str = "structural 1.2 % (2040)";
+    /// 1.2 % of GDP still in 2050.
+    pub const STRUCTURAL_2050: &str = "structural 1.2 % (2050)";
+}
+
 /// How a metric is compared with a claim's threshold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Op {
@@ -116,20 +146,20 @@ impl Claim {
             Claim::new(name, metric, year, op, threshold).expect("valid by construction")
         };
         vec![
-            c("1.2 % of GDP", Metric::GdpSharePct, 2035, Op::Ge, 1.2),
-            c("EUR 12.6 bn", Metric::GdpTotal, 2035, Op::Ge, 12_600.0),
-            c("21,000 jobs", Metric::Jobs, 2035, Op::Ge, 21_000.0),
-            c("government NPV positive", Metric::NpvCum, 2035, Op::Gt, 0.0),
-            c("NPV EUR 1.48 bn", Metric::NpvCum, 2035, Op::Ge, 1_478.0),
+            c(names::GDP_SHARE, Metric::GdpSharePct, 2035, Op::Ge, 1.2),
+            c(names::GDP_TOTAL, Metric::GdpTotal, 2035, Op::Ge, 12_600.0),
+            c(names::JOBS, Metric::Jobs, 2035, Op::Ge, 21_000.0),
+            c(names::NPV_POSITIVE, Metric::NpvCum, 2035, Op::Gt, 0.0),
+            c(names::NPV_PUBLISHED, Metric::NpvCum, 2035, Op::Ge, 1_478.0),
             c(
-                "structural 1.2 % (2040)",
+                names::STRUCTURAL_2040,
                 Metric::GdpSharePct,
                 2040,
                 Op::Ge,
                 1.2,
             ),
             c(
-                "structural 1.2 % (2050)",
+                names::STRUCTURAL_2050,
                 Metric::GdpSharePct,
                 2050,
                 Op::Ge,

@@ -16,13 +16,21 @@
 //! - [`Report`]: charts and report.html from output directories.
 //!
 //! ```
-//! use nexus_mc::{Engine, RunPlan, Scenario};
+//! use nexus_mc::claims::names;
+//! use nexus_mc::commands::{self, RunOptions};
+//! use nexus_mc::model::Metric;
+//! use nexus_mc::{Control, Scenario};
 //!
-//! let scenario = Scenario::load("plan-as-written").unwrap();
-//! let engine = Engine::new(&scenario, RunPlan::new(10_000)).unwrap();
-//! let summary = engine.run(&Default::default()).unwrap().summary(engine.claims());
-//! let share = summary.band(nexus_mc::model::Metric::GdpSharePct, 2035).unwrap();
+//! let scenario = Scenario::load("plan-as-written")?;
+//! let results = commands::run(&RunOptions::new(scenario, 10_000), &Control::default())?;
+//! // A band: the 2035 GDP share's percentiles over the runs.
+//! let share = results.summary.band(Metric::GdpSharePct, 2035).unwrap();
 //! assert!(share.p05 < share.p50 && share.p50 < share.p95);
+//! // A claim: the probability that it holds, with its Monte Carlo error.
+//! let claim = results.summary.claim(names::GDP_SHARE).unwrap();
+//! assert!(claim.std_error() < 0.01);
+//! println!("P(1.2 % of GDP) = {:.3} +- {:.3}", claim.probability(), claim.std_error());
+//! # Ok::<(), nexus_mc::Error>(())
 //! ```
 //!
 //! The modules, in reading order:

@@ -237,33 +237,59 @@ pub struct ScheduleSpec {
 }
 
 impl Scenario {
-    /// Loads a scenario by file path or by the name of a shipped scenario
-    /// (`kpmg-point`, ...). A path that exists wins over a shipped name.
+    /// Loads a scenario by the name of a shipped scenario (`central`,
+    /// `kpmg-point`, ...) or by file path. The choice is made by the text,
+    /// never by what happens to be in the working directory: a name with no
+    /// `/` and no `.toml` ending is a shipped scenario when one has that
+    /// name, and a path otherwise (write `./central` for a file called
+    /// `central`). [`Scenario::shipped`] and [`Scenario::from_file`] make
+    /// the choice explicit.
+    ///
+    /// ```
+    /// use nexus_mc::Scenario;
+    /// let s = Scenario::load("central").unwrap();
+    /// assert_eq!(s.origin, "shipped:central");
+    /// ```
     pub fn load(spec: &str) -> Result<Scenario, ConfigError> {
-        let path = Path::new(spec);
-        let read_error = |source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        };
-        match std::fs::metadata(path) {
-            Ok(m) if !m.is_dir() => {
-                let text = std::fs::read_to_string(path).map_err(read_error)?;
-                return Scenario::from_toml(&text, spec);
-            }
-            // Not a file: perhaps the name of a shipped scenario.
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        let path_like = spec.contains('/')
+            || spec.contains(std::path::MAIN_SEPARATOR)
+            || spec.ends_with(".toml");
+        if !path_like && shipped::find(spec).is_some() {
+            return Scenario::shipped(spec);
+        }
+        match std::fs::metadata(spec) {
+            Ok(m) if !m.is_dir() => Scenario::from_file(Path::new(spec)),
             // Too long a name, no permission, a file where a directory
             // should be: say so, not "unknown scenario".
-            Err(e) => return Err(read_error(e)),
-        }
-        match shipped::find(spec) {
-            Some(text) => Scenario::from_toml(text, &format!("shipped:{spec}")),
-            None => Err(ConfigError::UnknownScenario {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(ConfigError::Read {
+                path: PathBuf::from(spec),
+                source: e,
+            }),
+            _ => Err(ConfigError::UnknownScenario {
                 name: spec.to_string(),
                 available: shipped::names(),
             }),
         }
+    }
+
+    /// The shipped scenario `name` (see [`shipped::names`]).
+    pub fn shipped(name: &str) -> Result<Scenario, ConfigError> {
+        match shipped::find(name) {
+            Some(text) => Scenario::from_toml(text, &format!("shipped:{name}")),
+            None => Err(ConfigError::UnknownScenario {
+                name: name.to_string(),
+                available: shipped::names(),
+            }),
+        }
+    }
+
+    /// The scenario in the TOML file at `path`.
+    pub fn from_file(path: &Path) -> Result<Scenario, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Scenario::from_toml(&text, &path.to_string_lossy())
     }
 
     /// The scenario files on disk this scenario was read from (shipped

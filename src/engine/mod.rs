@@ -16,7 +16,7 @@
 //! let scenario = Scenario::load("central").unwrap();
 //! let engine = Engine::new(&scenario, RunPlan::new(2_000)).unwrap();
 //! let summary = engine.run(&Control::default()).unwrap().summary(engine.claims());
-//! let share = summary.claim("1.2 % of GDP").unwrap();
+//! let share = summary.claim(nexus_mc::claims::names::GDP_SHARE).unwrap();
 //! assert_eq!(share.runs, 2_000);
 //! assert!((0.0..=1.0).contains(&share.probability()));
 //! ```

@@ -217,3 +217,17 @@ fn scenario_keys_at_the_top_level_say_where_they_belong_and_nothing_else() {
     assert!(!shown.contains("missing"), "{shown}");
     assert!(shown.contains("3 problems"), "{shown}");
 }
+
+#[test]
+fn a_shipped_name_loads_the_shipped_scenario_whatever_files_the_directory_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("central"), "not a scenario").unwrap();
+    let o = crate::common::nexus(&["validate", "central"], dir.path());
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("ok: shipped:central"));
+    // The file, asked for as a path.
+    crate::common::assert_bad_input(
+        &crate::common::nexus(&["validate", "./central"], dir.path()),
+        "./central:1: not valid TOML",
+    );
+}
