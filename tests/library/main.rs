@@ -14,6 +14,7 @@ mod common {
     pub use crate::process::*;
 }
 
+mod baseline;
 mod bridge;
 mod domains;
 mod engine;
