@@ -308,3 +308,269 @@ fn merge_report_draws_the_whole_run_with_its_scenario() {
     let manifest = std::fs::read_to_string(dir.path().join("m/manifest.json")).unwrap();
     assert!(manifest.contains("\"report.html\""), "{manifest}");
 }
+
+/// A scenario that differs from kpmg-point in every model switch and in the
+/// two appraisal adjustments the anomalies discuss.
+const SWITCHED: &str = r#"
+[scenario]
+name = "every switch away from the plan"
+extends = "kpmg-point"
+
+[parameters.lasting_seed]
+dist = "fixed"
+value = "rule"
+unit = "switch"
+source = "test"
+
+[parameters.after_2035]
+dist = "fixed"
+value = "expire"
+unit = "switch"
+source = "test"
+
+[parameters.lasting_life]
+dist = "fixed"
+value = 5
+unit = "years"
+source = "test"
+
+[parameters.tax_method]
+dist = "fixed"
+value = "wage"
+unit = "switch"
+source = "test"
+
+[parameters.additionality]
+dist = "fixed"
+value = 0.6
+unit = "share"
+source = "test"
+
+[parameters.displacement]
+dist = "fixed"
+value = 0.2
+unit = "share"
+source = "test"
+"#;
+
+/// `x` rounded to whole units with thousands separators, as the page prints
+/// figures ("1,279", "-4,040").
+fn whole(x: f64) -> String {
+    let r = x.round();
+    let digits = format!("{}", r.abs() as i64);
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if r < 0.0 {
+        format!("-{grouped}")
+    } else {
+        grouped
+    }
+}
+
+/// The anomaly items of a report page, by letter.
+fn anomaly_items(page: &str) -> Vec<(char, String)> {
+    let doc = roxmltree::Document::parse_with_options(
+        page,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .expect("report.html is well-formed");
+    let heading = doc
+        .descendants()
+        .find(|n| n.has_tag_name("h2") && text_of(*n).starts_with("Anomalies"))
+        .expect("an anomalies section");
+    let list = heading
+        .next_siblings()
+        .find(|n| n.has_tag_name("ul"))
+        .expect("the anomalies list");
+    list.children()
+        .filter(|n| n.has_tag_name("li"))
+        .map(|li| {
+            let text = text_of(li);
+            let letter = text.chars().next().unwrap();
+            (letter, text[1..].trim().to_string())
+        })
+        .collect()
+}
+
+/// Runs `scenario` with a report and checks each anomaly sentence against
+/// the model evaluated here at the scenario's point values.
+fn assert_anomalies_agree(config: &str, dir: &std::path::Path) {
+    use nexus_mc::model::{Metric, Model, Outputs, Param};
+    use nexus_mc::Scenario;
+
+    ok(nexus(
+        &[
+            "run", "-n", "2000", "--config", config, "--out", "o", "--report", "-q",
+        ],
+        dir,
+    ));
+    let page = std::fs::read_to_string(dir.join("o/report.html")).unwrap();
+    let items = anomaly_items(&page);
+    let letters: String = items.iter().map(|(l, _)| *l).collect();
+    assert_eq!(letters, "ABCDEFG");
+    let said = |letter: char| items.iter().find(|(l, _)| *l == letter).unwrap().1.clone();
+
+    let scenario = if config.ends_with(".toml") {
+        Scenario::from_file(&dir.join(config)).unwrap()
+    } else {
+        Scenario::shipped(config).unwrap()
+    };
+    let point = scenario.point();
+    let model = Model::new(&scenario.schedules);
+    let eval = |p: &nexus_mc::model::ParamSet| {
+        let mut out = Outputs::default();
+        model.evaluate(p, &mut out);
+        out
+    };
+    let out = eval(&point);
+    let plan_scenario = Scenario::shipped("kpmg-point").unwrap();
+    let mut plan_out = Outputs::default();
+    Model::new(&plan_scenario.schedules).evaluate(&plan_scenario.point(), &mut plan_out);
+    let rule = point[Param::LastingSeed] == 1.0;
+
+    // A: the seed the rule gives and the run's own reading.
+    let a = said('A');
+    let undisplaced = eval(&point.with(Param::Displacement, 0.0));
+    let seed = point[Param::LastingShare] * undisplaced.at(Metric::GdpInvestment, 2026);
+    assert!(a.contains(&format!("gives {}", whole(seed))), "A: {a}");
+    let (this, other, other_value) = if rule {
+        ("rule", "published", 0.0)
+    } else {
+        ("published", "rule", 1.0)
+    };
+    assert!(
+        a.contains(&format!("This run uses lasting_seed = {this}")),
+        "A: {a}"
+    );
+    let alt = eval(&point.with(Param::LastingSeed, other_value)).at(Metric::NpvCum, 2035);
+    assert!(
+        a.contains(&format!("with {other} the NPV 2026-2035 is {}", whole(alt))),
+        "A: {a}"
+    );
+
+    // B: the 46 % only where the tax burden enters.
+    let b = said('B');
+    if point[Param::TaxMethod] == 1.0 {
+        assert!(
+            b.contains("tax_method = wage, in which the tax burden does not enter"),
+            "B: {b}"
+        );
+    } else {
+        let at46 = eval(&point.with(Param::TaxBurden, 0.46)).at(Metric::NpvCum, 2035);
+        assert!(
+            b.contains(&format!("at 46 % the NPV 2026-2035 is {}", whole(at46))),
+            "B: {b}"
+        );
+    }
+
+    // C: this run's drug line; the success-rate figures only as the plan's.
+    let c = said('C');
+    let (d30, d35) = (
+        out.at(Metric::GdpDrugs, 2030),
+        out.at(Metric::GdpDrugs, 2035),
+    );
+    assert!(
+        c.contains(&format!("gives {} (", whole(d30)))
+            && c.contains(&format!("and {} (", whole(d35))),
+        "C: {c}"
+    );
+    assert!(
+        c.contains("at the plan's values give only about 65 and 780"),
+        "C: {c}"
+    );
+    let plan_d = (
+        plan_out.at(Metric::GdpDrugs, 2030),
+        plan_out.at(Metric::GdpDrugs, 2035),
+    );
+    if (whole(d30), whole(d35)) == (whole(plan_d.0), whole(plan_d.1)) {
+        assert!(c.contains("These are the plan's own values."), "C: {c}");
+    } else {
+        assert!(
+            c.contains(&format!(
+                "gives {} and {}.",
+                whole(plan_d.0),
+                whole(plan_d.1)
+            )),
+            "C: {c}"
+        );
+    }
+
+    // D and E: the leverage with this run's additionality.
+    let additionality = point[Param::Additionality];
+    let full = model.leverage(&point.with(Param::Additionality, 1.0));
+    let leverage = additionality * full;
+    let d = said('D');
+    let public26 = out.at(Metric::PublicInvestment, 2026);
+    assert!(
+        d.contains(&format!(
+            "G - P ({} in 2026 here",
+            whole(out.at(Metric::GdpInvestment, 2026) - public26)
+        )),
+        "D: {d}"
+    );
+    assert!(
+        d.contains(&format!(
+            "P x {leverage:.2} = {}",
+            whole(public26 * leverage)
+        )),
+        "D: {d}"
+    );
+    let e = said('E');
+    assert!(
+        e.contains(&format!("{full:.2} from the phase shares")),
+        "E: {e}"
+    );
+    if additionality == 1.0 {
+        assert!(e.contains("(additionality 1)"), "E: {e}");
+    } else {
+        assert!(
+            e.contains(&format!("additionality of {additionality:.2}"))
+                && e.contains(&format!("is {leverage:.2} per public euro")),
+            "E: {e}"
+        );
+        assert!(!e.contains("at additionality 1"), "E: {e}");
+    }
+    let displacement = point[Param::Displacement];
+    if displacement == 0.0 {
+        assert!(e.contains("no displacement"), "E: {e}");
+    } else {
+        assert!(
+            e.contains(&format!(
+                "displacement of {displacement:.2} that takes {} %",
+                whole(100.0 * displacement)
+            )),
+            "E: {e}"
+        );
+    }
+
+    // F and G: the run's share and jobs.
+    let f = said('F');
+    let share = out.at(Metric::GdpSharePct, 2035);
+    assert!(f.contains(&format!("the share is {share:.2} %")), "F: {f}");
+    let g = said('G');
+    assert!(
+        g.contains(&format!(
+            "Jobs: {} in 2035",
+            whole(out.at(Metric::Jobs, 2035))
+        )),
+        "G: {g}"
+    );
+}
+
+#[test]
+fn the_reports_anomaly_sentences_agree_with_the_runs_values() {
+    // The plan's own reading, and a scenario away from it in every switch.
+    let plan = tempfile::tempdir().unwrap();
+    assert_anomalies_agree("kpmg-point", plan.path());
+    let switched = tempfile::tempdir().unwrap();
+    std::fs::write(switched.path().join("switched.toml"), SWITCHED).unwrap();
+    assert_anomalies_agree("switched.toml", switched.path());
+}
