@@ -15,7 +15,7 @@ use nexus_mc::error::{Error, Result};
 use nexus_mc::model::Metric;
 use nexus_mc::output::{self, PendingFile, SamplesWriter};
 use nexus_mc::sampler::SamplerKind;
-use nexus_mc::table::{number, significant, Table};
+use nexus_mc::table::{number, Table};
 use nexus_mc::Control;
 
 /// Flags of `nexus-mc run`.
@@ -278,24 +278,9 @@ fn listing(files: &[String]) -> Vec<String> {
     shown
 }
 
-/// A probability with its standard error, or, when the claim held in no run
-/// or in every run (standard error 0), the 95 % bound of the rule of three.
+/// A claim's probability with its error, as `nexus_mc::table::claim_probability` words it.
 fn probability(c: &ClaimResult) -> String {
-    let bound = 3.0 / c.runs as f64;
-    if c.hits == 0 {
-        format!("0 (no run; below {} at 95 %)", significant(bound, 2))
-    } else if c.hits == c.runs {
-        format!(
-            "1 (every run; above {} at 95 %)",
-            significant(1.0 - bound, 6)
-        )
-    } else {
-        format!(
-            "{} +- {}",
-            nexus_mc::table::probability(c.probability()),
-            significant(c.std_error(), 2)
-        )
-    }
+    nexus_mc::table::claim_probability(c.probability(), c.std_error(), c.runs)
 }
 
 /// The `--samples` file: written to a temporary file beside the target and

@@ -3,6 +3,7 @@
 //! reader and a test can tell them apart.
 
 use plotters::coord::types::RangedCoordf64;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -20,6 +21,11 @@ pub const BARS: RGBColor = RGBColor(0x5B, 0x9B, 0xD5);
 pub const SECOND: RGBColor = RGBColor(0xED, 0x7D, 0x31);
 
 const SIZE: (u32, u32) = (760, 420);
+/// Charts over the years are wider: their legend stands right of the plot,
+/// where it hides no year's data.
+const YEARS_SIZE: (u32, u32) = (960, 420);
+/// Room right of a year chart's plot for its legend, pixels.
+const LEGEND_ROOM: u32 = 200;
 const FONT: &str = "sans-serif";
 
 type Result<T> = std::result::Result<T, String>;
@@ -57,7 +63,7 @@ pub struct Fan<'a> {
 pub(crate) fn fan_chart(f: &Fan<'_>) -> Result<String> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, YEARS_SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(fail)?;
         let all = f
             .p05
@@ -74,6 +80,7 @@ pub(crate) fn fan_chart(f: &Fan<'_>) -> Result<String> {
         let mut chart = ChartBuilder::on(&root)
             .caption(f.title, (FONT, 20))
             .margin(12)
+            .margin_right(LEGEND_ROOM)
             .x_label_area_size(40)
             .y_label_area_size(80)
             .build_cartesian_2d(x0..x1, lo..hi)
@@ -102,25 +109,19 @@ pub(crate) fn fan_chart(f: &Fan<'_>) -> Result<String> {
                 band(f.p05, f.p95),
                 OUTER_BAND.filled(),
             )))
-            .map_err(fail)?
-            .label("P5 - P95")
-            .legend(legend_key(OUTER_BAND));
+            .map_err(fail)?;
         chart
             .draw_series(std::iter::once(Polygon::new(
                 band(f.p25, f.p75),
                 INNER_BAND.filled(),
             )))
-            .map_err(fail)?
-            .label("P25 - P75")
-            .legend(legend_key(INNER_BAND));
+            .map_err(fail)?;
         chart
             .draw_series(LineSeries::new(
                 years.iter().copied().zip(f.p50.iter().copied()),
                 MEDIAN.stroke_width(3),
             ))
-            .map_err(fail)?
-            .label("median")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], MEDIAN.stroke_width(3)));
+            .map_err(fail)?;
         if let Some(plan) = f.plan {
             chart
                 .draw_series(DashedLineSeries::new(
@@ -129,9 +130,7 @@ pub(crate) fn fan_chart(f: &Fan<'_>) -> Result<String> {
                     5,
                     PLAN.stroke_width(2),
                 ))
-                .map_err(fail)?
-                .label("the plan (kpmg-point)")
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], PLAN.stroke_width(2)));
+                .map_err(fail)?;
         }
         if let Some((year, value, label)) = &f.claim {
             let at = (f64::from(*year), *value);
@@ -146,7 +145,15 @@ pub(crate) fn fan_chart(f: &Fan<'_>) -> Result<String> {
                 )))
                 .map_err(fail)?;
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        let mut keys = vec![
+            (Key::Square(OUTER_BAND), "P5 - P95"),
+            (Key::Square(INNER_BAND), "P25 - P75"),
+            (Key::Line(MEDIAN), "median"),
+        ];
+        if f.plan.is_some() {
+            keys.push((Key::Dashed(PLAN), "the plan (kpmg-point)"));
+        }
+        legend_beside(&root, &chart, &keys)?;
         root.present().map_err(fail)?;
     }
     Ok(svg)
@@ -417,7 +424,7 @@ pub(crate) fn stacked_years(
 ) -> Result<String> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, YEARS_SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(fail)?;
         let (first, last) = (
             *years.first().unwrap_or(&2026) as f64,
@@ -426,19 +433,22 @@ pub(crate) fn stacked_years(
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FONT, 20))
             .margin(12)
+            .margin_right(LEGEND_ROOM)
             .x_label_area_size(40)
             .y_label_area_size(60)
             .build_cartesian_2d(first..last, 0f64..1.0)
             .map_err(fail)?;
         chart
             .configure_mesh()
+            .x_desc("year")
             .y_desc(unit)
+            .x_labels(13)
             .x_label_formatter(&|x| format!("{x:.0}"))
             .light_line_style(WHITE)
             .draw()
             .map_err(fail)?;
         let mut below = vec![0.0; years.len()];
-        for (k, (name, values)) in series.iter().enumerate() {
+        for (k, (_, values)) in series.iter().enumerate() {
             let colour = STACK[k.min(STACK.len() - 1)];
             let above: Vec<f64> = below
                 .iter()
@@ -459,12 +469,15 @@ pub(crate) fn stacked_years(
                     upper.chain(lower).collect::<Vec<_>>(),
                     colour.filled(),
                 )))
-                .map_err(fail)?
-                .label(name.as_str())
-                .legend(legend_key(colour));
+                .map_err(fail)?;
             below = above;
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        let keys: Vec<(Key, &str)> = series
+            .iter()
+            .enumerate()
+            .map(|(k, (name, _))| (Key::Square(STACK[k.min(STACK.len() - 1)]), name.as_str()))
+            .collect();
+        legend_beside(&root, &chart, &keys)?;
         root.present().map_err(fail)?;
     }
     Ok(svg)
@@ -573,7 +586,7 @@ pub(crate) fn waterfall_chart(
                 ))
                 .map_err(fail)?
                 .label(label)
-                .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], PLAN.stroke_width(2)));
+                .legend(dashed_key(PLAN));
         }
         let names = std::iter::once(start.0)
             .chain(steps.iter().map(|s| s.name.as_str()))
@@ -620,6 +633,66 @@ fn row_chart<'a, DB: DrawingBackend + 'a>(
 /// A filled square for a series in the legend.
 fn legend_key(colour: RGBColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
     move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], colour.filled())
+}
+
+/// A dashed line for a dashed series in the legend, as the plot draws it.
+fn dashed_key(
+    colour: RGBColor,
+) -> impl Fn((i32, i32)) -> DashedPathElement<std::array::IntoIter<(i32, i32), 2>, u32> {
+    move |(x, y)| DashedPathElement::new([(x, y), (x + 20, y)], 5, 3, colour.stroke_width(2))
+}
+
+/// How a series is keyed in a legend drawn beside the plot.
+enum Key {
+    /// A filled square, for a band or an area.
+    Square(RGBColor),
+    /// A solid line, for the median.
+    Line(RGBColor),
+    /// A dashed line, for the plan's path.
+    Dashed(RGBColor),
+}
+
+/// The legend of a chart over the years, right of its plot in the room
+/// `LEGEND_ROOM` leaves, so that it covers no year's data. (Plotters
+/// clips its own legend to the plot, hence drawn here.)
+fn legend_beside<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    chart: &ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    keys: &[(Key, &str)],
+) -> Result<()> {
+    const ROW: i32 = 18;
+    let (xs, ys) = chart.plotting_area().get_pixel_range();
+    let (x, top) = (xs.end + 14, ys.start);
+    let (right, bottom) = (
+        x + LEGEND_ROOM as i32 - 24,
+        top + 10 + ROW * keys.len() as i32,
+    );
+    root.draw(&Rectangle::new([(x, top), (right, bottom)], WHITE.filled()))
+        .map_err(fail)?;
+    root.draw(&Rectangle::new([(x, top), (right, bottom)], BLACK.mix(0.3)))
+        .map_err(fail)?;
+    for (i, (key, label)) in keys.iter().enumerate() {
+        let y = top + 5 + ROW * i as i32 + ROW / 2;
+        let (k0, k1) = (x + 8, x + 28);
+        match *key {
+            Key::Square(c) => root.draw(&Rectangle::new([(k0, y - 5), (k1, y + 5)], c.filled())),
+            Key::Line(c) => root.draw(&PathElement::new(vec![(k0, y), (k1, y)], c.stroke_width(3))),
+            Key::Dashed(c) => root.draw(&DashedPathElement::new(
+                [(k0, y), (k1, y)],
+                5,
+                3,
+                c.stroke_width(2),
+            )),
+        }
+        .map_err(fail)?;
+        let style = (FONT, 13)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        root.draw(&Text::new(label.to_string(), (k1 + 8, y), style))
+            .map_err(fail)?;
+    }
+    Ok(())
 }
 
 /// The legend box, the same on every chart.

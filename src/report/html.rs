@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::Report;
 use crate::output::Provenance;
-use crate::table::{probability, significant};
+use crate::table::{claim_probability, probability, significant};
 
 const STYLE: &str = "
 body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; color: #1a1a1a;
@@ -198,15 +198,14 @@ fn claims(o: &mut String, r: &Report) {
                 vec![
                     text(c.claim.clone()),
                     text(format!("{} {} {} {}", c.metric, c.year, c.op, c.threshold)),
-                    num(probability(c.probability)),
-                    num(significant(c.std_error, 2)),
+                    num(claim_probability(c.probability, c.std_error, c.runs)),
                     num(c.runs.to_string()),
                 ]
             })
             .collect();
         table(
             o,
-            &["claim", "test", "probability", "standard error", "runs"],
+            &["claim", "test", "probability (+- standard error)", "runs"],
             &rows,
         );
     }

@@ -27,13 +27,36 @@ const FANS: [(Metric, &str, &str); 4] = [
         "EUR million, 2024 prices",
     ),
     (Metric::GdpSharePct, "Share of GDP", "% of GDP"),
-    (Metric::Jobs, "Jobs", "jobs (head count)"),
+    (Metric::Jobs, "Jobs", "head count"),
     (
         Metric::NpvCum,
         "Government NPV, cumulative from 2026",
         "EUR million, discounted to 2024",
     ),
 ];
+
+/// A sensitivity output (`metric:year`, or a metric alone) in words for a
+/// chart, with its unit: `gdp_share_pct:2035` is "Share of GDP in 2035"
+/// (% of GDP), `npv_cum:2050` "Government NPV 2026-2050".
+fn output_words(output: &str) -> (String, &'static str) {
+    let (metric, year) = match output.split_once(':') {
+        Some((metric, year)) => (metric, Some(year)),
+        None => (output, None),
+    };
+    let Some((m, title, unit)) = FANS.iter().find(|(m, ..)| m.name() == metric) else {
+        let words = metric.replace('_', " ");
+        return (
+            year.map_or(words.clone(), |y| format!("{words} in {y}")),
+            "",
+        );
+    };
+    let words = match (m, year) {
+        (Metric::NpvCum, Some(year)) => format!("Government NPV 2026-{year}"),
+        (_, Some(year)) => format!("{title} in {year}"),
+        (_, None) => title.to_string(),
+    };
+    (words, unit)
+}
 
 /// Sobol and tornado charts show at most this many parameters.
 const TOP: usize = 10;
@@ -252,10 +275,10 @@ fn run_charts(run: &RunFiles) -> std::result::Result<Vec<Chart>, String> {
         let note = claim
             .map(|c| {
                 format!(
-                    "P({} {}) = {:.4}",
+                    "P({} {}) = {}",
                     c.op,
                     crate::table::significant(c.threshold, 4),
-                    c.probability
+                    crate::table::claim_probability(c.probability, c.std_error, c.runs)
                 )
             })
             .unwrap_or_default();
@@ -303,7 +326,10 @@ fn sobol_and_tornado_charts(sens: &SensitivityFiles) -> std::result::Result<Vec<
                      parameter alone (S1) and with its interactions (ST), with intervals \
                      from independent scrambles; the {TOP} largest."
                 ),
-                svg: charts::sobol_chart(&format!("Sobol indices: {output}"), &indices)?,
+                svg: charts::sobol_chart(
+                    &format!("Sobol indices: {}", output_words(&output).0),
+                    &indices,
+                )?,
             });
         }
         if let Some(tornado) = &sens.tornado {
@@ -326,7 +352,10 @@ fn sobol_and_tornado_charts(sens: &SensitivityFiles) -> std::result::Result<Vec<
                     "Tornado of {output}: each parameter at its P10 and P90, the others \
                      at their medians; the {TOP} widest swings."
                 ),
-                svg: charts::tornado_chart(&format!("Tornado: {output}"), &output, base, &swings)?,
+                svg: {
+                    let (words, unit) = output_words(&output);
+                    charts::tornado_chart(&format!("Tornado: {words}"), unit, base, &swings)?
+                },
             });
         }
     }
@@ -405,7 +434,7 @@ fn shapley_charts(sens: &SensitivityFiles) -> std::result::Result<Vec<Chart>, St
                  the {TOP} largest."
             ),
             svg: charts::bar_chart(
-                &format!("Shapley effects: {output}"),
+                &format!("Shapley effects: {}", output_words(&output).0),
                 "share of output variance",
                 "Shapley effect",
                 &bars,
@@ -481,7 +510,7 @@ fn by_year_charts(sens: &SensitivityFiles) -> std::result::Result<Vec<Chart>, St
                  that matter most in any year, and the others together."
             ),
             svg: charts::stacked_years(
-                &format!("What decides {metric}, 2026-2050"),
+                &format!("{}: what decides it, 2026-2050", output_words(metric).0),
                 &format!("share of variance ({what})"),
                 &years,
                 &ranked,

@@ -135,14 +135,28 @@ fn the_report_holds_every_chart_and_the_claims_of_claims_csv() {
         let (name, p, runs) = (&record[0], record[5].parse::<f64>().unwrap(), &record[7]);
         let row = rows
             .iter()
-            .find(|r| r.first().map(String::as_str) == Some(name) && r.len() == 5)
+            .find(|r| r.first().map(String::as_str) == Some(name) && r.len() == 4)
             .unwrap_or_else(|| panic!("claim {name} not in the table"));
-        let shown: f64 = row[2].parse().unwrap();
+        let shown: f64 = row[2].split(' ').next().unwrap().parse().unwrap();
         assert!(
             (shown - p).abs() <= 5e-5 + 1e-3 * p,
             "{name}: {shown} vs {p}"
         );
-        assert_eq!(row[4], runs);
+        // A claim with no hit is never a bare 0: it carries its bound.
+        if p == 0.0 {
+            let bound = 3.0 / runs.parse::<f64>().unwrap();
+            assert_eq!(
+                row[2],
+                format!(
+                    "0 (no run; below {} at 95 %)",
+                    nexus_mc::table::significant(bound, 2)
+                ),
+                "{name}"
+            );
+        } else {
+            assert!(row[2].contains(" +- "), "{name}: {}", row[2]);
+        }
+        assert_eq!(row[3], runs);
         seen += 1;
     }
     assert_eq!(seen, 7);
@@ -156,6 +170,45 @@ fn the_report_holds_every_chart_and_the_claims_of_claims_csv() {
         assert!(text_of(page.root()).contains(needle), "{needle}");
     }
     assert!(html.contains("multiplier") && html.contains("SHA-256"));
+}
+
+/// The points of an SVG `points` attribute.
+fn points(attr: &str) -> Vec<(f64, f64)> {
+    attr.split_whitespace()
+        .filter_map(|p| p.split_once(','))
+        .map(|(x, y)| (x.parse().unwrap(), y.parse().unwrap()))
+        .collect()
+}
+
+/// Every text drawn in a chart.
+fn texts(doc: &roxmltree::Document) -> Vec<String> {
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| text_of(n).trim().to_string())
+        .collect()
+}
+
+/// The legend `labels` stand right of every polygon (bands, stacked areas)
+/// and polyline of the plot, so they hide none of its years.
+fn assert_legend_beside_the_data(doc: &roxmltree::Document, labels: &[&str], chart: &str) {
+    let data_right = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("polygon"))
+        .flat_map(|n| points(n.attribute("points").unwrap()))
+        .map(|(x, _)| x)
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert!(data_right.is_finite(), "{chart}: no data drawn");
+    for label in labels {
+        let node = doc
+            .descendants()
+            .find(|n| n.has_tag_name("text") && text_of(*n).trim() == *label)
+            .unwrap_or_else(|| panic!("{chart}: no legend entry {label:?}"));
+        let x: f64 = node.attribute("x").unwrap().parse().unwrap();
+        assert!(
+            x > data_right,
+            "{chart}: legend {label:?} at x = {x} is over the data (to x = {data_right})"
+        );
+    }
 }
 
 #[test]
@@ -186,6 +239,27 @@ fn each_chart_parses_and_draws_its_series() {
     for metric in ["gdp_total", "gdp_share_pct", "jobs", "npv_cum"] {
         let text = svg(&format!("run/charts/fan_{metric}.svg"));
         let doc = roxmltree::Document::parse(&text).unwrap();
+        assert_legend_beside_the_data(
+            &doc,
+            &["P5 - P95", "median", "the plan (kpmg-point)"],
+            metric,
+        );
+        // The plan's path is dashed, in the plot and in the legend: no red
+        // stroke is longer than a dash.
+        for line in doc.descendants().filter(|n| {
+            n.has_tag_name("polyline") && n.attribute("stroke") == Some(hex(PLAN).as_str())
+        }) {
+            let xs = points(line.attribute("points").unwrap());
+            let span = xs
+                .first()
+                .zip(xs.last())
+                .map(|(a, b)| (b.0 - a.0).hypot(b.1 - a.1));
+            assert!(
+                span.unwrap() <= 10.0,
+                "{metric}: a solid red line {:?}",
+                line.attribute("points")
+            );
+        }
         // Two bands (and their legend keys), the median, the dashed plan
         // path, and the claim's dot.
         assert_eq!(count(&doc, "polygon", "fill", OUTER_BAND), 1, "{metric}");
@@ -211,6 +285,36 @@ fn each_chart_parses_and_draws_its_series() {
             "{hist}: probability written"
         );
     }
+    // What decides each metric, year by year: the legend right of the data, the years labelled.
+    for metric in ["gdp_total", "gdp_share_pct", "jobs", "npv_cum"] {
+        let text = svg(&format!("sens/charts/by_year_{metric}.svg"));
+        let doc = roxmltree::Document::parse(&text).unwrap();
+        assert_legend_beside_the_data(&doc, &["the others"], metric);
+        assert!(
+            texts(&doc).iter().any(|t| t == "year"),
+            "{metric}: x axis labelled"
+        );
+    }
+    // Titles and axes name outputs in words, not by their ids.
+    for sub in ["run/charts", "sens/charts"] {
+        for entry in std::fs::read_dir(dir.path().join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let doc = roxmltree::Document::parse(&text).unwrap();
+            for t in texts(&doc) {
+                assert!(
+                    !["gdp_share_pct", "gdp_total", "npv_cum", "jobs:"]
+                        .iter()
+                        .any(|id| t.contains(id)),
+                    "{}: {t:?}",
+                    path.display()
+                );
+            }
+        }
+    }
+    let page = std::fs::read_to_string(dir.path().join("run/report.html")).unwrap();
+    assert!(page.contains("Jobs (head count)") && !page.contains("(jobs ("));
+
     // Sobol: ten parameters, two bars each (plus one legend key per series).
     let text = svg("sens/charts/sobol_gdp_share_pct_2035.svg");
     let doc = roxmltree::Document::parse(&text).unwrap();
