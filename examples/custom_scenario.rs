@@ -11,7 +11,18 @@ use nexus_mc::engine::{Engine, RunPlan};
 use nexus_mc::model::{Metric, Param};
 use nexus_mc::Control;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::process::ExitCode {
+    // Errors are printed as their messages, as the command line does.
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut scenario = Scenario::load("kpmg-point")?
         .with_parameter(
             Param::Multiplier,

@@ -6,7 +6,18 @@
 use nexus_mc::config::Scenario;
 use nexus_mc::model::{Metric, Model, Outputs, Param};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::process::ExitCode {
+    // Errors are printed as their messages, as the command line does.
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let multiplier = match std::env::args().nth(1) {
         Some(text) => Param::Multiplier.parse_value(&text)?,
         None => 1.97,
