@@ -89,9 +89,17 @@ pub struct ReportArgs {
     #[arg(required = true, num_args = 1..=3, value_name = "DIR")]
     pub dirs: Vec<std::path::PathBuf>,
 
-    /// Where report.html and charts/ go [default: the first DIR].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<std::path::PathBuf>,
+    /// Output directory for report.html and charts/ [default: out/report].
+    /// Replaced whole (a killed command leaves the earlier report or the new
+    /// one); it may not be, contain or lie inside one of the DIRs, whose
+    /// output sets stay as they are.
+    #[arg(long, value_name = "DIR", default_value = "out/report")]
+    pub out: std::path::PathBuf,
+
+    /// Write into --out even if it holds files nexus-mc did not write: they
+    /// are kept (hard-linked), files of the same names are replaced.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// The output flags of the commands that write an output set.
@@ -149,10 +157,11 @@ pub(super) fn parse_assignment(text: &str) -> Result<(Param, f64), String> {
 }
 
 fn report(args: ReportArgs, control: &Control<'_>) -> Result<()> {
-    let out = args.out.unwrap_or_else(|| args.dirs[0].clone());
+    let dir = OutDir::prepare(&args.out, args.force, &args.dirs)?;
     let report = commands::report(&args.dirs, control)?;
     control.check()?;
-    report.write(&out)?;
+    report.write_set(dir)?;
+    let out = args.out;
     println!(
         "report: {} ({} charts in {})",
         out.join("report.html").display(),

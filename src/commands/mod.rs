@@ -54,7 +54,7 @@ pub fn validate(files: &[String]) -> Vec<Result<Scenario, ConfigError>> {
 
 /// `report`: reads the output directories of `run` (or `merge`),
 /// `sensitivity` and `bridge` (at most one of each) and draws the charts;
-/// [`Report::write`] writes them.
+/// [`Report::write_set`] writes them.
 pub fn report(dirs: &[PathBuf], control: &Control<'_>) -> Result<Report> {
     control.check()?;
     Report::from_dirs(dirs)

@@ -44,7 +44,8 @@ impl OutDir {
     /// nothing. An existing directory must be empty or hold only an earlier
     /// nexus-mc output set, unless `force` is given (other entries are then
     /// kept in the new set). `inputs` are the files and directories the
-    /// command reads: none may be inside `path`. Leftovers of killed
+    /// command reads: none may be inside `path`, nor `path` inside an input
+    /// directory. Leftovers of killed
     /// commands on the same `path` are cleaned up.
     pub fn prepare(path: &Path, force: bool, inputs: &[PathBuf]) -> Result<OutDir> {
         let bad = |why: String| Error::Usage(format!("--out {}: {why}", path.display()));
@@ -70,6 +71,13 @@ impl OutDir {
                      so choose another --out"
                         .into(),
                 ));
+            }
+            if target.starts_with(&input) && input.is_dir() {
+                return Err(bad(format!(
+                    "lies inside {}, an input of this command, whose output set would gain a \
+                     directory it does not list; choose another --out",
+                    input.display()
+                )));
             }
             if input.starts_with(&target) {
                 return Err(bad(format!(

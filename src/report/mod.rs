@@ -14,6 +14,7 @@ use crate::baseline::Baseline;
 use crate::config::Scenario;
 use crate::error::{Error, Result};
 use crate::model::{Metric, Model, Outputs};
+use crate::output::OutDir;
 
 use charts::{Bar, Fan, Indices, Swing, WaterfallStep};
 use read::Found;
@@ -168,7 +169,7 @@ impl Report {
 
     /// Writes `charts/*.svg` and `report.html` into `out`; returns the names
     /// written (relative to `out`).
-    pub fn write(&self, out: &Path) -> Result<Vec<String>> {
+    pub(crate) fn write(&self, out: &Path) -> Result<Vec<String>> {
         let mut written = Vec::new();
         for chart in &self.charts {
             let name = format!("charts/{}", chart.file);
@@ -179,6 +180,17 @@ impl Report {
         crate::output::write_atomic(&out.join("report.html"), |w| w.write_all(page.as_bytes()))?;
         written.push("report.html".into());
         Ok(written)
+    }
+
+    /// Writes the page and its charts as an output set of their own into
+    /// `out` (prepared with [`OutDir::prepare`], the report's input
+    /// directories among its inputs), replaced whole or not at all; returns
+    /// the names of the files written.
+    pub fn write_set(&self, mut out: OutDir) -> Result<Vec<String>> {
+        out.begin()?;
+        let files = self.write(out.staging())?;
+        out.commit()?;
+        Ok(files)
     }
 
     fn draw(&self) -> std::result::Result<Vec<Chart>, String> {

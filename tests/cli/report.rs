@@ -678,3 +678,42 @@ fn the_reports_anomaly_sentences_agree_with_the_runs_values() {
     std::fs::write(switched.path().join("switched.toml"), SWITCHED).unwrap();
     assert_anomalies_agree("switched.toml", switched.path());
 }
+
+#[test]
+fn report_writes_a_set_of_its_own_and_never_into_its_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(nexus(
+        &["run", "-n", "2000", "--out", "run", "-q"],
+        dir.path(),
+    ));
+    let listing = |d: &str| {
+        let mut names: Vec<String> = std::fs::read_dir(dir.path().join(d))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = (
+        listing("run"),
+        std::fs::read(dir.path().join("run/manifest.json")).unwrap(),
+    );
+    // By default the report goes to out/report, beside its input.
+    ok(nexus(&["report", "run"], dir.path()));
+    assert!(dir.path().join("out/report/report.html").is_file());
+    assert!(dir.path().join("out/report/charts").is_dir());
+    // Again: the earlier report is replaced.
+    ok(nexus(&["report", "run"], dir.path()));
+    // Into an input, or inside one: refused, and the input set is as it was.
+    for out in ["run", "run/rep"] {
+        let o = nexus(&["report", "run", "--out", out], dir.path());
+        assert_eq!(o.status.code(), Some(2), "--out {out}");
+        let err = crate::common::stderr(&o);
+        assert!(err.contains("input of this command"), "--out {out}: {err}");
+    }
+    let after = (
+        listing("run"),
+        std::fs::read(dir.path().join("run/manifest.json")).unwrap(),
+    );
+    assert_eq!(before, after, "the run's output set is untouched");
+}
