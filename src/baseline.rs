@@ -463,9 +463,9 @@ impl Baseline {
         list.push((
             'A',
             format!(
-                "S_2026 = {} is published (Tabel 2); the stated rule sigma x G_2026 gives {} \
-             (before displacement). This run uses lasting_seed = {this_name}; with {other_name} \
-             the NPV 2026-2035 is {} ({} against this run).",
+                "S_2026 = {} is published (Tabel 2); the stated rule, lasting_share x G_2026, gives {} \
+             (before displacement). Here lasting_seed = {this_name}; with {other_name} the NPV \
+             2026-2035 would be {} ({}).",
                 number(p[Param::LastingSeed2026], 0),
                 number(rule_seed, 0),
                 number(alt.at(Metric::NpvCum, 2035), 0),
@@ -475,10 +475,10 @@ impl Baseline {
 
         let at46 = self.rerun(Param::TaxBurden, 0.46).at(Metric::NpvCum, 2035);
         let effect = if p.tax_method() == model::TaxMethod::Wage {
-            "This run uses tax_method = wage, in which the tax burden does not enter.".to_string()
+            "Here tax_method = wage, in which the tax burden does not enter.".to_string()
         } else {
             format!(
-                "This run uses {} %; at 46 % the NPV 2026-2035 is {} ({} against this run).",
+                "Here it is {} %; at 46 % the NPV 2026-2035 would be {} ({}).",
                 number(100.0 * p[Param::TaxBurden], 2),
                 number(at46, 0),
                 signed(at46 - npv, 0)
@@ -565,7 +565,7 @@ impl Baseline {
             'F',
             format!(
             "The 2035 GDP gain appears as 12.6 bn (ch. 1), 13 bn (Bijlage 1) and 10 bn \
-             (Bijlage 1, Bijlage 7). Against this run's 2035 GDP of {} bn the share is {:.2} %; against \
+             (Bijlage 1, Bijlage 7). Against the 2035 GDP here of {} bn the share is {:.2} %; against \
              2024 GDP of about {} bn it is {:.2} %.",
             number(y35 / self.outputs.at(Metric::GdpSharePct, 2035) / 10.0, 0),
             self.outputs.at(Metric::GdpSharePct, 2035),

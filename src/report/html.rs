@@ -302,22 +302,53 @@ fn sensitivity(o: &mut String, r: &Report) {
                 .iter()
                 .filter(|s| !s.switching_value.is_empty())
                 .map(|s| {
+                    let unit =
+                        crate::model::Param::from_name(&s.parameter).map_or("", |p| p.unit());
                     vec![
                         text(s.claim.clone()),
                         text(s.parameter.clone()),
                         num(readable(&s.median)),
+                        text(unit.to_string()),
                         text(if s.holds_at_median { "holds" } else { "fails" }),
                         text(s.reading.clone()),
                     ]
                 })
                 .collect();
-            if rows.is_empty() {
-                o.push_str("<p>No single parameter flips any claim within its range.</p>\n");
-            } else {
+            if !rows.is_empty() {
                 table(
                     o,
-                    &["claim", "parameter", "median", "at the medians", "flips"],
+                    &[
+                        "claim",
+                        "parameter",
+                        "median",
+                        "unit",
+                        "at the medians",
+                        "flips",
+                    ],
                     &rows,
+                );
+            }
+            // The claims no single parameter flips, each said once.
+            let mut steady: Vec<String> = Vec::new();
+            for s in switching {
+                let flips = switching
+                    .iter()
+                    .any(|t| t.claim == s.claim && !t.switching_value.is_empty());
+                let line = format!(
+                    "\u{201c}{}\u{201d} {} at the medians",
+                    esc(&s.claim),
+                    if s.holds_at_median { "holds" } else { "fails" }
+                );
+                if !flips && !steady.contains(&line) {
+                    steady.push(line);
+                }
+            }
+            if !steady.is_empty() {
+                let _ = writeln!(
+                    o,
+                    "<p>No single parameter, moved within its range with the others at their \
+                     medians, flips these claims: {}.</p>",
+                    steady.join("; ")
                 );
             }
         }

@@ -36,6 +36,20 @@ const FANS: [(Metric, &str, &str); 4] = [
     ),
 ];
 
+/// [`output_words`] inside a sentence: "the share of GDP in 2035".
+fn in_sentence(output: &str) -> String {
+    let words = output_words(output).0;
+    let mut chars = words.chars();
+    match (chars.next(), chars.next()) {
+        _ if words.starts_with("Jobs") => format!("j{}", &words[1..]),
+        // "GDP contribution" keeps its capitals.
+        (Some(first), Some(second)) if !second.is_uppercase() => {
+            format!("the {}{}", first.to_lowercase(), &words[first.len_utf8()..])
+        }
+        _ => format!("the {words}"),
+    }
+}
+
 /// A sensitivity output (`metric:year`, or a metric alone) in words for a
 /// chart, with its unit: `gdp_share_pct:2035` is "Share of GDP in 2035"
 /// (% of GDP), `npv_cum:2050` "Government NPV 2026-2050".
@@ -334,9 +348,10 @@ fn sobol_and_tornado_charts(sens: &SensitivityFiles) -> std::result::Result<Vec<
             out.push(Chart {
                 file: format!("sobol_{}.svg", output.replace(':', "_")),
                 caption: format!(
-                    "Sobol indices of {output}: the share of its variance due to each \
+                    "Sobol indices of {} ({output} in sobol.csv): the share of its variance due to each \
                      parameter alone (S1) and with its interactions (ST), with intervals \
-                     from independent scrambles; the {TOP} largest."
+                     from independent scrambles; the {TOP} largest.",
+                     in_sentence(&output)
                 ),
                 svg: charts::sobol_chart(
                     &format!("Sobol indices: {}", output_words(&output).0),
@@ -361,8 +376,9 @@ fn sobol_and_tornado_charts(sens: &SensitivityFiles) -> std::result::Result<Vec<
             out.push(Chart {
                 file: format!("tornado_{}.svg", output.replace(':', "_")),
                 caption: format!(
-                    "Tornado of {output}: each parameter at its P10 and P90, the others \
-                     at their medians; the {TOP} widest swings."
+                    "Tornado of {} ({output} in tornado.csv): each parameter at its P10 and P90, the others \
+                     at their medians; the {TOP} widest swings.",
+                     in_sentence(&output)
                 ),
                 svg: {
                     let (words, unit) = output_words(&output);
@@ -441,9 +457,10 @@ fn shapley_charts(sens: &SensitivityFiles) -> std::result::Result<Vec<Chart>, St
         out.push(Chart {
             file: format!("shapley_{}.svg", output.replace(':', "_")),
             caption: format!(
-                "Shapley effects of {output}: each parameter's share of the variance under \
+                "Shapley effects of {} ({output} in shapley.csv): each parameter's share of the variance under \
                  the scenario's correlations (the shares add up to 1), with 95 % intervals; \
-                 the {TOP} largest."
+                 the {TOP} largest.",
+                 in_sentence(&output)
             ),
             svg: charts::bar_chart(
                 &format!("Shapley effects: {}", output_words(&output).0),
@@ -518,8 +535,9 @@ fn by_year_charts(sens: &SensitivityFiles) -> std::result::Result<Vec<Chart>, St
         out.push(Chart {
             file: format!("by_year_{metric}.svg"),
             caption: format!(
-                "What decides {metric}, year by year: the {what} of the six parameters \
-                 that matter most in any year, and the others together."
+                "What decides {}, year by year ({metric} in indices_by_year.csv): the {what} of the six parameters \
+                 that matter most in any year, and the others together.",
+                 in_sentence(metric)
             ),
             svg: charts::stacked_years(
                 &format!("{}: what decides it, 2026-2050", output_words(metric).0),
