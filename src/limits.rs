@@ -10,6 +10,12 @@ use std::ops::RangeInclusive;
 
 use crate::table::number;
 
+/// A limit's range as messages write it: "1,000 to 2,000,000".
+pub(crate) fn span<T: Copy + TryInto<u64>>(range: &RangeInclusive<T>) -> String {
+    let n = |x: T| number(x.try_into().map_or(f64::INFINITY, |x: u64| x as f64), 0);
+    format!("{} to {}", n(*range.start()), n(*range.end()))
+}
+
 crate::error::input_error! {
     /// A request that would need more memory than this machine can give.
     TooLarge

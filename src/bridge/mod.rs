@@ -293,7 +293,7 @@ impl Bridge {
     }
 
     /// The steps `names` names, as indices: checked before any work.
-    fn named_steps(&self, names: &[String]) -> Result<Vec<usize>, BridgeError> {
+    pub(crate) fn named_steps(&self, names: &[String]) -> Result<Vec<usize>, BridgeError> {
         let mut order = Vec::new();
         for name in names {
             let s = self

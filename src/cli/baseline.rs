@@ -15,7 +15,9 @@ use nexus_mc::output;
 #[derive(Debug, Args)]
 pub struct BaselineArgs {
     /// Scenario: a path to a .toml file, or the name of a shipped scenario
-    /// (kpmg-point). The baseline runs the scenario's point values.
+    /// (central, kpmg-point, alt-tax, optimism-bias, plan-as-written). The
+    /// baseline runs the scenario's point values: every parameter at its
+    /// median (its value, where fixed).
     #[arg(long, value_name = "FILE|NAME", default_value = "kpmg-point")]
     pub config: String,
 

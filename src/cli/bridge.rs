@@ -15,16 +15,21 @@ use nexus_mc::error::Result;
 use nexus_mc::table::{significant, Table};
 use nexus_mc::Control;
 
-/// Fewest runs: 10 batches of at least 100 runs each.
 /// Flags of `nexus-mc bridge`.
 #[derive(Debug, Args)]
+#[command(mut_arg("out", |a| a.help(super::out_help(
+    "out/bridge",
+    "both scenarios' files",
+))))]
 pub struct BridgeArgs {
-    /// The scenario bridged from (a shipped name or a .toml path); a fixed
-    /// value is a distribution too, so kpmg-point works.
+    /// The scenario bridged from: a path to a .toml file, or the name of a
+    /// shipped scenario (central, kpmg-point, alt-tax, optimism-bias,
+    /// plan-as-written); a fixed value is a distribution too, so kpmg-point
+    /// works.
     #[arg(long, value_name = "FILE|NAME", default_value = "plan-as-written")]
     pub from: String,
 
-    /// The scenario bridged to.
+    /// The scenario bridged to: a path or a shipped name, as for --from.
     #[arg(long, value_name = "FILE|NAME", default_value = "central")]
     pub to: String,
 
@@ -48,7 +53,8 @@ pub struct BridgeArgs {
     pub runs: u64,
 
     /// Orders of the steps averaged when there are more than 10 steps, 20 to
-    /// 100,000: random orders, each with its reverse (antithetic pairs).
+    /// 100,000: random orders, each with its reverse (antithetic pairs), so
+    /// an odd M is rounded up to the next even number.
     #[arg(long, value_name = "M", default_value_t = 1000)]
     pub orders: usize,
 
@@ -105,10 +111,10 @@ pub(super) fn bridge(args: BridgeArgs, control: &Control<'_>) -> Result<()> {
             ..BridgeOptions::default()
         },
     };
+    // Nothing is printed for a command that will be refused.
+    let bridge = cmd.check()?;
     if !args.quiet {
-        if let Ok(bridge) = Bridge::new(&cmd.from, &cmd.to, &cmd.groups) {
-            print_steps(&cmd.from, &cmd.to, &bridge, &cmd.options);
-        }
+        print_steps(&cmd.from, &cmd.to, &bridge, &cmd.options);
     }
     let results = commands::bridge(&cmd, control)?;
     let files = results.write(out, args.output.report)?;

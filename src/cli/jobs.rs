@@ -23,7 +23,11 @@ pub(super) fn parse_runs(text: &str) -> std::result::Result<u64, String> {
             }
             Ok(x) if x.fract() == 0.0 && x <= limits::MAX_RUNS as f64 => x as u64,
             Ok(x) if x > limits::MAX_RUNS as f64 => u64::MAX,
-            _ => return Err(format!("`{text}` is not a whole number of runs")),
+            _ => {
+                return Err(format!(
+                    "`{text}` is not a whole number of runs; write it as 1000, 1_000 or 1e3"
+                ))
+            }
         },
     };
     if runs == 0 {

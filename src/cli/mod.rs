@@ -102,15 +102,23 @@ pub struct ReportArgs {
     pub force: bool,
 }
 
+/// The `--out` help of a command whose default is `default` and whose
+/// inputs are `inputs`.
+fn out_help(default: &str, inputs: &str) -> String {
+    format!(
+        "Output directory [default: {default}]. Created when the results are ready. It \
+         must be new, empty or hold an earlier nexus-mc output set, which is replaced whole \
+         (a killed command leaves the earlier set or the new one, never a mix); anything \
+         else needs --force. It may not be, contain or lie inside an input of the command \
+         ({inputs})"
+    )
+}
+
 /// The output flags of the commands that write an output set.
 #[derive(Debug, clap::Args)]
 pub struct OutputArgs {
-    /// Output directory [default: out/COMMAND; for `run --shard K/N`:
-    /// out/shard-K-of-N]. Created when the results are ready. It must be
-    /// new, empty or hold an earlier nexus-mc output set, which is replaced
-    /// whole (a killed command leaves the earlier set or the new one, never
-    /// a mix); anything else needs --force. It may not be, or contain, an
-    /// input of the command (a scenario file, a shard directory).
+    /// Output directory [default: out/COMMAND]. Each command's `--help`
+    /// gives its own default (see [`out_help`]).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 

@@ -18,8 +18,10 @@ use nexus_mc::Control;
 
 /// Flags of `nexus-mc sensitivity`.
 #[derive(Debug, Args)]
+#[command(mut_arg("out", |a| a.help(super::out_help("out/sensitivity", "the scenario files"))))]
 pub struct SensitivityArgs {
-    /// Scenario: a path to a .toml file, or the name of a shipped scenario.
+    /// Scenario: a path to a .toml file, or the name of a shipped scenario
+    /// (central, kpmg-point, alt-tax, optimism-bias, plan-as-written).
     #[arg(long, value_name = "FILE|NAME", default_value = "central")]
     pub config: String,
 

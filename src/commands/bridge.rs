@@ -32,6 +32,34 @@ pub struct BridgeCommand {
     pub options: BridgeOptions,
 }
 
+impl BridgeCommand {
+    /// Checks the sizes and the waterfall order and builds the bridge's
+    /// steps, before any work: a command line can show the steps knowing
+    /// the run will start.
+    pub fn check(&self) -> Result<Bridge> {
+        let opts = &self.options;
+        let runs = opts.runs as u64;
+        if !limits::BRIDGE_RUNS.contains(&runs) {
+            return Err(Error::Usage(format!(
+                "-n: {runs} runs is outside {}: fewer give batches too small for a \
+                 standard error, more are better spent on --orders",
+                limits::span(&limits::BRIDGE_RUNS)
+            )));
+        }
+        if !limits::BRIDGE_ORDERS.contains(&opts.orders) {
+            return Err(Error::Usage(format!(
+                "--orders: {} is outside {}: fewer leave the average over orders \
+                 too noisy to split the move between steps, more add time past any use",
+                opts.orders,
+                limits::span(&limits::BRIDGE_ORDERS)
+            )));
+        }
+        let bridge = Bridge::new(&self.from, &self.to, &self.groups)?;
+        bridge.named_steps(&opts.order)?;
+        Ok(bridge)
+    }
+}
+
 /// What `bridge` found, in memory.
 pub struct BridgeResults {
     /// The bridge: steps, statistics, contributions.
@@ -52,23 +80,7 @@ pub fn bridge(cmd: &BridgeCommand, control: &Control<'_>) -> Result<BridgeResult
     let clock = Instant::now();
     let opts = &cmd.options;
     let runs = opts.runs as u64;
-    if !limits::BRIDGE_RUNS.contains(&runs) {
-        return Err(Error::Usage(format!(
-            "-n: {runs} runs is outside {}..={}: fewer give batches too small for a \
-             standard error, more are better spent on --orders",
-            limits::BRIDGE_RUNS.start(),
-            limits::BRIDGE_RUNS.end()
-        )));
-    }
-    if !limits::BRIDGE_ORDERS.contains(&opts.orders) {
-        return Err(Error::Usage(format!(
-            "--orders: {} is outside {}..={}",
-            opts.orders,
-            limits::BRIDGE_ORDERS.start(),
-            limits::BRIDGE_ORDERS.end()
-        )));
-    }
-    let bridge = Bridge::new(&cmd.from, &cmd.to, &cmd.groups)?;
+    let bridge = cmd.check()?;
     // Value tables (about 4 per parameter) and each thread's kept outputs.
     let threads = control.thread_count();
     let need = runs as f64 * 8.0 * (4.0 * 30.0 + 12.0 * threads as f64);

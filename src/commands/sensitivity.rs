@@ -420,10 +420,9 @@ fn check_sizes(opts: &SensitivityOptions, r: &SensitivityStudy) -> Result<()> {
             return bad(
                 "--replicates",
                 format!(
-                    "{r} is outside {}..={}: fewer leave the interval's standard error resting \
+                    "{r} is outside {}: fewer leave the interval's standard error resting \
                      on a handful of values, more add nothing",
-                    range.start(),
-                    range.end()
+                    limits::span(&range)
                 ),
             );
         }
@@ -443,11 +442,10 @@ fn check_sizes(opts: &SensitivityOptions, r: &SensitivityStudy) -> Result<()> {
         return bad(
             "--trajectories",
             format!(
-                "{} is outside {}..={}: fewer give no meaningful spread of the elementary \
+                "{} is outside {}: fewer give no meaningful spread of the elementary \
                  effects, more add nothing a screen needs",
                 opts.trajectories,
-                trajectories.start(),
-                number(*trajectories.end() as f64, 0)
+                limits::span(&trajectories)
             ),
         );
     }
@@ -456,11 +454,10 @@ fn check_sizes(opts: &SensitivityOptions, r: &SensitivityStudy) -> Result<()> {
         return bad(
             "--permutations",
             format!(
-                "{} is outside {}..={}: fewer leave each effect's standard error above about \
+                "{} is outside {}: fewer leave each effect's standard error above about \
                  0.05",
                 opts.permutations,
-                permutations.start(),
-                number(*permutations.end() as f64, 0)
+                limits::span(&permutations)
             ),
         );
     }

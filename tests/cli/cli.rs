@@ -1,6 +1,6 @@
 //! The binary: outputs, exit codes, and no panics on bad input.
 
-use crate::common::{nexus, stderr};
+use crate::common::{assert_bad_input, nexus, stderr};
 
 use nexus_mc::config::Scenario;
 use nexus_mc::model::{Metric, Model, Outputs};
@@ -101,5 +101,66 @@ fn bad_flags_exit_2_without_panicking() {
         let o = nexus(args, dir.path());
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         assert!(!stderr(&o).contains("panicked"), "{args:?}");
+    }
+}
+
+#[test]
+fn a_refused_bridge_prints_nothing_before_its_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, expect) in [
+        (
+            &["bridge", "-n", "500"][..],
+            "-n: 500 runs is outside 1,000 to 2,000,000",
+        ),
+        (
+            &["bridge", "--orders", "10"],
+            "--orders: 10 is outside 20 to 100,000",
+        ),
+        (&["bridge", "--order", "foo"], "--order: no step `foo`"),
+    ] {
+        let o = nexus(args, dir.path());
+        assert_bad_input(&o, expect);
+        assert!(
+            o.stdout.is_empty(),
+            "{args:?} printed: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+}
+
+#[test]
+fn every_scenario_flag_names_the_shipped_scenarios_and_every_out_its_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<&str> = nexus_mc::config::shipped::SHIPPED
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    let help = |cmd: &str| {
+        let o = nexus(&[cmd, "--help"], dir.path());
+        assert!(o.status.success());
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    for cmd in ["run", "sensitivity", "baseline", "bridge"] {
+        let text = help(cmd);
+        for name in &names {
+            assert!(text.contains(name), "`{cmd} --help` does not name {name}");
+        }
+    }
+    for (cmd, default) in [
+        ("run", "out/run"),
+        ("merge", "out/merge"),
+        ("sensitivity", "out/sensitivity"),
+        ("bridge", "out/bridge"),
+        ("report", "out/report"),
+    ] {
+        let text = help(cmd);
+        assert!(
+            text.contains(&format!("[default: {default}")),
+            "`{cmd} --help`: {text}"
+        );
+        assert!(
+            !text.contains("out/COMMAND"),
+            "`{cmd} --help` gives a generic default"
+        );
     }
 }
