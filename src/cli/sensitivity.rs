@@ -253,9 +253,12 @@ fn print_summary(results: &SensitivityStudy) {
                     )
                 })
                 .collect();
+            let runs = results.model_runs.get("filter").copied().unwrap_or(0);
+            let se = (p * (1.0 - p) / runs.max(1) as f64).sqrt();
             println!(
-                "\"{claim}\" holds in {} of the runs; the runs where it holds differ most in {}",
-                nexus_mc::table::probability(*p),
+                "\"{claim}\" holds in a share {} of {} runs; the runs where it holds differ most in {}",
+                nexus_mc::table::claim_probability(*p, se, runs),
+                number(runs as f64, 0),
                 top.join(", ")
             );
         }

@@ -535,6 +535,7 @@ impl SensitivityStudy {
             replicates: opts.replicates,
             confidence: opts.confidence,
             trajectories: opts.trajectories,
+            permutations: opts.permutations,
             correlations: self.correlations.clone(),
         }
     }

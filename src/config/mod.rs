@@ -147,12 +147,26 @@ pub struct ParameterSpec {
 }
 
 impl ParameterSpec {
-    /// The distribution in the user's terms, a fixed switch by its name:
-    /// `pert(1.2, 1.55, 2.25)`, `fixed(published)`.
+    /// The distribution in the user's terms, a switch by its names and a
+    /// choice with its weights: `pert(1.2, 1.55, 2.25)`, `fixed(published)`,
+    /// `choice(grow: 0.2, freeze: 0.3, expire: 0.5)`.
     pub fn describe(&self) -> String {
         match (&self.distribution, self.param.domain()) {
             (Distribution::Fixed(x), Domain::Choice(_)) => {
                 format!("fixed({})", self.param.format_value(*x))
+            }
+            (Distribution::Choice { values, cumulative }, _) => {
+                let weights = cumulative.iter().scan(0.0, |below, &c| {
+                    let w = c - *below;
+                    *below = c;
+                    Some(w)
+                });
+                let items: Vec<String> = values
+                    .iter()
+                    .zip(weights)
+                    .map(|(&v, w)| format!("{}: {}", self.format(v), significant(w, 3)))
+                    .collect();
+                format!("choice({})", items.join(", "))
             }
             (d, _) => d.to_string(),
         }

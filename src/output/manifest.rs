@@ -315,6 +315,10 @@ pub struct SensitivityManifest {
     pub confidence: f64,
     /// Morris trajectories.
     pub trajectories: usize,
+    /// Random permutations behind the Shapley effects (absent in manifests
+    /// of earlier versions).
+    #[serde(default)]
+    pub permutations: usize,
     /// How declared correlations were treated.
     pub correlations: String,
 }

@@ -423,10 +423,14 @@ fn provenances(o: &mut String, r: &Report) {
                 ("sampler", m.sampler.clone()),
                 (
                     "quantiles",
-                    format!(
-                        "{} (relative error at most {})",
-                        m.quantiles.method, m.quantiles.relative_error
-                    ),
+                    if m.quantiles.method == "exact" {
+                        "exact (every value kept)".to_string()
+                    } else {
+                        format!(
+                            "{} (relative error at most {})",
+                            m.quantiles.method, m.quantiles.relative_error
+                        )
+                    },
                 ),
             ],
         );
@@ -437,11 +441,15 @@ fn provenances(o: &mut String, r: &Report) {
             o,
             &m.provenance,
             vec![
+                ("methods", m.methods.join(", ")),
                 ("Sobol base sample N", m.base_runs.to_string()),
                 (
                     "independent scrambles (Sobol intervals)",
                     m.replicates.to_string(),
                 ),
+                ("interval coverage", m.confidence.to_string()),
+                ("Morris trajectories", m.trajectories.to_string()),
+                ("Shapley permutations", m.permutations.to_string()),
             ],
         );
     }

@@ -59,7 +59,7 @@ fn sizes_too_small_to_estimate_anything_are_refused() {
         ),
         (
             &["sensitivity", "--method", "morris", "--trajectories", "0"],
-            "outside 10..",
+            "outside 10 to 1,000,000",
         ),
         (
             &["sensitivity", "--method", "sobol", "--replicates", "0"],
