@@ -27,7 +27,7 @@ pub struct SensitivityArgs {
 
     /// Sobol base sample size N, 256 to 16,777,216: the Sobol design makes
     /// N x (k + 2) model runs for k uncertain parameters; also the Monte
-    /// Carlo runs for rank correlations. Powers of two suit the Sobol
+    /// Carlo runs for rank correlations and filtering. Powers of two suit the Sobol
     /// sequence best. Tornado makes 2k + 1 runs, switching values about 130
     /// per claim and parameter, Morris R x (k + 1).
     #[arg(short = 'n', long = "runs", value_name = "N", default_value = "16384", value_parser = parse_runs, allow_negative_numbers = true)]

@@ -305,7 +305,7 @@ pub struct SensitivityManifest {
     pub methods: Vec<String>,
     /// Outputs analysed, `metric:year`.
     pub outputs: Vec<String>,
-    /// Sobol base sample size N (and Monte Carlo runs for rank correlation).
+    /// Sobol base sample size N (and the Monte Carlo runs for rank correlation and filtering).
     pub base_runs: usize,
     /// Model runs per method.
     pub model_runs: std::collections::BTreeMap<String, u64>,
