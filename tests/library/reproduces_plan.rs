@@ -128,3 +128,64 @@ fn outputs_are_internally_consistent_every_year() {
     assert_eq!(out.at(Metric::PublicInvestment, 2036), 0.0);
     assert_eq!(out.at(Metric::GdpInvestment, 2036), 0.0);
 }
+
+#[test]
+fn the_anomaly_figures_of_model_md_section_8() {
+    let p = crate::common::kpmg().point();
+    let npv =
+        |params: &nexus_mc::model::ParamSet| crate::common::run(params).at(Metric::NpvCum, 2035);
+    let base = npv(&p);
+    // A: "With `rule`, the NPV to 2035 is 1,264, which is 213 lower."
+    let rule = npv(&p.with(Param::LastingSeed, 1.0));
+    assert_rounds_to("A: NPV with rule", rule, 1264.0, 1.0);
+    assert_rounds_to("A: lower by", base - rule, 213.0, 1.0);
+    // A: "The stated rule (sigma x G_2026) gives 258."
+    let g26 = crate::common::run(&p).at(Metric::GdpInvestment, 2026);
+    assert_rounds_to("A: rule seed", p[Param::LastingShare] * g26, 258.0, 1.0);
+    // B: "At 46 % the NPV to 2035 would be 1,530, 52 higher."
+    let at46 = npv(&p.with(Param::TaxBurden, 0.46));
+    assert_rounds_to("B: NPV at 46 %", at46, 1530.0, 1.0);
+    assert_rounds_to("B: higher by", at46 - base, 52.0, 1.0);
+    // C: "lands 3.5 % below 255 and 0.7 % above 1,270".
+    let out = crate::common::run(&p);
+    let pct = |d: f64, published: f64| 100.0 * (d / published - 1.0);
+    assert_rounds_to(
+        "C: 2030",
+        pct(out.at(Metric::GdpDrugs, 2030), 255.0),
+        -3.5,
+        0.1,
+    );
+    assert_rounds_to(
+        "C: 2035",
+        pct(out.at(Metric::GdpDrugs, 2035), 1270.0),
+        0.7,
+        0.1,
+    );
+    // C: "the NPV is 1 below the published 1,478 and the alternative NPV 13
+    // below the published 10,300".
+    assert_rounds_to("C: NPV", base - 1478.0, -1.0, 1.0);
+    let alt = npv(&p.with(Param::TaxMethod, 1.0));
+    assert_rounds_to("C: alternative NPV", alt - 10300.0, -13.0, 1.0);
+    // D: "P x L = 749 in 2026 and 1,497 a year from 2028."
+    let model = Model::new(&crate::common::kpmg().schedules);
+    let l = model.leverage(&p);
+    assert_rounds_to(
+        "D: 2026",
+        out.at(Metric::PublicInvestment, 2026) * l,
+        749.0,
+        1.0,
+    );
+    assert_rounds_to(
+        "D: 2028",
+        out.at(Metric::PublicInvestment, 2028) * l,
+        1497.0,
+        1.0,
+    );
+    // F: "about EUR 1,130 bn [CBS], which gives 1.12 %".
+    assert_rounds_to(
+        "F",
+        100.0 * out.at(Metric::GdpTotal, 2035) / 1_130_000.0,
+        1.12,
+        0.01,
+    );
+}
