@@ -51,6 +51,7 @@
 //! | [`stats`] | mergeable moments, exact quantiles and the quantile sketch |
 //! | `hash` | counter-based randomness: the same (key, index), the same bits |
 //! | [`sensitivity`] | Sobol indices, Shapley effects, tornado, rank correlations, switching values, Morris, Monte Carlo filtering |
+//! | `input` | reading input files: regular files only, within a ceiling of bytes |
 //! | [`output`] | CSV files and the manifest, written whole or not at all |
 //! | [`report`] | SVG charts and the self-contained report.html |
 //! | [`arch`] | instruction sets: the AVX-512, AVX2 and portable builds of the hot loops, chosen at run time |
@@ -72,6 +73,7 @@ pub mod distribution;
 pub mod engine;
 pub mod error;
 mod hash;
+mod input;
 pub mod limits;
 pub mod model;
 pub mod output;

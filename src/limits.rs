@@ -21,6 +21,21 @@ crate::error::input_error! {
     TooLarge
 }
 
+/// Most bytes a scenario file may hold (the shipped ones hold under 30 kB).
+pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
+
+/// Most bytes a `manifest.json` may hold (a manifest lists at most a few
+/// dozen files).
+pub const MAX_MANIFEST_BYTES: u64 = 16 << 20;
+
+/// Most bytes an output table read back (by `report`) may hold: far past
+/// any table nexus-mc writes.
+pub const MAX_TABLE_BYTES: u64 = 1 << 30;
+
+/// Most bytes a shard's `shard-state.bin` may hold: the exact quantiles of
+/// the most runs exact mode takes, 1,600 bytes a run, with room to spare.
+pub const MAX_STATE_BYTES: u64 = 4 << 30;
+
 /// Most model runs one `run` may ask for (all shards together): 10^12, a
 /// week of this engine on a 2-core machine, and far past where the Monte
 /// Carlo error of any band stops mattering.

@@ -299,10 +299,13 @@ impl Scenario {
 
     /// The scenario in the TOML file at `path`.
     pub fn from_file(path: &Path) -> Result<Scenario, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            crate::input::read_text(path, crate::limits::MAX_SCENARIO_BYTES).map_err(|source| {
+                ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            })?;
         Scenario::from_toml(&text, &path.to_string_lossy())
     }
 

@@ -4,7 +4,7 @@
 //! on) and the shard's [`Accumulator`]. Merging checks that every shard
 //! belongs to the same run and that each shard is present exactly once.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -140,16 +140,13 @@ impl ShardState {
     /// format, and that its numbers are those of the shard it says it is.
     pub fn read(dir: &Path) -> Result<ShardState, ShardError> {
         let path = dir.join(STATE_FILE);
-        let mut bytes = Vec::new();
-        std::fs::File::open(&path)
-            .and_then(|mut f| f.read_to_end(&mut bytes))
-            .map_err(|e| {
-                format!(
-                    "{}: {e}; is {} the --out of a `nexus-mc run --shard K/N`?",
-                    path.display(),
-                    dir.display()
-                )
-            })?;
+        let bytes = crate::input::read(&path, crate::limits::MAX_STATE_BYTES).map_err(|e| {
+            format!(
+                "{}: {e}; is {} the --out of a `nexus-mc run --shard K/N`?",
+                path.display(),
+                dir.display()
+            )
+        })?;
         let not_state = || format!("{} is not a nexus-mc shard state file", path.display());
         let body = bytes.strip_prefix(MAGIC.as_slice()).ok_or_else(not_state)?;
         let (format, _) = body.split_at_checked(4).ok_or_else(not_state)?;

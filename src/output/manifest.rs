@@ -121,7 +121,11 @@ impl Provenance {
         self.files = files.to_vec();
         self.sha256 = files
             .iter()
-            .map(|f| Ok((f.clone(), sha256_file(&dir.join(f))?)))
+            .map(|f| {
+                let path = dir.join(f);
+                let sum = sha256_file(&path).map_err(|source| Error::Write { path, source })?;
+                Ok((f.clone(), sum))
+            })
             .collect::<Result<_>>()?;
         self.wall_time_s = (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
         Ok(())
@@ -131,6 +135,15 @@ impl Provenance {
     /// the manifest recorded; names the first that is not.
     pub(crate) fn verify(&self, dir: &Path) -> std::result::Result<(), ManifestError> {
         for file in &self.files {
+            if !crate::input::is_plain_name(file) {
+                return Err(format!(
+                    "{}: the manifest lists `{file}`, which is not a file name inside {}; \
+                     a nexus-mc manifest lists only its own files",
+                    dir.join(MANIFEST_FILE).display(),
+                    dir.display()
+                )
+                .into());
+            }
             let path = dir.join(file);
             let want = self.sha256.get(file).ok_or_else(|| {
                 format!(
@@ -138,7 +151,14 @@ impl Provenance {
                     dir.join(MANIFEST_FILE).display()
                 )
             })?;
-            let got = sha256_file(&path).map_err(|e| e.to_string())?;
+            let got = sha256_file(&path).map_err(|e| {
+                format!(
+                    "{}: {e}; the manifest lists it as part of this output set: rerun the \
+                     command that wrote {}",
+                    path.display(),
+                    dir.display()
+                )
+            })?;
             if &got != want {
                 return Err(format!(
                     "{} has changed since nexus-mc wrote it (SHA-256 {} instead of {} in \
@@ -155,16 +175,12 @@ impl Provenance {
     }
 }
 
-/// SHA-256 of a file's bytes, lowercase hex.
-pub(crate) fn sha256_file(path: &Path) -> Result<String> {
+/// SHA-256 of a regular file's bytes, lowercase hex.
+pub(crate) fn sha256_file(path: &Path) -> std::io::Result<String> {
     use sha2::{Digest, Sha256};
-    let failed = |source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut file = std::fs::File::open(path).map_err(failed)?;
+    let (mut file, _) = crate::input::open(path)?;
     let mut hasher = Sha256::new();
-    std::io::copy(&mut file, &mut hasher).map_err(failed)?;
+    std::io::copy(&mut file, &mut hasher)?;
     Ok(hex(&hasher.finalize()))
 }
 
@@ -252,14 +268,15 @@ impl Manifest {
     /// it lists against its SHA-256.
     pub(crate) fn read_verified(dir: &Path) -> std::result::Result<Manifest, ManifestError> {
         let path = dir.join(MANIFEST_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            format!(
-                "{}: {e}; a complete nexus-mc output directory has a manifest.json (is the \
+        let text =
+            crate::input::read_text(&path, crate::limits::MAX_MANIFEST_BYTES).map_err(|e| {
+                format!(
+                    "{}: {e}; a complete nexus-mc output directory has a manifest.json (is the \
                  command that writes {} still running, or did it fail?)",
-                path.display(),
-                dir.display()
-            )
-        })?;
+                    path.display(),
+                    dir.display()
+                )
+            })?;
         let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
             format!(
                 "{} is not the manifest of a nexus-mc run ({e})",
@@ -287,7 +304,7 @@ pub(super) fn files_of_earlier_outputs(dir: &Path) -> Vec<String> {
         tool: String,
         files: Vec<String>,
     }
-    std::fs::read_to_string(dir.join(MANIFEST_FILE))
+    crate::input::read_text(&dir.join(MANIFEST_FILE), crate::limits::MAX_MANIFEST_BYTES)
         .ok()
         .and_then(|text| serde_json::from_str::<Listing>(&text).ok())
         .filter(|l| l.tool == TOOL)

@@ -55,13 +55,16 @@ fn bad(path: &Path, why: impl std::fmt::Display) -> Error {
 }
 
 fn table<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
-    let file = std::fs::File::open(path).map_err(|e| bad(path, e))?;
-    crate::output::read_rows(std::io::BufReader::new(file))
+    let bytes =
+        crate::input::read(path, crate::limits::MAX_TABLE_BYTES).map_err(|e| bad(path, e))?;
+    crate::output::read_rows(bytes.as_slice())
         .map_err(|e| bad(path, format!("not as nexus-mc writes it: {e}")))
 }
 
+/// A table that may be absent; anything in its place (a FIFO, a link to a
+/// device) is read as the table and refused.
 fn optional<T: DeserializeOwned>(path: &Path) -> Result<Option<Vec<T>>> {
-    if path.is_file() {
+    if std::fs::symlink_metadata(path).is_ok() {
         table(path).map(Some)
     } else {
         Ok(None)
@@ -71,7 +74,7 @@ fn optional<T: DeserializeOwned>(path: &Path) -> Result<Option<Vec<T>>> {
 /// The manifest in `dir`, as the struct its command wrote it from.
 fn manifest<T: DeserializeOwned>(dir: &Path) -> Result<T> {
     let path = dir.join(crate::output::MANIFEST_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let text = crate::input::read_text(&path, crate::limits::MAX_MANIFEST_BYTES).map_err(|e| {
         bad(
             &path,
             format!("{e}; a complete nexus-mc output directory has a manifest.json"),

@@ -465,7 +465,7 @@ fn damaged_shards_are_refused_or_merge_to_the_same_bytes() {
 
 /// Runs the `nexus-mc` binary with `args` in `cwd`, failing the test if it
 /// has not finished within `seconds` (it is killed first): a hang is a bug.
-fn nexus_within(args: &[&str], cwd: &Path, seconds: f64) -> std::process::Output {
+pub(crate) fn nexus_within(args: &[&str], cwd: &Path, seconds: f64) -> std::process::Output {
     use std::time::{Duration, Instant};
     let mut child = Command::new(env!("CARGO_BIN_EXE_nexus-mc"))
         .args(args)

@@ -9,6 +9,7 @@ mod batch_safety;
 mod cli;
 mod config_errors;
 mod docs;
+mod hostile;
 mod isa;
 mod report;
 mod run_cli;

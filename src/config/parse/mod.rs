@@ -98,7 +98,7 @@ fn resolve(name: &str, from: &str) -> Result<(String, String), String> {
     {
         let candidates = [dir.join(name), dir.join(format!("{name}.toml"))];
         if let Some(path) = candidates.into_iter().find(|p| p.is_file()) {
-            let text = std::fs::read_to_string(&path)
+            let text = crate::input::read_text(&path, crate::limits::MAX_SCENARIO_BYTES)
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
             return Ok((path.display().to_string(), text));
         }
