@@ -193,6 +193,15 @@ fn positive_sd(sd: f64) -> Result<(), DistributionError> {
     }
 }
 
+/// Largest beta shape accepted: past about 10^7 (with the other shape
+/// near 1) the incomplete-beta inversion stops converging, and 10^6 keeps a
+/// margin. A beta that narrow is a fixed value for any purpose here.
+pub const MAX_BETA_SHAPE: f64 = 1e6;
+
+/// Smallest beta shape accepted: below it nearly all the mass sits in a
+/// rounding error of an end point.
+pub const MIN_BETA_SHAPE: f64 = 1e-3;
+
 impl Distribution {
     /// A fixed value.
     pub fn fixed(value: f64) -> Result<Self, DistributionError> {
@@ -223,6 +232,14 @@ impl Distribution {
         finite("lambda", lambda)?;
         if lambda <= 0.0 {
             return Err(format!("lambda = {lambda} must be > 0").into());
+        }
+        if lambda > MAX_BETA_SHAPE {
+            return Err(format!(
+                "lambda = {lambda} is above {}, where the beta inside a PERT can no longer be \
+                 inverted in bounded time; for a value this certain use a fixed value",
+                crate::table::number(MAX_BETA_SHAPE, 0)
+            )
+            .into());
         }
         let range = max - min;
         let alpha = 1.0 + lambda * (mode - min) / range;
@@ -258,7 +275,21 @@ impl Distribution {
             return Err(format!("sd = {sd} is too large for a beta with mean {mean} on [{min}, {max}]: it must be below {most:.6}").into());
         }
         let k = m * (1.0 - m) / v - 1.0;
-        Self::scaled_beta(m * k, (1.0 - m) * k, min, max, false)
+        let (alpha, beta) = (m * k, (1.0 - m) * k);
+        if alpha.max(beta) > MAX_BETA_SHAPE {
+            // The sd that puts the larger shape at the ceiling.
+            let least =
+                (max - min) * (m * (1.0 - m) / (MAX_BETA_SHAPE / m.max(1.0 - m) + 1.0)).sqrt();
+            return Err(format!(
+                "sd = {sd} is too small for a beta with mean {mean} on [{min}, {max}]: its \
+                 shapes would be {alpha:.3e} and {beta:.3e}, above {}, where it can no longer \
+                 be inverted in bounded time; use sd >= {} or a fixed value",
+                crate::table::number(MAX_BETA_SHAPE, 0),
+                crate::table::significant(least * 1.0001, 3)
+            )
+            .into());
+        }
+        Self::scaled_beta(alpha, beta, min, max, false)
     }
 
     fn scaled_beta(
@@ -273,6 +304,15 @@ impl Distribution {
             finite(name, x)?;
             if x <= 0.0 {
                 return Err(format!("{name} = {x} must be > 0").into());
+            }
+            if !(MIN_BETA_SHAPE..=MAX_BETA_SHAPE).contains(&x) {
+                return Err(format!(
+                    "{name} = {x} is outside {} to {}, the shapes for which the beta is \
+                     inverted and drawn in bounded time",
+                    MIN_BETA_SHAPE,
+                    crate::table::number(MAX_BETA_SHAPE, 0)
+                )
+                .into());
             }
         }
         let sampler = BetaSampler::new(alpha, beta)?;

@@ -147,3 +147,83 @@ fn a_manifest_that_lists_files_outside_its_directory_is_refused() {
         );
     }
 }
+
+/// A scenario on top of central with `displacement` drawn from `body`.
+fn with_displacement(body: &str) -> String {
+    format!(
+        "[scenario]\nname = \"extreme\"\nextends = \"central\"\n\n[parameters.displacement]\n{body}\nunit = \"share\"\nsource = \"test\"\nrationale = \"test\"\n"
+    )
+}
+
+#[test]
+fn every_family_at_its_extremes_is_answered_in_bounded_time() {
+    let mut bodies: Vec<String> = Vec::new();
+    for mean in ["1e-9", "0.3", "0.999999999"] {
+        for sd in ["1e-300", "1e-12", "2e-6", "1e-3", "0.45"] {
+            bodies.push(format!("dist = \"beta\"\nmean = {mean}\nsd = {sd}"));
+        }
+    }
+    let shapes = ["1e-300", "1e-12", "1e-3", "1", "1e6", "1e7", "1e9", "1e300"];
+    for a in shapes {
+        for b in shapes {
+            bodies.push(format!("dist = \"beta\"\nalpha = {a}\nbeta = {b}"));
+        }
+    }
+    for lambda in ["1e-300", "1e-9", "4", "1e6", "1e7", "1e300"] {
+        for mode in ["0", "1e-12", "0.3", "1"] {
+            bodies.push(format!(
+                "dist = \"pert\"\nmin = 0\nmode = {mode}\nmax = 1\nlambda = {lambda}"
+            ));
+        }
+    }
+    for (mean, sd) in [
+        ("0.5", "1e-300"),
+        ("-1e300", "1"),
+        ("1e9", "1e-9"),
+        ("0.5", "1e300"),
+    ] {
+        bodies.push(format!(
+            "dist = \"truncnormal\"\nmean = {mean}\nsd = {sd}\nmin = 0\nmax = 1"
+        ));
+    }
+    for (min, mode, max) in [
+        ("0", "0", "1e-300"),
+        ("0", "1e-300", "1e-300"),
+        ("1e-300", "0.5", "1"),
+    ] {
+        bodies.push(format!(
+            "dist = \"triangular\"\nmin = {min}\nmode = {mode}\nmax = {max}"
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for body in &bodies {
+        std::fs::write(dir.path().join("x.toml"), with_displacement(body)).unwrap();
+        let start = std::time::Instant::now();
+        let o = nexus_within(&["validate", "x.toml"], dir.path(), 10.0);
+        let took = start.elapsed().as_secs_f64();
+        assert!(took < 2.0, "validate took {took:.1} s on\n{body}");
+        let code = o.status.code();
+        assert!(code == Some(0) || code == Some(2), "{body}: exit {code:?}");
+        if code == Some(2) {
+            // Refused: the message names the key.
+            assert!(
+                crate::common::stderr(&o).contains("parameters.displacement"),
+                "{body}"
+            );
+            continue;
+        }
+        let o = nexus_within(
+            &[
+                "run", "-n", "2000", "--config", "x.toml", "--out", "o", "-q",
+            ],
+            dir.path(),
+            20.0,
+        );
+        let code = o.status.code();
+        assert!(
+            code == Some(0) || code == Some(2),
+            "{body}: run exit {code:?}: {}",
+            crate::common::stderr(&o)
+        );
+    }
+}

@@ -44,6 +44,14 @@ fn edit() -> impl Strategy<Value = Edit> {
         Just("\"".to_string()),
         Just("\n[parameters.multiplier]\n".to_string()),
         Just("extends = \"central\"\n".to_string()),
+        // Shapes at the extremes a family allows (a beta this narrow once
+        // hung its inversion).
+        Just("1e-300".to_string()),
+        Just("2e-6".to_string()),
+        Just("1e9".to_string()),
+        Just("0.999999999".to_string()),
+        Just("\nsd = 2e-6\n".to_string()),
+        Just("\nlambda = 1e12\n".to_string()),
     ];
     prop_oneof![
         (any::<usize>(), fragment.clone()).prop_map(|(a, s)| Edit::Replace(a, s)),
