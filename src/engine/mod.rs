@@ -195,12 +195,13 @@ impl Engine {
                 plan.shard
             )));
         }
-        if plan.shard.index >= plan.chunks() {
+        if plan.shard.count > plan.chunks() {
             return Err(EngineError::Plan(format!(
-                "shard {} would get no runs: {} runs make {} chunk{} of {CHUNK_RUNS}; \
-                 use at most {} shard{} or more runs",
+                "--shard {}: {} shards, but {} runs make {} chunk{} of {CHUNK_RUNS}, and each \
+                 shard needs at least one; use at most {} shard{} or more runs",
                 plan.shard,
-                plan.runs,
+                number(plan.shard.count as f64, 0),
+                number(plan.runs as f64, 0),
                 plan.chunks(),
                 if plan.chunks() == 1 { "" } else { "s" },
                 plan.chunks(),

@@ -14,6 +14,7 @@ use super::accumulator::Accumulator;
 use super::plan::{QuantileMethod, RunPlan, Shard, CHUNK_RUNS};
 use crate::claims::Claim;
 use crate::config::{ConfigFile, Scenario};
+use crate::table::number;
 
 crate::error::input_error! {
     /// Why shard outputs cannot be read or merged: missing, damaged, or not
@@ -254,21 +255,45 @@ pub fn merge_shards(dirs: &[PathBuf]) -> Result<(RunIdentity, Accumulator), Shar
             .into());
         }
     }
+    // Shards given twice, then missing ones: a few named, then a count (a
+    // forged count of 10^12 shards is neither listed nor looped over).
+    const SHOWN: usize = 5;
     let mut problems = Vec::new();
-    for k in 0..count {
+    let mut indices: Vec<u64> = states.iter().map(|(_, s)| s.shard.index).collect();
+    indices.sort_unstable();
+    indices.dedup();
+    for &k in &indices {
         let holders: Vec<String> = states
             .iter()
             .filter(|(_, s)| s.shard.index == k)
             .map(|(d, _)| d.display().to_string())
             .collect();
-        match holders.len() {
-            0 => problems.push(format!("shard {k}/{count} is missing")),
-            1 => {}
-            _ => problems.push(format!(
+        if holders.len() > 1 {
+            problems.push(format!(
                 "shard {k}/{count} is given twice: {}",
                 holders.join(", ")
-            )),
+            ));
         }
+    }
+    let missing = count.saturating_sub(indices.len() as u64);
+    if missing > 0 {
+        let named: Vec<String> = (0..count)
+            .filter(|k| indices.binary_search(k).is_err())
+            .take(SHOWN)
+            .map(|k| format!("{k}/{count}"))
+            .collect();
+        problems.push(format!(
+            "{} of {} shards {} missing ({}{}); give every shard directory of the run",
+            number(missing as f64, 0),
+            number(count as f64, 0),
+            if missing == 1 { "is" } else { "are" },
+            named.join(", "),
+            if missing > named.len() as u64 {
+                ", ..."
+            } else {
+                ""
+            }
+        ));
     }
     if !problems.is_empty() {
         return Err(problems.join("; ").into());

@@ -227,3 +227,38 @@ fn every_family_at_its_extremes_is_answered_in_bounded_time() {
         );
     }
 }
+
+#[test]
+fn shard_counts_past_the_chunks_are_refused_and_missing_shards_are_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    // 5,000 runs make 3 chunks of 2,048.
+    for shard in [
+        "0/4",
+        "3/4",
+        "0/1000",
+        "0/1000000000000",
+        "0/18446744073709551615",
+    ] {
+        let o = nexus_within(
+            &["run", "-n", "5000", "--shard", shard, "--out", "s"],
+            dir.path(),
+            10.0,
+        );
+        assert_bad_input(&o, "use at most 3 shards or more runs");
+        assert!(!dir.path().join("s").exists());
+    }
+    // One shard of many: the message names a few and counts the rest.
+    let o = nexus(
+        &[
+            "run", "-n", "500000", "--shard", "7/200", "--out", "s7", "-q",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success());
+    let o = nexus_within(&["merge", "s7", "--out", "m"], dir.path(), 10.0);
+    assert_bad_input(
+        &o,
+        "199 of 200 shards are missing (0/200, 1/200, 2/200, 3/200, 4/200, ...)",
+    );
+    assert!(crate::common::stderr(&o).len() < 400, "a bounded message");
+}

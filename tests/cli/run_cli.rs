@@ -144,7 +144,7 @@ fn three_shards_merged_give_the_bytes_of_one_process() {
 
     // Missing, duplicate and foreign shards are named.
     let o = nexus(&["merge", "s0", "s1", "--out", "m2"], dir.path());
-    assert_bad_input(&o, "shard 2/3 is missing");
+    assert_bad_input(&o, "1 of 3 shards is missing (2/3)");
     let o = nexus(
         &["merge", "s0", "s1", "s1", "s2", "--out", "m3"],
         dir.path(),
@@ -173,7 +173,10 @@ fn bad_flags_are_refused_with_exit_2_and_a_reason() {
         (&["run", "--shard", "3/2"], "count from 0"),
         (&["run", "--shard", "0/0"], "at least 1"),
         (&["run", "--threads", "0"], "at least 1 thread"),
-        (&["run", "-n", "100", "--shard", "1/2"], "no runs"),
+        (
+            &["run", "-n", "100", "--shard", "1/2"],
+            "each shard needs at least one",
+        ),
         (&["run", "--config", "nope"], "nope"),
         (&["run", "--sampler", "halton"], "use mc, lhs or sobol"),
         (

@@ -351,7 +351,11 @@ fn plans_that_cannot_run_are_refused_with_a_reason() {
         shard: Shard { index: 2, count: 3 },
         ..RunPlan::new(CHUNK_RUNS * 2)
     };
-    assert!(err(empty_shard).contains("no runs"), "{}", err(empty_shard));
+    assert!(
+        err(empty_shard).contains("use at most 2 shards"),
+        "{}",
+        err(empty_shard)
+    );
     assert_eq!(
         QuantileMethod::auto(QuantileMethod::AUTO_EXACT_MAX_RUNS + 1),
         QuantileMethod::Sketch
