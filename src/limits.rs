@@ -36,6 +36,12 @@ pub const MAX_TABLE_BYTES: u64 = 1 << 30;
 /// the most runs exact mode takes, 1,600 bytes a run, with room to spare.
 pub const MAX_STATE_BYTES: u64 = 4 << 30;
 
+/// Coverages a confidence interval may be asked for: past 0.9999 the
+/// interval rests on a quantile too far in the tail of a few replicates
+/// to mean anything, and as the coverage nears 1 the bound becomes
+/// infinite.
+pub const CONFIDENCE: RangeInclusive<f64> = 0.5..=0.9999;
+
 /// Most model runs one `run` may ask for (all shards together): 10^12, a
 /// week of this engine on a 2-core machine, and far past where the Monte
 /// Carlo error of any band stops mattering.

@@ -69,7 +69,7 @@ pub struct SensitivityArgs {
     #[arg(long, value_name = "R", default_value_t = 16)]
     pub replicates: usize,
 
-    /// Coverage of the Sobol intervals, between 0 and 1.
+    /// Coverage of the Sobol and Shapley intervals, 0.5 to 0.9999.
     #[arg(long, value_name = "C", default_value_t = 0.95, value_parser = parse_confidence)]
     pub confidence: f64,
 
@@ -146,10 +146,13 @@ fn parse_output(text: &str) -> std::result::Result<(Metric, i32), String> {
 }
 
 fn parse_confidence(text: &str) -> std::result::Result<f64, String> {
+    let range = nexus_mc::limits::CONFIDENCE;
     match text.parse::<f64>() {
-        Ok(c) if c > 0.0 && c < 1.0 => Ok(c),
+        Ok(c) if range.contains(&c) => Ok(c),
         _ => Err(format!(
-            "`{text}` is not a coverage strictly between 0 and 1, e.g. 0.95"
+            "`{text}` is not a coverage from {} to {}, e.g. 0.95",
+            range.start(),
+            range.end()
         )),
     }
 }

@@ -99,7 +99,7 @@ pub struct SensitivityOptions {
     pub seed: u64,
     /// Independent scrambles behind the Sobol intervals.
     pub replicates: usize,
-    /// Coverage of the intervals, strictly between 0 and 1.
+    /// Coverage of the intervals, 0.5 to 0.9999 ([`limits::CONFIDENCE`](crate::limits::CONFIDENCE)).
     pub confidence: f64,
     /// Permutations for Shapley effects.
     pub permutations: usize,
@@ -403,12 +403,15 @@ fn check_sizes(opts: &SensitivityOptions, r: &SensitivityStudy) -> Result<()> {
             ),
         );
     }
-    if !(opts.confidence > 0.0 && opts.confidence < 1.0) {
+    if !limits::CONFIDENCE.contains(&opts.confidence) {
         return bad(
             "--confidence",
             format!(
-                "{} is not a coverage strictly between 0 and 1, e.g. 0.95",
-                opts.confidence
+                "{} is outside {} to {}, the coverages whose intervals are finite and \
+                 meaningful; e.g. 0.95",
+                opts.confidence,
+                limits::CONFIDENCE.start(),
+                limits::CONFIDENCE.end()
             ),
         );
     }

@@ -262,3 +262,63 @@ fn shard_counts_past_the_chunks_are_refused_and_missing_shards_are_counted() {
     );
     assert!(crate::common::stderr(&o).len() < 400, "a bounded message");
 }
+
+#[test]
+fn confidence_levels_whose_intervals_are_not_finite_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for c in [
+        "0.9999999999999999",
+        "0.99999",
+        "1",
+        "0.4",
+        "0",
+        "nan",
+        "inf",
+    ] {
+        let o = nexus_within(
+            &[
+                "sensitivity",
+                "-n",
+                "256",
+                "--method",
+                "sobol,shapley",
+                "--confidence",
+                c,
+                "--out",
+                "s",
+            ],
+            dir.path(),
+            10.0,
+        );
+        assert_bad_input(&o, "0.5 to 0.9999");
+        assert!(!dir.path().join("s").exists());
+    }
+    // At the edge, every interval in every file is finite.
+    let o = nexus(
+        &[
+            "sensitivity",
+            "-n",
+            "256",
+            "--method",
+            "sobol,shapley",
+            "--permutations",
+            "100",
+            "--confidence",
+            "0.9999",
+            "--out",
+            "s",
+            "-q",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    for file in ["sobol.csv", "indices_by_year.csv", "shapley.csv"] {
+        let text = std::fs::read_to_string(dir.path().join("s").join(file)).unwrap();
+        for cell in text.lines().skip(1).flat_map(|l| l.split(',')) {
+            if let Ok(x) = cell.parse::<f64>() {
+                assert!(x.is_finite(), "{file}: {cell}");
+            }
+            assert!(!["NaN", "inf", "-inf"].contains(&cell), "{file}: {cell}");
+        }
+    }
+}
