@@ -124,7 +124,9 @@ pub struct OutputArgs {
 
     /// Write into --out even if it holds files nexus-mc did not write: they
     /// are kept in the new set (hard-linked), files of the same names as
-    /// outputs are replaced.
+    /// outputs are replaced. For `run --samples`, also replace a regular
+    /// file that is not a samples file nexus-mc wrote (a FIFO, device, link
+    /// or directory is never replaced).
     #[arg(long)]
     pub force: bool,
 

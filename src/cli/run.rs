@@ -145,7 +145,7 @@ pub(super) fn run(args: RunArgs, control: &Control<'_>) -> Result<()> {
     let out_path = args.output.dir(default_out);
     let mut inputs = opts.scenario.file_paths();
     if let Some(samples) = &args.samples {
-        check_samples_path(samples, &out_path, &inputs)?;
+        check_samples_path(samples, &out_path, &inputs, args.output.force)?;
         inputs.push(samples.clone());
     }
     let out = args.output.prepare(&out_path, &inputs)?;
@@ -208,13 +208,48 @@ pub(super) fn merge(args: MergeArgs, control: &Control<'_>) -> Result<()> {
 
 /// `--samples` must be a new file of its own: not an input, not inside the
 /// output set (which is replaced whole), not a directory.
-fn check_samples_path(samples: &Path, out: &Path, inputs: &[PathBuf]) -> Result<()> {
+fn check_samples_path(samples: &Path, out: &Path, inputs: &[PathBuf], force: bool) -> Result<()> {
     let bad = |why: String| Error::Usage(format!("--samples {}: {why}", samples.display()));
     let at = output::resolve(samples).map_err(|e| bad(e.to_string()))?;
-    if at.is_dir() {
-        return Err(bad(
-            "is a directory; give a file name such as samples.csv".into()
-        ));
+    for input in inputs {
+        if output::resolve(input).is_ok_and(|i| i == at) {
+            return Err(bad(format!(
+                "is the scenario file {}, which this run reads; choose another file",
+                input.display()
+            )));
+        }
+    }
+    // What is there now: only a regular file is ever replaced, and only a
+    // samples file nexus-mc wrote without --force.
+    if let Ok(meta) = std::fs::symlink_metadata(samples) {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        let special = if t.is_symlink() {
+            Some("a symbolic link (the file written would replace the link)")
+        } else if t.is_fifo() {
+            Some("a FIFO")
+        } else if t.is_char_device() || t.is_block_device() {
+            Some("a device")
+        } else if t.is_socket() {
+            Some("a socket")
+        } else if t.is_dir() {
+            Some("a directory")
+        } else {
+            None
+        };
+        if let Some(what) = special {
+            return Err(bad(format!(
+                "is {what}; nexus-mc replaces only regular files: give a new file name such \
+                 as samples.csv"
+            )));
+        }
+        if !force && !output::is_samples_file(samples) {
+            return Err(bad(
+                "exists and is not a samples file nexus-mc wrote (its first line is not a \
+                 --samples header); choose another name, or give --force to replace it"
+                    .into(),
+            ));
+        }
     }
     if let Ok(out) = output::resolve(out) {
         if at.starts_with(&out) {
@@ -222,14 +257,6 @@ fn check_samples_path(samples: &Path, out: &Path, inputs: &[PathBuf]) -> Result<
                 "is inside --out {}, whose output set is replaced whole; write the samples \
                  beside it instead",
                 out.display()
-            )));
-        }
-    }
-    for input in inputs {
-        if output::resolve(input).is_ok_and(|i| i == at) {
-            return Err(bad(format!(
-                "is the scenario file {}, which this run reads; choose another file",
-                input.display()
             )));
         }
     }

@@ -76,6 +76,28 @@ pub fn histogram_rows(summary: &Summary) -> Vec<HistogramRow> {
     rows
 }
 
+/// True when `path` is a regular file that starts with a `--samples`
+/// header as [`SamplesWriter`] writes it: the one kind of existing file
+/// `run --samples` replaces without `--force`.
+pub fn is_samples_file(path: &std::path::Path) -> bool {
+    use std::io::{BufRead, Read};
+    let Ok((file, _)) = crate::input::open(path) else {
+        return false;
+    };
+    let mut first = String::new();
+    if std::io::BufReader::new(file.take(1 << 16))
+        .read_line(&mut first)
+        .is_err()
+    {
+        return false;
+    }
+    let last = SAMPLE_OUTPUTS
+        .last()
+        .map(|(m, y)| format!(",{}_{y}", m.name()))
+        .unwrap_or_default();
+    first.starts_with("run,") && first.trim_end().ends_with(&last)
+}
+
 /// Streams `--samples` rows: `run`, each uncertain input (switches by name),
 /// then the key outputs of [`SAMPLE_OUTPUTS`].
 pub struct SamplesWriter<W: Write> {

@@ -322,3 +322,69 @@ fn confidence_levels_whose_intervals_are_not_finite_are_refused() {
         }
     }
 }
+
+#[test]
+fn samples_never_replace_a_special_file_nor_without_force_a_file_not_theirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let run = |samples: &str, force: bool| {
+        let mut args = vec![
+            "run",
+            "-n",
+            "1000",
+            "--samples",
+            samples,
+            "--out",
+            "o",
+            "-q",
+        ];
+        if force {
+            args.push("--force");
+        }
+        nexus_within(&args, d, 20.0)
+    };
+    // Special files: refused even with --force, and left as they were.
+    for (special, kind) in specials(d) {
+        let name = special.to_str().unwrap();
+        // A link is refused as a link, whatever it points to.
+        let kind = if name.ends_with("link-to-zero") {
+            "symbolic link"
+        } else {
+            kind
+        };
+        for force in [false, true] {
+            let o = run(name, force);
+            assert_bad_input(&o, kind);
+        }
+        let meta = std::fs::symlink_metadata(&special).unwrap();
+        assert!(!meta.is_file(), "{name} is still what it was");
+    }
+    // Another output set's file and a shard's state: refused without --force.
+    let o = nexus(&["run", "-n", "1000", "--out", "other", "-q"], d);
+    assert!(o.status.success());
+    let o = nexus(
+        &["run", "-n", "5000", "--shard", "0/2", "--out", "s2", "-q"],
+        d,
+    );
+    assert!(o.status.success());
+    for victim in [
+        "other/bands.csv",
+        "other/manifest.json",
+        "s2/shard-state.bin",
+    ] {
+        let before = std::fs::read(d.join(victim)).unwrap();
+        assert_bad_input(&run(victim, false), "is not a samples file nexus-mc wrote");
+        assert_eq!(
+            std::fs::read(d.join(victim)).unwrap(),
+            before,
+            "{victim} untouched"
+        );
+    }
+    // A samples file is replaced; with --force, any regular file.
+    assert!(run("samples.csv", false).status.success());
+    assert!(run("samples.csv", false).status.success());
+    std::fs::write(d.join("notes.txt"), "mine").unwrap();
+    assert_bad_input(&run("notes.txt", false), "--force");
+    assert!(run("notes.txt", true).status.success());
+    assert!(nexus_mc::output::is_samples_file(&d.join("notes.txt")));
+}

@@ -142,7 +142,10 @@ fn bad_sensitivity_flags_exit_2_with_a_reason() {
         (&["sensitivity", "--output", "gdp:2035"], "unknown metric"),
         (&["sensitivity", "--output", "jobs:2060"], "outside"),
         (&["sensitivity", "--output", "jobs"], "METRIC:YEAR"),
-        (&["sensitivity", "--confidence", "1.5"], "between 0 and 1"),
+        (
+            &["sensitivity", "--confidence", "1.5"],
+            "from 0.5 to 0.9999",
+        ),
         (&["sensitivity", "--method", "anova"], "anova"),
         (&["sensitivity", "-n", "0"], "at least 1"),
     ];
