@@ -61,16 +61,6 @@ fn table<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
         .map_err(|e| bad(path, format!("not as nexus-mc writes it: {e}")))
 }
 
-/// A table that may be absent; anything in its place (a FIFO, a link to a
-/// device) is read as the table and refused.
-fn optional<T: DeserializeOwned>(path: &Path) -> Result<Option<Vec<T>>> {
-    if std::fs::symlink_metadata(path).is_ok() {
-        table(path).map(Some)
-    } else {
-        Ok(None)
-    }
-}
-
 /// The manifest in `dir`, as the struct its command wrote it from.
 fn manifest<T: DeserializeOwned>(dir: &Path) -> Result<T> {
     let path = dir.join(crate::output::MANIFEST_FILE);
@@ -96,28 +86,65 @@ pub enum Found {
     Bridge(BridgeFiles),
 }
 
+/// The files of a verified output set.
+struct Set<'a> {
+    dir: &'a Path,
+    files: &'a [String],
+}
+
+impl Set<'_> {
+    /// A table the set must have and list.
+    fn table<T: DeserializeOwned>(&self, name: &str) -> Result<Vec<T>> {
+        if !self.files.iter().any(|f| f == name) {
+            return Err(bad(
+                &self.dir.join(crate::output::MANIFEST_FILE),
+                format!("does not list {name}, which this output set must have"),
+            ));
+        }
+        table(&self.dir.join(name))
+    }
+
+    /// A table the set has if its manifest lists it.
+    fn optional<T: DeserializeOwned>(&self, name: &str) -> Result<Option<Vec<T>>> {
+        match self.files.iter().any(|f| f == name) {
+            true => self.table(name).map(Some),
+            false => Ok(None),
+        }
+    }
+}
+
 /// Reads the outputs in `dir`, telling a run from a sensitivity analysis by
 /// its manifest.
 pub(crate) fn read_dir(dir: &Path) -> Result<Found> {
     let command: Command = manifest(dir)?;
+    // Every file drawn is checked against the manifest's SHA-256 first, as
+    // `merge` does: a truncated or edited table is refused, not drawn.
+    let provenance: crate::output::Provenance = manifest(dir)?;
+    provenance
+        .verify(dir)
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let set = Set {
+        dir,
+        files: &provenance.files,
+    };
     match command.command.as_str() {
         "run" | "merge" => Ok(Found::Run(RunFiles {
-            bands: table(&dir.join("bands.csv"))?,
-            claims: table(&dir.join("claims.csv"))?,
-            histogram: optional(&dir.join("histogram.csv"))?.unwrap_or_default(),
+            bands: set.table("bands.csv")?,
+            claims: set.table("claims.csv")?,
+            histogram: set.optional("histogram.csv")?.unwrap_or_default(),
             manifest: manifest(dir)?,
         })),
         "sensitivity" => Ok(Found::Sensitivity(SensitivityFiles {
-            sobol: optional(&dir.join("sobol.csv"))?,
-            tornado: optional(&dir.join("tornado.csv"))?,
-            switching: optional(&dir.join("switching_values.csv"))?,
-            shapley: optional(&dir.join("shapley.csv"))?,
-            by_year: optional(&dir.join("indices_by_year.csv"))?,
-            filter: optional(&dir.join("filter.csv"))?,
+            sobol: set.optional("sobol.csv")?,
+            tornado: set.optional("tornado.csv")?,
+            switching: set.optional("switching_values.csv")?,
+            shapley: set.optional("shapley.csv")?,
+            by_year: set.optional("indices_by_year.csv")?,
+            filter: set.optional("filter.csv")?,
             manifest: manifest(dir)?,
         })),
         "bridge" => Ok(Found::Bridge(BridgeFiles {
-            rows: table(&dir.join("bridge.csv"))?,
+            rows: set.table("bridge.csv")?,
             manifest: manifest(dir)?,
         })),
         other => Err(bad(

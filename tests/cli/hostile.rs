@@ -388,3 +388,56 @@ fn samples_never_replace_a_special_file_nor_without_force_a_file_not_theirs() {
     assert!(run("notes.txt", true).status.success());
     assert!(nexus_mc::output::is_samples_file(&d.join("notes.txt")));
 }
+
+#[test]
+fn report_refuses_a_table_that_changed_since_it_was_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = nexus(&["run", "-n", "2000", "--out", "r", "-q"], d);
+    assert!(o.status.success());
+    let o = nexus(
+        &[
+            "sensitivity",
+            "-n",
+            "256",
+            "--method",
+            "sobol,tornado",
+            "--out",
+            "s",
+            "-q",
+        ],
+        d,
+    );
+    assert!(o.status.success());
+    let bands = std::fs::read_to_string(d.join("r/bands.csv")).unwrap();
+    let header = bands.lines().next().unwrap().to_string();
+    let first = bands.lines().nth(1).unwrap().to_string();
+    let fields: Vec<&str> = first.split(',').collect();
+    let edited = {
+        let mut f = fields.clone();
+        f[4] = "-1e308"; // p05
+        bands.replacen(&first, &f.join(","), 1)
+    };
+    let sobol = std::fs::read_to_string(d.join("s/sobol.csv")).unwrap();
+    let cases: Vec<(&str, String)> = vec![
+        ("r/bands.csv", format!("{header}\n")),
+        ("r/bands.csv", edited),
+        ("r/claims.csv", String::new()),
+        ("s/sobol.csv", sobol.replacen("0.", "9.", 1)),
+    ];
+    for (file, text) in cases {
+        let path = d.join(file);
+        let keep = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &text).unwrap();
+        let o = nexus_within(&["report", "r", "s", "--out", "rep"], d, 10.0);
+        assert_bad_input(&o, "has changed since nexus-mc wrote it");
+        assert!(crate::common::stderr(&o).contains(file.split('/').nth(1).unwrap()));
+        assert!(!d.join("rep").exists(), "{file}: nothing drawn");
+        std::fs::write(&path, keep).unwrap();
+    }
+    // A table removed from the set is missing, not silently left out.
+    std::fs::remove_file(d.join("r/bands.csv")).unwrap();
+    let o = nexus_within(&["report", "r", "--out", "rep"], d, 10.0);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(crate::common::stderr(&o).contains("bands.csv"));
+}
