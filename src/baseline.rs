@@ -259,6 +259,16 @@ impl Baseline {
         self.outputs[Metric::GdpInvestment][t] + self.outputs[Metric::GdpLasting][t]
     }
 
+    /// Writes `baseline.csv` (every output, 2026-2050) as an output set
+    /// into `out`, replaced whole.
+    pub fn write(&self, mut out: crate::output::OutDir) -> crate::error::Result<()> {
+        out.begin()?;
+        crate::output::write_atomic(&out.file("baseline.csv"), |w| {
+            crate::output::write_baseline_csv(w, &self.outputs)
+        })?;
+        out.commit()
+    }
+
     /// The outputs with one parameter changed.
     pub(crate) fn rerun(&self, param: Param, value: f64) -> Outputs {
         let mut out = Outputs::default();

@@ -134,6 +134,11 @@ pub(crate) fn bytes(n: f64) -> String {
 /// Checks that `need` bytes fit in the memory this machine has left.
 /// `what` names the request ("`run -n 1e11`") and `instead` says what to do
 /// otherwise; both go into the message.
+/// True when `need` bytes fit the memory this process may use.
+pub(crate) fn fits(need: f64) -> bool {
+    check_memory_against(need, available_memory(), "", "").is_ok()
+}
+
 pub(crate) fn check_memory(need: f64, what: &str, instead: &str) -> Result<(), TooLarge> {
     check_memory_against(need, available_memory(), what, instead).map_err(TooLarge)
 }

@@ -9,7 +9,7 @@ use nexus_mc::commands::{self, BaselineOptions};
 use nexus_mc::config::Scenario;
 use nexus_mc::error::Result;
 use nexus_mc::model::Param;
-use nexus_mc::output;
+use nexus_mc::output::OutDir;
 
 /// Flags of `nexus-mc baseline`.
 #[derive(Debug, Args)]
@@ -21,9 +21,18 @@ pub struct BaselineArgs {
     #[arg(long, value_name = "FILE|NAME", default_value = "kpmg-point")]
     pub config: String,
 
-    /// Directory for baseline.csv; created if missing, the file replaced whole.
+    /// Output directory for baseline.csv, an output set replaced whole (a
+    /// killed command leaves the earlier set or the new one). It must be
+    /// new, empty or hold an earlier nexus-mc output set; anything else
+    /// needs --force. It may not be, contain or lie inside the scenario's
+    /// files.
     #[arg(long, value_name = "DIR", default_value = "out/baseline")]
     pub out: PathBuf,
+
+    /// Write into --out even if it holds files nexus-mc did not write: they
+    /// are kept (hard-linked), a file named baseline.csv is replaced.
+    #[arg(long)]
+    pub force: bool,
 
     /// How S starts in 2026: `published` (394, as in Tabel 2) or `rule`
     /// (lasting_share x G_2026 = 258); docs/model.md anomaly A. Default: the scenario's.
@@ -59,13 +68,11 @@ pub(super) fn baseline(args: BaselineArgs) -> Result<()> {
         .filter_map(|(p, v)| v.map(|v| (p, v)))
         .chain(args.set)
         .collect();
-    let view = commands::baseline(&BaselineOptions {
-        scenario: Scenario::load(&args.config)?,
-        set,
-    })?;
+    let scenario = Scenario::load(&args.config)?;
+    let out = OutDir::prepare(&args.out, args.force, &scenario.file_paths())?;
+    let view = commands::baseline(&BaselineOptions { scenario, set })?;
     print!("{view}");
-    let path = args.out.join("baseline.csv");
-    output::write_atomic(&path, |w| output::write_baseline_csv(w, &view.outputs))?;
-    println!("\nwrote {}", path.display());
+    view.write(out)?;
+    println!("\nwrote {}", args.out.join("baseline.csv").display());
     Ok(())
 }

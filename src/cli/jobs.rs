@@ -12,6 +12,12 @@ use nexus_mc::table::number;
 use nexus_mc::Progress;
 
 pub(super) fn parse_runs(text: &str) -> std::result::Result<u64, String> {
+    // Underscores group digits (1_000_000), nothing else.
+    if text.starts_with('_') || text.ends_with('_') || text.contains("__") {
+        return Err(format!(
+            "`{text}` is not a whole number of runs; underscores go between digits, as in 1_000"
+        ));
+    }
     let clean: String = text.chars().filter(|c| *c != '_').collect();
     let runs = match clean.parse::<u64>() {
         Ok(n) => n,

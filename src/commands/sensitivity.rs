@@ -471,7 +471,8 @@ fn check_sizes(opts: &SensitivityOptions, r: &SensitivityStudy) -> Result<()> {
     let outputs = problem.outputs().len() as f64;
     let with_years = outputs + (BY_YEAR.len() * YEARS) as f64;
     let k = problem.uncertain().len() as f64;
-    let mut need: f64 = 0.0;
+    // The method that needs the most, and the flag that shrinks it.
+    let (mut need, mut largest) = (0.0_f64, None);
     for &m in &r.methods {
         let numbers = match m {
             Method::Sobol => sens::sobol_runs(problem, n as usize) as f64 * (inputs + with_years),
@@ -485,14 +486,19 @@ fn check_sizes(opts: &SensitivityOptions, r: &SensitivityStudy) -> Result<()> {
             }
             Method::Tornado => 0.0,
         };
-        need = need.max(numbers * 8.0);
+        if numbers * 8.0 > need {
+            (need, largest) = (numbers * 8.0, Some(m));
+        }
     }
-    limits::check_memory(
-        need,
-        &format!("sensitivity -n {n}"),
-        "use a smaller -n or fewer --trajectories",
-    )
-    .map_err(Error::from)
+    let (method, instead) = match largest {
+        Some(Method::Morris) => ("morris", "use fewer --trajectories"),
+        Some(Method::Shapley) => ("shapley", "use fewer --permutations"),
+        Some(Method::Switching) => ("switching", "use fewer claims"),
+        Some(m) => (m.name(), "use a smaller -n"),
+        None => ("", ""),
+    };
+    limits::check_memory(need, &format!("sensitivity -n {n} ({method})"), instead)
+        .map_err(Error::from)
 }
 
 impl SensitivityStudy {

@@ -78,11 +78,27 @@ impl RunPlan {
                 number(limits::MAX_RUNS as f64, 0)
             )));
         }
-        let instead = match self.quantiles {
-            QuantileMethod::Exact => "use --quantiles sketch, whose memory does not grow with \
-                                      the runs"
-                .to_string(),
-            QuantileMethod::Sketch => "use fewer --threads".to_string(),
+        // A suggestion that works: sketch quantiles if they fit, else the
+        // most threads that fit (with sketch quantiles), else fewer runs.
+        let sketch = RunPlan {
+            quantiles: QuantileMethod::Sketch,
+            ..*self
+        };
+        let exact = self.quantiles == QuantileMethod::Exact;
+        let instead = if exact && limits::fits(sketch.memory(threads)) {
+            "use --quantiles sketch, whose memory does not grow with the runs".to_string()
+        } else {
+            match (1..threads).rev().find(|&t| limits::fits(sketch.memory(t))) {
+                Some(t) => format!(
+                    "use --threads {t} or fewer{}",
+                    if exact {
+                        " with --quantiles sketch"
+                    } else {
+                        ""
+                    }
+                ),
+                None => "ask for fewer runs, or split them into shards (--shard K/N)".to_string(),
+            }
         };
         let what = if self.shard.count == 1 {
             format!("a run of {} runs", number(self.runs as f64, 0))

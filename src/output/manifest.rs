@@ -20,7 +20,8 @@ crate::error::input_error! {
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// Names of the files `run`, `merge` and `sensitivity` write besides the
 /// manifest.
-pub const OUTPUT_FILES: [&str; 15] = [
+pub const OUTPUT_FILES: [&str; 16] = [
+    "baseline.csv",
     "bands.csv",
     "claims.csv",
     "histogram.csv",

@@ -21,6 +21,10 @@ use crate::error::{Error, Result};
 const NEW: &str = "nexus-mc-new-";
 const OLD: &str = "nexus-mc-old-";
 const LOCK: &str = ".nexus-mc-lock";
+/// Random characters tempfile appends to a staging name.
+const RANDOM_CHARS: usize = 6;
+/// Longest file name most file systems take, in bytes.
+const NAME_MAX: usize = 255;
 
 /// An output directory made ready for a command's files.
 pub struct OutDir {
@@ -87,6 +91,18 @@ impl OutDir {
                 )));
             }
         }
+        // The set is built in a sibling `.NAME.nexus-mc-new-XXXXXX`: a name
+        // too long for that would fail only after all the work.
+        let longest = name.len() + 1 + 1 + NEW.len().max(OLD.len()) + RANDOM_CHARS;
+        if longest > NAME_MAX {
+            return Err(bad(format!(
+                "its last part is {} bytes; nexus-mc builds the output set beside it as \
+                 `.NAME.{NEW}XXXXXX`, which must fit the file system's {NAME_MAX} bytes: use a \
+                 name of at most {} bytes",
+                name.len(),
+                NAME_MAX - (longest - name.len())
+            )));
+        }
         clean_leftovers(parent, &name.to_string_lossy(), &target);
         let carry = match std::fs::symlink_metadata(&target) {
             Ok(m) if !m.is_dir() => return Err(bad("exists and is not a directory".into())),
@@ -115,6 +131,7 @@ impl OutDir {
         let name = self.target.file_name().expect("checked in prepare");
         let dir = tempfile::Builder::new()
             .prefix(&format!(".{}.{NEW}", name.to_string_lossy()))
+            .rand_bytes(RANDOM_CHARS)
             .tempdir_in(parent)
             .map_err(failed)?;
         let lock = File::create(dir.path().join(LOCK)).map_err(failed)?;
@@ -179,6 +196,7 @@ impl OutDir {
             let name = self.target.file_name().expect("checked in prepare");
             let old = tempfile::Builder::new()
                 .prefix(&format!(".{}.{OLD}", name.to_string_lossy()))
+                .rand_bytes(RANDOM_CHARS)
                 .tempdir_in(parent)
                 .map_err(failed)?;
             std::fs::rename(&self.target, old.path()).map_err(failed)?;

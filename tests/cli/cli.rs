@@ -49,12 +49,12 @@ fn baseline_switch_flags_change_the_run() {
             "--set",
             "displacement=0.2",
             "--out",
-            ".",
+            "b",
         ],
         dir.path(),
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let csv = std::fs::read_to_string(dir.path().join("baseline.csv")).unwrap();
+    let csv = std::fs::read_to_string(dir.path().join("b/baseline.csv")).unwrap();
     let first: Vec<f64> = csv
         .lines()
         .nth(1)

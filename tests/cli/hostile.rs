@@ -441,3 +441,84 @@ fn report_refuses_a_table_that_changed_since_it_was_written() {
     assert_eq!(o.status.code(), Some(2));
     assert!(crate::common::stderr(&o).contains("bands.csv"));
 }
+
+#[test]
+fn names_too_long_for_the_staging_directory_are_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    // `.NAME.nexus-mc-new-XXXXXX` must fit 255 bytes: NAME at most 234.
+    for len in [235, 240, 255] {
+        let name = "a".repeat(len);
+        for cmd in [
+            &["run", "-n", "100000", "--out", &name][..],
+            &["sensitivity", "-n", "256", "--out", &name],
+            &["baseline", "--out", &name],
+        ] {
+            let o = nexus_within(cmd, dir.path(), 5.0);
+            assert_bad_input(&o, "use a name of at most 234 bytes");
+        }
+    }
+    let name = "a".repeat(234);
+    let o = nexus(&["run", "-n", "1000", "--out", &name, "-q"], dir.path());
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+}
+
+#[test]
+fn refusals_suggest_a_change_that_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Too many threads for the memory (1,024 threads need about 85 GB, more
+    // than this project's 24 GiB machines have): the suggestion, taken, runs.
+    let o = nexus(&["run", "--threads", "1024", "-n", "1000", "--out", "o"], d);
+    let err = crate::common::stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let suggested = err
+        .split("use --threads ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("no thread count suggested: {err}"));
+    let o = nexus(
+        &[
+            "run",
+            "--threads",
+            suggested,
+            "-n",
+            "1000",
+            "--quantiles",
+            "sketch",
+            "--out",
+            "o",
+            "-q",
+        ],
+        d,
+    );
+    assert!(
+        o.status.success(),
+        "--threads {suggested}: {}",
+        crate::common::stderr(&o)
+    );
+    // A Sobol study too large for memory names -n, not a flag it does not use.
+    let o = nexus(
+        &[
+            "sensitivity",
+            "--method",
+            "sobol",
+            "-n",
+            "16777216",
+            "--out",
+            "s",
+        ],
+        d,
+    );
+    assert_bad_input(&o, "(sobol)");
+    assert!(!crate::common::stderr(&o).contains("trajectories"));
+    // Underscores group digits, nothing else.
+    for n in ["_10", "10_", "1__000"] {
+        assert_bad_input(
+            &nexus(&["run", "-n", n, "--out", "o"], d),
+            "underscores go between digits",
+        );
+    }
+    // baseline --out on a file is bad input, and leaves nothing behind.
+    std::fs::write(d.join("f"), "").unwrap();
+    assert_bad_input(&nexus(&["baseline", "--out", "f"], d), "not a directory");
+}
