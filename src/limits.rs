@@ -87,9 +87,10 @@ pub(crate) const SHAPLEY_PERMUTATIONS: RangeInclusive<usize> = 100..=1_000_000;
 /// Share of the available memory a command may plan to use.
 const MEMORY_SHARE: f64 = 0.8;
 
-/// Memory this process may still use, in bytes: the smaller of the system's
-/// available memory (`MemAvailable` in /proc/meminfo) and the room left
-/// under a cgroup limit. `None` where neither can be read.
+/// Memory this process may still use, in bytes: the smallest of the
+/// system's available memory (`MemAvailable` in /proc/meminfo), the room
+/// left under a cgroup limit and the room left under an address-space limit
+/// (`ulimit -v`). `None` where none can be read.
 pub fn available_memory() -> Option<u64> {
     let meminfo = std::fs::read_to_string("/proc/meminfo")
         .ok()
@@ -105,10 +106,42 @@ pub fn available_memory() -> Option<u64> {
         let used: u64 = read("memory.current")?.trim().parse().ok()?;
         Some(max.saturating_sub(used))
     };
-    match (meminfo, cgroup()) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
+    [meminfo, cgroup(), address_space_left()]
+        .into_iter()
+        .flatten()
+        .min()
+}
+
+/// What is left of the address-space limit (`ulimit -v`, `RLIMIT_AS`, as
+/// batch schedulers set it), if there is one: the limit less the process's
+/// present virtual size.
+fn address_space_left() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit only writes the struct it is given, which lives
+        // on this stack frame.
+        if unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut limit) } != 0
+            || limit.rlim_cur == libc::RLIM_INFINITY
+        {
+            return None;
+        }
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let used_kb: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmSize:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(limit.rlim_cur.saturating_sub(used_kb * 1024))
     }
+    #[cfg(not(unix))]
+    None
 }
 
 /// Bytes for people: "3.2 GB", "79 MB".
@@ -151,7 +184,8 @@ fn check_memory_against(
 ) -> Result<(), String> {
     match available {
         Some(have) if need > MEMORY_SHARE * have as f64 => Err(format!(
-            "{what} would need about {} of memory, and this machine has {} available; {instead}",
+            "{what} would need about {} of memory, and this process may use {} (free memory, \
+             and any cgroup or `ulimit -v` limit); {instead}",
             bytes(need),
             bytes(have as f64)
         )),
@@ -169,7 +203,10 @@ mod tests {
         assert!(check_memory_against(1e9, Some(2 * gb), "x", "y").is_ok());
         let err = check_memory_against(3e9, Some(2 * gb), "`run -n 9`", "use shards").unwrap_err();
         assert!(err.contains("`run -n 9` would need about 3.0 GB"), "{err}");
-        assert!(err.contains("2.0 GB available; use shards"), "{err}");
+        assert!(
+            err.contains("may use 2.0 GB") && err.ends_with("; use shards"),
+            "{err}"
+        );
         // Unknown memory: only the documented ceilings apply.
         assert!(check_memory_against(1e30, None, "x", "y").is_ok());
     }

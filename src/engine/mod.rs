@@ -97,7 +97,12 @@ impl RunPlan {
                         ""
                     }
                 ),
-                None => "ask for fewer runs, or split them into shards (--shard K/N)".to_string(),
+                // Sketch memory does not shrink with fewer runs.
+                None => format!(
+                    "even one thread with sketch quantiles needs about {}, whatever the runs: \
+                     raise the limit or free memory",
+                    limits::bytes(sketch.memory(1))
+                ),
             }
         };
         let what = if self.shard.count == 1 {

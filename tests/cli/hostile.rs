@@ -522,3 +522,49 @@ fn refusals_suggest_a_change_that_works() {
     std::fs::write(d.join("f"), "").unwrap();
     assert_bad_input(&nexus(&["baseline", "--out", "f"], d), "not a directory");
 }
+
+#[test]
+fn under_an_address_space_limit_commands_refuse_or_fail_with_a_message_never_abort() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_nexus-mc");
+    let commands: [&[&str]; 4] = [
+        &["run", "--out", "o", "-q"],
+        &[
+            "run",
+            "-n",
+            "2e5",
+            "--quantiles",
+            "exact",
+            "--out",
+            "o",
+            "-q",
+        ],
+        &["bridge", "-n", "1000", "--out", "o", "-q"],
+        &["sensitivity", "-n", "4096", "--out", "o", "-q"],
+    ];
+    for kb in [300_000, 400_000, 700_000] {
+        for args in commands {
+            let _ = std::fs::remove_dir_all(dir.path().join("o"));
+            let o = Command::new("sh")
+                .arg("-c")
+                .arg(format!("ulimit -v {kb} && exec \"$0\" \"$@\""))
+                .arg(bin)
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&o.stderr);
+            let what = format!("ulimit -v {kb}: {args:?}: {:?}: {err}", o.status);
+            match o.status.code() {
+                Some(0) => assert!(dir.path().join("o/manifest.json").is_file(), "{what}"),
+                Some(1) => assert!(err.contains("error: out of memory"), "{what}"),
+                Some(2) => assert!(err.contains("would need about"), "{what}"),
+                _ => panic!("neither done nor a message: {what}"),
+            }
+            assert!(
+                !err.contains("panicked") && !err.contains("memory allocation of"),
+                "{what}"
+            );
+        }
+    }
+}
