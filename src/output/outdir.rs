@@ -38,9 +38,12 @@ pub struct OutDir {
     stage: Option<Stage>,
 }
 
+/// The set under construction. Fields drop in order: the lock's file
+/// descriptor is closed before the directory is removed, so a command that
+/// failed for want of file descriptors can still remove its staging.
 struct Stage {
-    dir: tempfile::TempDir,
     _lock: File,
+    dir: tempfile::TempDir,
 }
 
 impl OutDir {
@@ -136,7 +139,7 @@ impl OutDir {
             .map_err(failed)?;
         let lock = File::create(dir.path().join(LOCK)).map_err(failed)?;
         lock.try_lock().map_err(|e| failed(e.into()))?;
-        self.stage = Some(Stage { dir, _lock: lock });
+        self.stage = Some(Stage { _lock: lock, dir });
         Ok(())
     }
 

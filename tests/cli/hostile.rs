@@ -568,3 +568,42 @@ fn under_an_address_space_limit_commands_refuse_or_fail_with_a_message_never_abo
         }
     }
 }
+
+#[test]
+fn with_too_few_file_descriptors_nothing_is_left_behind() {
+    let bin = env!("CARGO_BIN_EXE_nexus-mc");
+    for fds in [4, 5, 6, 8] {
+        let dir = tempfile::tempdir().unwrap();
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(format!("ulimit -n {fds} && exec \"$0\" \"$@\""))
+            .arg(bin)
+            .args(["run", "-n", "1000", "--out", "on", "-q"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let code = o.status.code();
+        assert!(
+            matches!(code, Some(0..=2)),
+            "ulimit -n {fds}: {:?}",
+            o.status
+        );
+        let left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("nexus-mc"))
+            .collect();
+        assert!(
+            left.is_empty(),
+            "ulimit -n {fds}, exit {code:?}: left {left:?}"
+        );
+        if code == Some(0) {
+            assert!(dir.path().join("on/manifest.json").is_file());
+        } else {
+            assert!(
+                !dir.path().join("on").exists(),
+                "ulimit -n {fds}: a partial set"
+            );
+        }
+    }
+}
