@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::output::{
@@ -61,22 +60,29 @@ fn table<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
         .map_err(|e| bad(path, format!("not as nexus-mc writes it: {e}")))
 }
 
-/// The manifest in `dir`, as the struct its command wrote it from.
-fn manifest<T: DeserializeOwned>(dir: &Path) -> Result<T> {
-    let path = dir.join(crate::output::MANIFEST_FILE);
-    let text = crate::input::read_text(&path, crate::limits::MAX_MANIFEST_BYTES).map_err(|e| {
-        bad(
-            &path,
-            format!("{e}; a complete nexus-mc output directory has a manifest.json"),
-        )
-    })?;
-    serde_json::from_str(&text).map_err(|e| bad(&path, e))
+/// The manifest in `dir`, read once and parsed as each struct that needs it.
+struct ManifestText {
+    path: std::path::PathBuf,
+    text: String,
 }
 
-/// Only the command a manifest names.
-#[derive(Deserialize)]
-struct Command {
-    command: String,
+impl ManifestText {
+    fn read(dir: &Path) -> Result<ManifestText> {
+        let path = dir.join(crate::output::MANIFEST_FILE);
+        let text =
+            crate::input::read_text(&path, crate::limits::MAX_MANIFEST_BYTES).map_err(|e| {
+                bad(
+                    &path,
+                    format!("{e}; a complete nexus-mc output directory has a manifest.json"),
+                )
+            })?;
+        Ok(ManifestText { path, text })
+    }
+
+    /// The manifest as the struct its command wrote it from.
+    fn parse<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_str(&self.text).map_err(|e| bad(&self.path, e))
+    }
 }
 
 /// What a directory holds: a run, a sensitivity analysis or a bridge.
@@ -116,10 +122,10 @@ impl Set<'_> {
 /// Reads the outputs in `dir`, telling a run from a sensitivity analysis by
 /// its manifest.
 pub(crate) fn read_dir(dir: &Path) -> Result<Found> {
-    let command: Command = manifest(dir)?;
+    let manifest = ManifestText::read(dir)?;
     // Every file drawn is checked against the manifest's SHA-256 first, as
     // `merge` does: a truncated or edited table is refused, not drawn.
-    let provenance: crate::output::Provenance = manifest(dir)?;
+    let provenance: crate::output::Provenance = manifest.parse()?;
     provenance
         .verify(dir)
         .map_err(|e| Error::Usage(e.to_string()))?;
@@ -127,12 +133,12 @@ pub(crate) fn read_dir(dir: &Path) -> Result<Found> {
         dir,
         files: &provenance.files,
     };
-    match command.command.as_str() {
+    match provenance.command.as_str() {
         "run" | "merge" => Ok(Found::Run(RunFiles {
             bands: set.table("bands.csv")?,
             claims: set.table("claims.csv")?,
             histogram: set.optional("histogram.csv")?.unwrap_or_default(),
-            manifest: manifest(dir)?,
+            manifest: manifest.parse()?,
         })),
         "sensitivity" => Ok(Found::Sensitivity(SensitivityFiles {
             sobol: set.optional("sobol.csv")?,
@@ -141,14 +147,14 @@ pub(crate) fn read_dir(dir: &Path) -> Result<Found> {
             shapley: set.optional("shapley.csv")?,
             by_year: set.optional("indices_by_year.csv")?,
             filter: set.optional("filter.csv")?,
-            manifest: manifest(dir)?,
+            manifest: manifest.parse()?,
         })),
         "bridge" => Ok(Found::Bridge(BridgeFiles {
             rows: set.table("bridge.csv")?,
-            manifest: manifest(dir)?,
+            manifest: manifest.parse()?,
         })),
         other => Err(bad(
-            &dir.join(crate::output::MANIFEST_FILE),
+            &manifest.path,
             format!(
                 "command {other:?} is none of run, merge, sensitivity and bridge; \
                  give the --out directory of one of those"
