@@ -21,35 +21,42 @@ pub(crate) fn open(path: &Path) -> io::Result<(File, u64)> {
     }
     let file = options.open(path)?;
     let meta = file.metadata()?;
-    if !meta.is_file() {
+    if let Some(kind) = special_kind(&meta.file_type()) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("is {}, not a regular file", kind(&meta.file_type())),
+            format!("is {kind}, not a regular file"),
         ));
     }
     Ok((file, meta.len()))
 }
 
-/// What a file that is not a regular file is, for messages.
-fn kind(t: &std::fs::FileType) -> &'static str {
+/// What a file that is not a regular file is, for messages; `None` for a
+/// regular file. A symbolic link shows only in metadata that does not
+/// follow links.
+pub(crate) fn special_kind(t: &std::fs::FileType) -> Option<&'static str> {
+    if t.is_file() {
+        return None;
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
         if t.is_fifo() {
-            return "a FIFO (named pipe)";
+            return Some("a FIFO (named pipe)");
         }
         if t.is_char_device() || t.is_block_device() {
-            return "a device";
+            return Some("a device");
         }
         if t.is_socket() {
-            return "a socket";
+            return Some("a socket");
         }
     }
-    if t.is_dir() {
+    Some(if t.is_symlink() {
+        "a symbolic link"
+    } else if t.is_dir() {
         "a directory"
     } else {
         "not a file"
-    }
+    })
 }
 
 /// The bytes of the regular file `path`, refused if it holds more than

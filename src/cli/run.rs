@@ -219,37 +219,8 @@ fn check_samples_path(samples: &Path, out: &Path, inputs: &[PathBuf], force: boo
             )));
         }
     }
-    // What is there now: only a regular file is ever replaced, and only a
-    // samples file nexus-mc wrote without --force.
-    if let Ok(meta) = std::fs::symlink_metadata(samples) {
-        use std::os::unix::fs::FileTypeExt;
-        let t = meta.file_type();
-        let special = if t.is_symlink() {
-            Some("a symbolic link (the file written would replace the link)")
-        } else if t.is_fifo() {
-            Some("a FIFO")
-        } else if t.is_char_device() || t.is_block_device() {
-            Some("a device")
-        } else if t.is_socket() {
-            Some("a socket")
-        } else if t.is_dir() {
-            Some("a directory")
-        } else {
-            None
-        };
-        if let Some(what) = special {
-            return Err(bad(format!(
-                "is {what}; nexus-mc replaces only regular files: give a new file name such \
-                 as samples.csv"
-            )));
-        }
-        if !force && !output::is_samples_file(samples) {
-            return Err(bad(
-                "exists and is not a samples file nexus-mc wrote (its first line is not a \
-                 --samples header); choose another name, or give --force to replace it"
-                    .into(),
-            ));
-        }
+    if let Some(why) = output::samples_target_problem(samples, force) {
+        return Err(bad(why));
     }
     if let Ok(out) = output::resolve(out) {
         if at.starts_with(&out) {

@@ -98,6 +98,24 @@ pub fn is_samples_file(path: &std::path::Path) -> bool {
     first.starts_with("run,") && first.trim_end().ends_with(&last)
 }
 
+/// Why `run --samples` may not write `path`, if it may not: only a regular
+/// file is ever replaced (never a FIFO, device, socket, directory or
+/// symbolic link), and without `force` only a samples file nexus-mc wrote.
+pub fn samples_target_problem(path: &std::path::Path, force: bool) -> Option<String> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if let Some(kind) = crate::input::special_kind(&meta.file_type()) {
+        return Some(format!(
+            "is {kind}; nexus-mc replaces only regular files: give a new file name such as \
+             samples.csv"
+        ));
+    }
+    (!force && !is_samples_file(path)).then(|| {
+        "exists and is not a samples file nexus-mc wrote (its first line is not a --samples \
+         header); choose another name, or give --force to replace it"
+            .to_string()
+    })
+}
+
 /// Streams `--samples` rows: `run`, each uncertain input (switches by name),
 /// then the key outputs of [`SAMPLE_OUTPUTS`].
 pub struct SamplesWriter<W: Write> {
