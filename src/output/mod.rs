@@ -111,7 +111,17 @@ pub fn write_baseline_csv(w: &mut dyn Write, outputs: &Outputs) -> io::Result<()
     csv.write_record(&header)?;
     for t in 0..YEARS {
         let mut row = vec![year_of(t).to_string()];
-        row.extend(Metric::ALL.iter().map(|&m| csv_number(outputs[m][t])));
+        for &m in Metric::ALL.iter() {
+            let x = outputs[m][t];
+            if !x.is_finite() {
+                return Err(io::Error::other(format!(
+                    "refusing to write the non-finite number {x} ({} in {})",
+                    m.name(),
+                    year_of(t)
+                )));
+            }
+            row.push(csv_number(x));
+        }
         csv.write_record(&row)?;
     }
     csv.flush()

@@ -8,6 +8,7 @@
 use std::io::{self, Write};
 
 use serde::de::{self, DeserializeOwned, Visitor};
+use serde::ser;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::table::csv_number;
@@ -74,13 +75,30 @@ pub fn columns<R: DeserializeOwned>() -> &'static [&'static str] {
     fields.0
 }
 
+/// A finite number. The last guard of the promise that no output holds a
+/// NaN or an infinity the docs do not define: a non-finite value fails the
+/// write (exit 1) instead of reaching a file.
 fn number<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if !x.is_finite() {
+        return Err(ser::Error::custom(format!(
+            "refusing to write the non-finite number {x}"
+        )));
+    }
+    s.serialize_str(&csv_number(*x))
+}
+
+/// A histogram edge: finite, or the documented `-inf`/`inf` of the open
+/// first and last bins; never NaN.
+fn edge<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if x.is_nan() {
+        return Err(ser::Error::custom("refusing to write NaN as a bin edge"));
+    }
     s.serialize_str(&csv_number(*x))
 }
 
 fn optional_number<S: Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
     match x {
-        Some(x) => s.serialize_str(&csv_number(*x)),
+        Some(x) => number(x, s),
         None => s.serialize_str(""),
     }
 }
@@ -166,10 +184,10 @@ pub struct HistogramRow {
     /// The year.
     pub year: i32,
     /// Lower edge (`-inf` for the runs below the bins).
-    #[serde(serialize_with = "number")]
+    #[serde(serialize_with = "edge")]
     pub bin_lo: f64,
     /// Upper edge (`inf` for the runs above the bins).
-    #[serde(serialize_with = "number")]
+    #[serde(serialize_with = "edge")]
     pub bin_hi: f64,
     /// Runs in the bin.
     pub count: u64,
@@ -473,6 +491,30 @@ mod tests {
             .unwrap()
             .ends_with("\nc,,,,,,,,,holds in no run: nothing to filter\n"));
         assert_eq!(read_rows::<FilterRow>(&text[..]).unwrap(), vec![row]);
+    }
+
+    #[test]
+    fn a_non_finite_number_fails_the_write_instead_of_reaching_the_file() {
+        let row = |value: f64| RankRow {
+            output: "gdp_share_pct:2035".into(),
+            parameter: "multiplier".into(),
+            spearman: value,
+            prcc: 0.5,
+        };
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let mut text = Vec::new();
+            let err = write_rows(&mut text, &[row(0.25), row(bad)]).unwrap_err();
+            assert!(err.to_string().contains("non-finite"), "{err}");
+        }
+        let nan_edge = HistogramRow {
+            metric: "jobs".into(),
+            year: 2035,
+            bin_lo: f64::NAN,
+            bin_hi: 1.0,
+            count: 1,
+        };
+        let err = write_rows(&mut Vec::new(), &[nan_edge]).unwrap_err();
+        assert!(err.to_string().contains("NaN"), "{err}");
     }
 
     #[test]

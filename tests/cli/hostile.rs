@@ -119,6 +119,21 @@ fn merge_opens_only_plain_files_inside_each_shard_directory() {
     fifo(&state);
     let o = nexus_within(&["merge", "s0", "s1", "--out", "m"], dir.path(), 10.0);
     assert_bad_input(&o, "FIFO");
+    // Missing, or a directory: a message about the shard, never "cannot write".
+    std::fs::remove_file(&state).unwrap();
+    for kind in ["No such file", "is a directory"] {
+        if kind == "is a directory" {
+            std::fs::create_dir(&state).unwrap();
+        }
+        let o = nexus_within(&["merge", "s0", "s1", "--out", "m"], dir.path(), 10.0);
+        assert_bad_input(&o, kind);
+        let err = crate::common::stderr(&o);
+        assert!(
+            err.contains("s1/shard-state.bin") && err.contains("rerun"),
+            "{err}"
+        );
+        assert!(!err.contains("cannot write"), "{err}");
+    }
 }
 
 #[test]
@@ -604,6 +619,305 @@ fn with_too_few_file_descriptors_nothing_is_left_behind() {
                 !dir.path().join("on").exists(),
                 "ulimit -n {fds}: a partial set"
             );
+        }
+    }
+}
+
+/// A tmpfs of `kb` KiB mounted on a fresh directory, unmounted when dropped:
+/// a real full disk, made here (needs root, as the tests have in CI).
+struct SmallDisk(tempfile::TempDir);
+
+impl SmallDisk {
+    fn new(kb: u32) -> SmallDisk {
+        let dir = tempfile::tempdir().unwrap();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={kb}k"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("mount runs");
+        assert!(mounted.success(), "mount tmpfs (the tests need root)");
+        SmallDisk(dir)
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+
+    /// Shrinks the disk to what it holds now.
+    fn fill(&self) {
+        let used = Command::new("df")
+            .args(["--output=used", "-k"])
+            .arg(self.path())
+            .output()
+            .unwrap();
+        let used: u64 = String::from_utf8_lossy(&used.stdout)
+            .lines()
+            .nth(1)
+            .and_then(|l| l.trim().parse().ok())
+            .expect("df reports the used KiB");
+        let remounted = Command::new("mount")
+            .args(["-o", &format!("remount,size={}k", used.max(4))])
+            .arg(self.path())
+            .status()
+            .unwrap();
+        assert!(remounted.success());
+    }
+
+    /// Names in the disk's top directory.
+    fn names(&self) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(self.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(self.path()).status();
+    }
+}
+
+#[test]
+fn a_full_disk_fails_with_a_message_and_leaves_no_directory_or_part_of_a_set() {
+    let commands: [(&[&str], &str); 3] = [
+        (&["baseline", "--out", "o"], "baseline.csv"),
+        (&["run", "-n", "1000", "--out", "o", "-q"], "manifest.json"),
+        (
+            &["sensitivity", "-n", "256", "--out", "o", "-q"],
+            "manifest.json",
+        ),
+    ];
+    for kb in [4, 8, 16, 64] {
+        for (args, last) in commands {
+            let disk = SmallDisk::new(kb);
+            let o = nexus_within(args, disk.path(), 60.0);
+            let err = crate::common::stderr(&o);
+            let what = format!("{kb} KiB, {args:?}: {:?}: {err}", o.status);
+            match o.status.code() {
+                Some(0) => assert!(disk.path().join("o").join(last).is_file(), "{what}"),
+                Some(1) => {
+                    assert!(err.contains("No space left on device"), "{what}");
+                    assert!(disk.names().is_empty(), "{what}: left {:?}", disk.names());
+                }
+                _ => panic!("{what}"),
+            }
+        }
+    }
+    // A complete set, then a forced rerun on a disk with no room left: the
+    // earlier set stays as it was.
+    let disk = SmallDisk::new(1024);
+    let o = nexus(&["run", "-n", "1000", "--out", "o", "-q"], disk.path());
+    assert!(o.status.success());
+    let before = std::fs::read(disk.path().join("o/bands.csv")).unwrap();
+    disk.fill();
+    let o = nexus(
+        &[
+            "run", "-n", "1000", "--seed", "7", "--out", "o", "--force", "-q",
+        ],
+        disk.path(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", crate::common::stderr(&o));
+    assert_eq!(
+        std::fs::read(disk.path().join("o/bands.csv")).unwrap(),
+        before
+    );
+    assert_eq!(disk.names(), ["o"]);
+}
+
+/// One damage to a pair of shard directories: a listed file replaced by a
+/// special file, or the manifest's file list or checksums edited.
+#[derive(Clone, Debug)]
+enum Damage {
+    /// File `file` of shard `shard` becomes special file `kind`.
+    Special {
+        shard: usize,
+        file: usize,
+        kind: usize,
+    },
+    /// `name` is added to the manifest's file list, with a checksum.
+    List { shard: usize, name: usize },
+    /// Listed file `file` is dropped from the manifest.
+    Unlist { shard: usize, file: usize },
+    /// The value of manifest key `key` becomes `value`.
+    Field {
+        shard: usize,
+        key: usize,
+        value: usize,
+    },
+}
+
+const SHARD_FILES: [&str; 5] = [
+    "manifest.json",
+    "shard-state.bin",
+    "bands.csv",
+    "claims.csv",
+    "histogram.csv",
+];
+const SPECIALS: [&str; 6] = [
+    "fifo",
+    "link to zeros",
+    "link to a directory",
+    "dangling link",
+    "directory",
+    "sparse 4 GB file",
+];
+const HOSTILE_NAMES: [&str; 10] = [
+    "../s0/bands.csv",
+    "/dev/zero",
+    "..",
+    ".",
+    "",
+    "charts/../../x",
+    "zero",
+    "pipe",
+    "bands.csv",
+    "a-very-long-name-that-no-file-system-has-a-place-for-and-that-goes-on-past-two-hundred-and-fifty-five-bytes-of-length-so-that-opening-it-fails-with-a-name-too-long-error-rather-than-not-found-and-the-reader-must-still-answer-with-a-message-naming-the-shard-directory-it-came-from.csv",
+];
+const KEYS: [&str; 6] = ["runs", "runs_here", "shard", "files", "sha256", "seed"];
+
+fn damage() -> impl proptest::strategy::Strategy<Value = Damage> {
+    use proptest::prelude::*;
+    prop_oneof![
+        (0..2usize, 0..SHARD_FILES.len(), 0..SPECIALS.len())
+            .prop_map(|(shard, file, kind)| Damage::Special { shard, file, kind }),
+        (0..2usize, 0..HOSTILE_NAMES.len()).prop_map(|(shard, name)| Damage::List { shard, name }),
+        (0..2usize, 1..SHARD_FILES.len()).prop_map(|(shard, file)| Damage::Unlist { shard, file }),
+        (0..2usize, 0..KEYS.len(), 0..6usize).prop_map(|(shard, key, value)| Damage::Field {
+            shard,
+            key,
+            value
+        }),
+    ]
+}
+
+fn apply_damage(dir: &Path, d: &Damage) {
+    let manifest = |shard: usize| dir.join(format!("s{shard}/manifest.json"));
+    let edit = |shard: usize, f: &dyn Fn(&mut serde_json::Value)| {
+        let path = manifest(shard);
+        // An earlier damage may have made the manifest special: leave it so.
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return;
+        };
+        let Ok(mut json) = serde_json::from_str::<serde_json::Value>(&text) else {
+            return;
+        };
+        f(&mut json);
+        std::fs::write(&path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    };
+    match *d {
+        Damage::Special { shard, file, kind } => {
+            let target = dir.join(format!("s{shard}/{}", SHARD_FILES[file]));
+            if target.is_dir() {
+                let _ = std::fs::remove_dir_all(&target);
+            } else {
+                let _ = std::fs::remove_file(&target);
+            }
+            match kind {
+                0 => fifo(&target),
+                1 => std::os::unix::fs::symlink(dir.join("zero"), &target).unwrap(),
+                2 => std::os::unix::fs::symlink(dir.join("s0"), &target).unwrap(),
+                3 => std::os::unix::fs::symlink(dir.join("nothing"), &target).unwrap(),
+                4 => std::fs::create_dir(&target).unwrap(),
+                _ => std::fs::File::create(&target)
+                    .unwrap()
+                    .set_len(4 << 30)
+                    .unwrap(),
+            }
+        }
+        Damage::List { shard, name } => edit(shard, &|m| {
+            let name = HOSTILE_NAMES[name];
+            if let Some(f) = m["files"].as_array_mut() {
+                f.push(name.into());
+            }
+            if let Some(sums) = m["sha256"].as_object_mut() {
+                sums.insert(name.into(), "00".into());
+            }
+        }),
+        Damage::Unlist { shard, file } => edit(shard, &|m| {
+            let name = SHARD_FILES[file];
+            if let Some(f) = m["files"].as_array_mut() {
+                f.retain(|x| x.as_str() != Some(name));
+            }
+        }),
+        Damage::Field { shard, key, value } => edit(shard, &|m| {
+            let values = [
+                serde_json::json!(0),
+                serde_json::json!(-1),
+                serde_json::json!(u64::MAX),
+                serde_json::json!(1e308),
+                serde_json::json!("8192"),
+                serde_json::json!(null),
+            ];
+            m[KEYS[key]] = values[value].clone();
+        }),
+    }
+}
+
+/// Two finished shards of one run and their merge, made once.
+fn shard_template() -> &'static Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        shards(dir.path());
+        let o = nexus(&["merge", "s0", "s1", "--out", "m", "-q"], dir.path());
+        assert!(o.status.success());
+        dir
+    })
+    .path()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config {
+        cases: 48,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5a_2d_d1),
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    })]
+
+    /// Shard directories with special files and hostile manifests, one to
+    /// three damages at a time: `merge` answers within seconds, refuses with
+    /// exit 2 and writes nothing, or merges to the very bytes of the
+    /// undamaged merge (a damage it may ignore, such as an unlisted table).
+    #[test]
+    fn damaged_shard_directories_are_refused_or_merge_to_the_same_bytes(
+        damages in proptest::collection::vec(damage(), 1..4)
+    ) {
+        let template = shard_template();
+        let dir = tempfile::tempdir().unwrap();
+        for k in 0..2 {
+            let to = dir.path().join(format!("s{k}"));
+            std::fs::create_dir(&to).unwrap();
+            for f in SHARD_FILES {
+                std::fs::copy(template.join(format!("s{k}/{f}")), to.join(f)).unwrap();
+            }
+        }
+        zero_device(&dir.path().join("zero"));
+        fifo(&dir.path().join("pipe"));
+        for d in &damages {
+            apply_damage(dir.path(), d);
+        }
+        let o = nexus_within(&["merge", "s0", "s1", "--out", "m", "-q"], dir.path(), 20.0);
+        let err = crate::common::stderr(&o);
+        let what = format!("{damages:?}: {:?}: {err}", o.status);
+        proptest::prop_assert!(!err.contains("panicked"), "{}", what);
+        match o.status.code() {
+            Some(0) => {
+                for f in ["bands.csv", "claims.csv", "histogram.csv"] {
+                    proptest::prop_assert_eq!(
+                        std::fs::read(dir.path().join("m").join(f)).unwrap(),
+                        std::fs::read(template.join("m").join(f)).unwrap(),
+                        "{}: {}", what, f
+                    );
+                }
+            }
+            Some(2) => {
+                proptest::prop_assert!(err.starts_with("error: "), "{}", what);
+                proptest::prop_assert!(!dir.path().join("m").exists(), "{}", what);
+            }
+            _ => proptest::prop_assert!(false, "{}", what),
         }
     }
 }
