@@ -202,7 +202,8 @@ impl RunResults {
         }
     }
 
-    /// Writes `bands.csv`, `claims.csv`, `histogram.csv`, for a shard
+    /// Writes `bands.csv`, `claims.csv`, `histogram.csv`, their intervals
+    /// (`band_intervals.csv`, `claim_intervals.csv`), for a shard
     /// `shard-state.bin`, with `report` the charts and `report.html`, and
     /// `manifest.json` into `out`, which is replaced whole; returns the
     /// names of the files written (the manifest not among them).
@@ -221,6 +222,17 @@ impl RunResults {
         table("claims.csv", &|w| output::write_rows(w, &tables.claims))?;
         table("histogram.csv", &|w| {
             output::write_rows(w, &tables.histogram)
+        })?;
+        let sampler = &self.identity.sampler;
+        let sketch = self.identity.quantiles == QuantileMethod::Sketch;
+        table("band_intervals.csv", &|w| {
+            output::write_rows(
+                w,
+                &output::band_interval_rows(&self.summary, sampler, sketch),
+            )
+        })?;
+        table("claim_intervals.csv", &|w| {
+            output::write_rows(w, &output::claim_interval_rows(&self.summary, sampler))
         })?;
         if let Some(state) = &self.state {
             output::write_atomic(&out.file(STATE_FILE), |w| state.write_to(w))?;

@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 use super::plan::{QuantileMethod, RunPlan};
 use crate::claims::Claim;
 use crate::model::{year_of, Metric, YEARS};
-use crate::stats::{exact_quantiles, rank, ExactMoments, Histogram, LogSketch, Percentile};
+use crate::stats::{
+    exact_at_ranks, exact_quantiles, mean_interval, quantile_ranks, rank, wilson_interval,
+    ExactMoments, Histogram, LogSketch, Percentile,
+};
 
 /// The metrics `bands.csv` reports, each for every year 2026..2050.
 pub const BAND_METRICS: [Metric; 8] = [
@@ -427,24 +430,31 @@ impl Accumulator {
     pub fn summary(&mut self, claims: &[Claim]) -> Summary {
         assert!(self.runs > 0, "summary of an empty run");
         let moments = &self.moments;
+        let ranks = Ranks::of(self.runs);
         let mut quantile_error: f64 = 0.0;
-        let percentiles: Vec<Vec<f64>> = match &mut self.quantiles {
+        // Per column, each band percentile and its interval.
+        let percentiles: Vec<Vec<Estimate>> = match &mut self.quantiles {
             Quantiles::Exact(columns) => columns
                 .par_iter_mut()
-                .map(|v| exact_quantiles(v, &Percentile::BANDS))
+                .map(|v| {
+                    let at = exact_at_ranks(v, &ranks.all);
+                    ranks.read(|i| (at[i], 0.0))
+                })
                 .collect(),
             Quantiles::Sketch(sketches) => {
-                let with_error: Vec<_> = sketches
+                let found: Vec<_> = sketches
                     .par_iter()
-                    .map(|s| s.quantiles_with_error(&Percentile::BANDS))
+                    .map(|s| {
+                        let at = s.at_ranks(&ranks.all);
+                        let error = ranks.band.iter().map(|&i| at[i].1).fold(0.0, f64::max);
+                        (ranks.read(|i| at[i]), error)
+                    })
                     .collect();
-                with_error
+                found
                     .into_iter()
-                    .map(|q| {
-                        for &(_, e) in &q {
-                            quantile_error = quantile_error.max(e);
-                        }
-                        q.into_iter().map(|(x, _)| x).collect()
+                    .map(|(q, error)| {
+                        quantile_error = quantile_error.max(error);
+                        q
                     })
                     .collect()
             }
@@ -452,18 +462,21 @@ impl Accumulator {
         let bands = (0..COLUMNS)
             .map(|c| {
                 let (metric, year) = column(c);
+                let q = &percentiles[c];
                 Band {
                     metric,
                     year,
+                    runs: self.runs,
                     mean: moments[c].mean(),
                     std: moments[c].std(),
-                    p05: percentiles[c][0],
-                    p10: percentiles[c][1],
-                    p25: percentiles[c][2],
-                    p50: percentiles[c][3],
-                    p75: percentiles[c][4],
-                    p90: percentiles[c][5],
-                    p95: percentiles[c][6],
+                    p05: q[0].0,
+                    p10: q[1].0,
+                    p25: q[2].0,
+                    p50: q[3].0,
+                    p75: q[4].0,
+                    p90: q[5].0,
+                    p95: q[6].0,
+                    percentile_intervals: std::array::from_fn(|k| q[k].1),
                 }
             })
             .collect();
@@ -518,6 +531,54 @@ impl Accumulator {
             Quantiles::Sketch(s) => s[c].values().for_each(|(x, n)| h.add(x, n)),
         }
         h
+    }
+}
+
+/// A percentile and its 95 % interval, if the runs allow one.
+type Estimate = (f64, Option<(f64, f64)>);
+
+/// The ranks a summary of `n` runs reads in every column: each band
+/// percentile's, and the two of its 95 % interval where `n` allows one.
+struct Ranks {
+    /// Every rank, ascending, without repeats.
+    all: Vec<u64>,
+    /// Per band percentile, the index in `all` of its rank.
+    band: [usize; 7],
+    /// Per band percentile, the indices in `all` of its interval's ranks.
+    interval: [Option<(usize, usize)>; 7],
+}
+
+impl Ranks {
+    fn of(n: u64) -> Ranks {
+        let band_ranks = Percentile::BANDS.map(|p| rank(p, n));
+        let interval_ranks = Percentile::BANDS.map(|p| quantile_ranks(p, n));
+        let mut all: Vec<u64> = band_ranks.to_vec();
+        all.extend(interval_ranks.iter().flatten().flat_map(|&(l, u)| [l, u]));
+        all.sort_unstable();
+        all.dedup();
+        let index = |r: u64| all.binary_search(&r).expect("a listed rank");
+        let band = band_ranks.map(index);
+        let interval = interval_ranks.map(|lu| lu.map(|(l, u)| (index(l), index(u))));
+        Ranks {
+            all,
+            band,
+            interval,
+        }
+    }
+
+    /// Per band percentile, its value and interval from `at(i)`, the value
+    /// of rank `all[i]` and its bound on relative error (the bound widens
+    /// the interval, so that the sketch's error is inside it).
+    fn read(&self, at: impl Fn(usize) -> (f64, f64)) -> Vec<Estimate> {
+        (0..7)
+            .map(|k| {
+                let interval = self.interval[k].map(|(l, u)| {
+                    let ((lo, lo_error), (hi, hi_error)) = (at(l), at(u));
+                    (lo - lo_error * lo.abs(), hi + hi_error * hi.abs())
+                });
+                (at(self.band[k]).0, interval)
+            })
+            .collect()
     }
 }
 
@@ -592,6 +653,8 @@ pub struct Band {
     pub metric: Metric,
     /// The calendar year.
     pub year: i32,
+    /// Runs it was computed from.
+    pub runs: u64,
     /// Mean over runs.
     pub mean: f64,
     /// Sample standard deviation over runs.
@@ -610,6 +673,11 @@ pub struct Band {
     pub p90: f64,
     /// 95th percentile.
     pub p95: f64,
+    /// Per percentile (P5 to P95), its 95 % interval from order
+    /// statistics, widened by the sketch's error bound
+    /// ([`crate::stats::quantile_ranks`]); `None` when the runs are too
+    /// few. Valid for iid draws only.
+    pub percentile_intervals: [Option<(f64, f64)>; 7],
 }
 
 impl Band {
@@ -618,6 +686,11 @@ impl Band {
         [
             self.p05, self.p10, self.p25, self.p50, self.p75, self.p90, self.p95,
         ]
+    }
+
+    /// The 95 % normal interval of the mean (valid for iid draws only).
+    pub fn mean_interval(&self) -> (f64, f64) {
+        mean_interval(self.mean, self.std, self.runs)
     }
 }
 
@@ -636,6 +709,12 @@ impl ClaimResult {
     /// The share of runs in which the claim held.
     pub fn probability(&self) -> f64 {
         self.hits as f64 / self.runs as f64
+    }
+
+    /// Wilson's 95 % interval of [`Self::probability`] (valid for iid
+    /// draws only); never empty, even at 0 or all hits.
+    pub fn interval(&self) -> (f64, f64) {
+        wilson_interval(self.hits, self.runs)
     }
 
     /// Monte Carlo standard error of [`Self::probability`]:

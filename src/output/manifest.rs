@@ -20,10 +20,12 @@ crate::error::input_error! {
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// Names of the files `run`, `merge` and `sensitivity` write besides the
 /// manifest.
-pub const OUTPUT_FILES: [&str; 16] = [
+pub const OUTPUT_FILES: [&str; 18] = [
     "baseline.csv",
     "bands.csv",
     "claims.csv",
+    "band_intervals.csv",
+    "claim_intervals.csv",
     "histogram.csv",
     "report.html",
     "charts",

@@ -15,11 +15,13 @@ pub use manifest::{
 };
 pub use outdir::{resolve, OutDir};
 pub use rows::{
-    columns, read_rows, write_rows, BandRow, BridgeRow, ByYearRow, ClaimRow, FilterRow,
-    HistogramRow, MorrisRow, RankRow, ShapleyRow, SobolRow, SwitchingRow, TornadoRow,
+    columns, read_rows, write_rows, BandIntervalRow, BandRow, BridgeRow, ByYearRow,
+    ClaimIntervalRow, ClaimRow, FilterRow, HistogramRow, MorrisRow, RankRow, ShapleyRow, SobolRow,
+    SwitchingRow, TornadoRow,
 };
 pub use run::{
-    band_rows, claim_rows, histogram_rows, is_samples_file, samples_target_problem, SamplesWriter,
+    band_interval_rows, band_rows, claim_interval_rows, claim_rows, histogram_rows,
+    is_samples_file, samples_target_problem, SamplesWriter,
 };
 pub use sensitivity::{
     by_year_rows, filter_rows, morris_rows, rank_rows, shapley_rows, sobol_rows, switching_reading,

@@ -176,6 +176,48 @@ pub struct ClaimRow {
     pub runs: u64,
 }
 
+/// A row of `band_intervals.csv`: the 95 % confidence interval of one
+/// statistic of `bands.csv` (docs/outputs.md).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BandIntervalRow {
+    /// The metric's name, e.g. `gdp_share_pct`.
+    pub metric: String,
+    /// The year, 2026 to 2050.
+    pub year: i32,
+    /// `mean`, or a percentile `p05` ... `p95`: a column of `bands.csv`.
+    pub statistic: String,
+    /// The value in `bands.csv`.
+    #[serde(serialize_with = "number")]
+    pub estimate: f64,
+    /// Lower bound; empty where no interval is stated (see `method`).
+    #[serde(serialize_with = "optional_number", deserialize_with = "optional")]
+    pub lo: Option<f64>,
+    /// Upper bound; empty where no interval is stated.
+    #[serde(serialize_with = "optional_number", deserialize_with = "optional")]
+    pub hi: Option<f64>,
+    /// How the interval was found, or why there is none.
+    pub method: String,
+}
+
+/// A row of `claim_intervals.csv`: the 95 % confidence interval of one
+/// claim's probability in `claims.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClaimIntervalRow {
+    /// The claim's name.
+    pub claim: String,
+    /// The probability in `claims.csv`.
+    #[serde(serialize_with = "number")]
+    pub probability: f64,
+    /// Lower bound; empty where no interval is stated (see `method`).
+    #[serde(serialize_with = "optional_number", deserialize_with = "optional")]
+    pub lo: Option<f64>,
+    /// Upper bound; empty where no interval is stated.
+    #[serde(serialize_with = "optional_number", deserialize_with = "optional")]
+    pub hi: Option<f64>,
+    /// How the interval was found, or why there is none.
+    pub method: String,
+}
+
 /// A row of `histogram.csv`: one bin (the first and last are open-ended).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HistogramRow {

@@ -3,9 +3,10 @@
 use std::io::{self, Write};
 
 use super::csv_number;
-use super::rows::{BandRow, ClaimRow, HistogramRow};
+use super::rows::{BandIntervalRow, BandRow, ClaimIntervalRow, ClaimRow, HistogramRow};
 use crate::engine::{SampleBlock, Summary, SAMPLE_OUTPUTS};
 use crate::model::Param;
+use crate::stats::Percentile;
 
 /// The rows of `bands.csv`: one per metric and year.
 pub fn band_rows(summary: &Summary) -> Vec<BandRow> {
@@ -42,6 +43,80 @@ pub fn claim_rows(summary: &Summary) -> Vec<ClaimRow> {
             probability: c.probability(),
             std_error: c.std_error(),
             runs: c.runs,
+        })
+        .collect()
+}
+
+/// Why a run states no intervals, if it does not: its draws are not iid
+/// (`sampler` is `lhs` or `sobol`, whose error needs independent
+/// randomisations, not formulas that assume iid draws).
+fn not_iid(sampler: &str) -> Option<String> {
+    (sampler != "mc").then(|| format!("none: a {sampler} sample is not iid"))
+}
+
+/// The rows of `band_intervals.csv`: per metric and year, the 95 %
+/// interval of the mean (normal) and of each percentile (order statistics,
+/// with the sketch's error bound included when `sketch`), for a run of
+/// `sampler` draws.
+pub fn band_interval_rows(summary: &Summary, sampler: &str, sketch: bool) -> Vec<BandIntervalRow> {
+    let percentile_method = if sketch {
+        "order statistics, sketch error included"
+    } else {
+        "order statistics"
+    };
+    let not_iid = not_iid(sampler);
+    let mut rows = Vec::with_capacity(summary.bands.len() * 8);
+    for b in &summary.bands {
+        let row = |statistic: &str, estimate: f64, interval: Option<(f64, f64)>, method: &str| {
+            let (interval, method) = match (&not_iid, interval) {
+                (Some(why), _) => (None, why.clone()),
+                (None, Some(i)) => (Some(i), method.to_string()),
+                (None, None) => (None, "none: too few runs".to_string()),
+            };
+            BandIntervalRow {
+                metric: b.metric.name().to_string(),
+                year: b.year,
+                statistic: statistic.to_string(),
+                estimate,
+                lo: interval.map(|i| i.0),
+                hi: interval.map(|i| i.1),
+                method,
+            }
+        };
+        let mean = (b.runs > 1).then(|| b.mean_interval());
+        rows.push(row("mean", b.mean, mean, "normal"));
+        for ((p, value), interval) in Percentile::BANDS
+            .iter()
+            .zip(b.percentiles())
+            .zip(b.percentile_intervals)
+        {
+            rows.push(row(
+                &format!("p{:02}", p.0),
+                value,
+                interval,
+                percentile_method,
+            ));
+        }
+    }
+    rows
+}
+
+/// The rows of `claim_intervals.csv`: per claim, Wilson's 95 % interval of
+/// its probability, for a run of `sampler` draws.
+pub fn claim_interval_rows(summary: &Summary, sampler: &str) -> Vec<ClaimIntervalRow> {
+    let not_iid = not_iid(sampler);
+    summary
+        .claims
+        .iter()
+        .map(|c| {
+            let interval = not_iid.is_none().then(|| c.interval());
+            ClaimIntervalRow {
+                claim: c.claim.name.clone(),
+                probability: c.probability(),
+                lo: interval.map(|i| i.0),
+                hi: interval.map(|i| i.1),
+                method: not_iid.clone().unwrap_or_else(|| "wilson".to_string()),
+            }
         })
         .collect()
 }

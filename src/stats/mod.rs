@@ -1,5 +1,5 @@
-//! Mergeable statistics: moments, exact quantiles and a bounded-memory
-//! quantile sketch.
+//! Mergeable statistics: moments, exact quantiles, a bounded-memory
+//! quantile sketch, and the confidence intervals of what they estimate.
 //!
 //! Every accumulator merges: two halves of a sample merged give the same
 //! result as the whole, exactly, in any order: counts, sketches and exact
@@ -13,10 +13,13 @@
 
 mod exact;
 mod histogram;
+mod interval;
 mod quantile;
 mod sketch;
 
 pub use exact::{ExactMoments, ExactSum};
 pub use histogram::Histogram;
+pub use interval::{mean_interval, quantile_ranks, wilson_interval, LEVEL, Z};
+pub(crate) use quantile::exact_at_ranks;
 pub use quantile::{exact_quantiles, rank, Percentile};
 pub use sketch::{Bucket, LogSketch};

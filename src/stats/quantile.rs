@@ -61,6 +61,13 @@ pub fn exact_quantiles(values: &mut [f64], percentiles: &[Percentile]) -> Vec<f6
     select_ranks(Supported::current(), values, &ranks)
 }
 
+/// The values of 1-based `ranks` (ascending, each from 1 to `values.len()`)
+/// among `values`, as [`exact_quantiles`] finds them. `values` may be
+/// reordered.
+pub(crate) fn exact_at_ranks(values: &mut [f64], ranks: &[u64]) -> Vec<f64> {
+    select_ranks(Supported::current(), values, ranks)
+}
+
 /// Parts of the values' range in a histogram sweep.
 const PARTS: usize = 1 << 12;
 /// Inputs this short are selected from directly.

@@ -10,7 +10,9 @@ use nexus_mc::engine::{
     CHUNK_RUNS,
 };
 use nexus_mc::model::{year_of, Metric, Param, YEARS};
-use nexus_mc::output::{band_rows, claim_rows, histogram_rows, write_rows};
+use nexus_mc::output::{
+    band_interval_rows, band_rows, claim_interval_rows, claim_rows, histogram_rows, write_rows,
+};
 use nexus_mc::sampler::SamplerKind;
 use nexus_mc::stats::LogSketch;
 use nexus_mc::Control;
@@ -37,14 +39,18 @@ fn run_on(scenario: &Scenario, plan: RunPlan, threads: usize) -> Accumulator {
         .install(|| engine.run(&Control::default()).unwrap())
 }
 
-/// bands.csv, claims.csv and histogram.csv of a run.
-fn csv_bytes(scenario: &Scenario, mut acc: Accumulator) -> [Vec<u8>; 3] {
+/// bands.csv, claims.csv, histogram.csv and the two interval files of a
+/// run (the intervals as for iid draws, so that every bound is written).
+fn csv_bytes(scenario: &Scenario, mut acc: Accumulator) -> [Vec<u8>; 5] {
     let engine = Engine::new(scenario, RunPlan::new(1)).unwrap();
     let summary = acc.summary(engine.claims());
-    let mut files = [Vec::new(), Vec::new(), Vec::new()];
+    let mut files = [const { Vec::new() }; 5];
     write_rows(&mut files[0], &band_rows(&summary)).unwrap();
     write_rows(&mut files[1], &claim_rows(&summary)).unwrap();
     write_rows(&mut files[2], &histogram_rows(&summary)).unwrap();
+    write_rows(&mut files[3], &band_interval_rows(&summary, "mc", false)).unwrap();
+    write_rows(&mut files[4], &claim_interval_rows(&summary, "mc")).unwrap();
+    assert!(!String::from_utf8_lossy(&files[3]).contains(",,"));
     files
 }
 

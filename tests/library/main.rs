@@ -16,6 +16,7 @@ mod common {
 
 mod baseline;
 mod bridge;
+mod coverage;
 mod domains;
 mod engine;
 mod inheritance;
