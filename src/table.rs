@@ -116,23 +116,22 @@ pub fn probability(p: f64) -> String {
 
 /// An estimated claim probability for people: with its standard error, or,
 /// when the claim held in no run or in every run (where the standard error
-/// is 0 and says nothing), the one-sided 95 % bound of the rule of three.
+/// is 0 and says nothing), the bound of Wilson's 95 % interval, as
+/// `claim_intervals.csv` states it (one-sided, it holds at 97.5 %).
 ///
 /// ```
 /// use nexus_mc::table::claim_probability;
 /// assert_eq!(claim_probability(0.2142, 0.00041, 1_000_000), "0.2142 +- 0.00041");
-/// assert_eq!(claim_probability(0.0, 0.0, 20_000), "0 (no run; below 0.00015 at 95 %)");
-/// assert_eq!(claim_probability(1.0, 0.0, 1_000), "1 (every run; above 0.997 at 95 %)");
+/// assert_eq!(claim_probability(0.0, 0.0, 20_000), "0 (no run; below 0.00019 at 97.5 %)");
+/// assert_eq!(claim_probability(1.0, 0.0, 1_000), "1 (every run; above 0.996 at 97.5 %)");
 /// ```
 pub fn claim_probability(p: f64, std_error: f64, runs: u64) -> String {
-    let bound = 3.0 / runs as f64;
     if p == 0.0 {
-        format!("0 (no run; below {} at 95 %)", significant(bound, 2))
+        let (_, hi) = crate::stats::wilson_interval(0, runs);
+        format!("0 (no run; below {} at 97.5 %)", significant(hi, 2))
     } else if p == 1.0 {
-        format!(
-            "1 (every run; above {} at 95 %)",
-            significant(1.0 - bound, 6)
-        )
+        let (lo, _) = crate::stats::wilson_interval(runs, runs);
+        format!("1 (every run; above {} at 97.5 %)", significant(lo, 3))
     } else {
         format!("{} +- {}", probability(p), significant(std_error, 2))
     }

@@ -168,8 +168,8 @@ fn claims(o: &mut String, r: &Report) {
         if let Some(c) = run.claims.first() {
             let held = if c.probability == 0.0 {
                 format!(
-                    "held in none of them (below {} at 95 % confidence)",
-                    significant(3.0 / c.runs as f64, 2)
+                    "held in none of them (below {} at 97.5 % confidence)",
+                    significant(crate::stats::wilson_interval(0, c.runs).1, 2)
                 )
             } else if c.probability == 1.0 {
                 "held in every one".to_string()

@@ -144,11 +144,14 @@ fn the_report_holds_every_chart_and_the_claims_of_claims_csv() {
         );
         // A claim with no hit is never a bare 0: it carries its bound.
         if p == 0.0 {
-            let bound = 3.0 / runs.parse::<f64>().unwrap();
+            // Wilson's upper bound at 0 hits: z^2 / (n + z^2).
+            let n = runs.parse::<f64>().unwrap();
+            let z2 = 1.959_963_984_540_054_f64.powi(2);
+            let bound = z2 / (n + z2);
             assert_eq!(
                 row[2],
                 format!(
-                    "0 (no run; below {} at 95 %)",
+                    "0 (no run; below {} at 97.5 %)",
                     nexus_mc::table::significant(bound, 2)
                 ),
                 "{name}"
