@@ -137,6 +137,19 @@ impl ShardState {
         w.write_all(&digest)
     }
 
+    /// Whether the file at `path` starts as a shard state of this format
+    /// does: read before anything hashes or loads the whole file, so that
+    /// a large file that is no state is refused at once.
+    pub(crate) fn starts_as_state(path: &Path) -> std::io::Result<bool> {
+        let (file, _) = crate::input::open(path)?;
+        let mut head = Vec::with_capacity(MAGIC.len() + 4);
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(file, (MAGIC.len() + 4) as u64),
+            &mut head,
+        )?;
+        Ok(head.strip_prefix(MAGIC.as_slice()) == Some(FORMAT.to_le_bytes().as_slice()))
+    }
+
     /// Reads the state in directory `dir` and checks it: its checksum, its
     /// format, and that its numbers are those of the shard it says it is.
     pub fn read(dir: &Path) -> Result<ShardState, ShardError> {

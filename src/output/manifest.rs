@@ -154,14 +154,27 @@ impl Provenance {
                     dir.join(MANIFEST_FILE).display()
                 )
             })?;
-            let got = sha256_file(&path).map_err(|e| {
+            let unreadable = |e: &dyn std::fmt::Display| {
                 format!(
                     "{}: {e}; the manifest lists it as part of this output set: rerun the \
                      command that wrote {}",
                     path.display(),
                     dir.display()
                 )
-            })?;
+            };
+            listed_file(dir, file).map_err(|e| unreadable(&e))?;
+            if file == crate::engine::STATE_FILE
+                && !crate::engine::ShardState::starts_as_state(&path).map_err(|e| unreadable(&e))?
+            {
+                return Err(format!(
+                    "{} is not a nexus-mc shard state file of this version; rerun the \
+                     command that wrote {}",
+                    path.display(),
+                    dir.display()
+                )
+                .into());
+            }
+            let got = sha256_file(&path).map_err(|e| unreadable(&e))?;
             if &got != want {
                 return Err(format!(
                     "{} has changed since nexus-mc wrote it (SHA-256 {} instead of {} in \
@@ -176,6 +189,56 @@ impl Provenance {
         }
         Ok(())
     }
+}
+
+/// Checks that the file `name` a manifest in `dir` lists is one nexus-mc
+/// could have written there: a regular file, not a symbolic link, inside
+/// `dir` (no link among its folders leads out), and within the ceiling of
+/// its kind ([`crate::limits`]). Checked before a byte is hashed, so that
+/// a planted link or a huge file is refused at once.
+fn listed_file(dir: &Path, name: &str) -> std::io::Result<()> {
+    use std::io::{Error, ErrorKind};
+    let path = dir.join(name);
+    let meta = std::fs::symlink_metadata(&path)?;
+    if meta.file_type().is_symlink() {
+        let target = std::fs::metadata(&path)
+            .ok()
+            .and_then(|m| crate::input::special_kind(&m.file_type()))
+            .map_or(String::new(), |kind| format!(" to {kind}"));
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("is a symbolic link{target}; nexus-mc writes only regular files"),
+        ));
+    }
+    if let Some(kind) = crate::input::special_kind(&meta.file_type()) {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("is {kind}, not a regular file"),
+        ));
+    }
+    let inside = std::fs::canonicalize(&path)?.starts_with(std::fs::canonicalize(dir)?);
+    if !inside {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "lies outside its directory (through a symbolic link)",
+        ));
+    }
+    let ceiling = if name == crate::engine::STATE_FILE {
+        crate::limits::MAX_STATE_BYTES
+    } else {
+        crate::limits::MAX_TABLE_BYTES
+    };
+    if meta.len() > ceiling {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "holds {} bytes, more than the {} a file of an output set may have",
+                crate::table::number(meta.len() as f64, 0),
+                crate::table::number(ceiling as f64, 0)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// SHA-256 of a regular file's bytes, lowercase hex.
@@ -286,8 +349,42 @@ impl Manifest {
                 path.display()
             )
         })?;
+        manifest.check_state_size(dir)?;
         manifest.provenance.verify(dir)?;
         Ok(manifest)
+    }
+}
+
+impl Manifest {
+    /// Refuses a shard state larger than one of `runs_here` runs can be
+    /// (every value kept, 8 bytes each, plus 64 MiB for the rest), before
+    /// it is hashed: a padded file is refused at once, not after minutes.
+    fn check_state_size(&self, dir: &Path) -> std::result::Result<(), ManifestError> {
+        let path = dir.join(crate::engine::STATE_FILE);
+        let listed = self
+            .provenance
+            .files
+            .iter()
+            .any(|f| f == crate::engine::STATE_FILE);
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            // Missing or unreadable: `verify` says so.
+            return Ok(());
+        };
+        let most = (self.runs_here as u128 * crate::engine::COLUMNS as u128 * 8 + (64 << 20))
+            .min(u128::from(crate::limits::MAX_STATE_BYTES));
+        if listed && u128::from(meta.len()) > most {
+            return Err(format!(
+                "{}: holds {} bytes, more than the state of {} runs can ({}); rerun the \
+                 command that wrote {}",
+                path.display(),
+                crate::table::number(meta.len() as f64, 0),
+                crate::table::number(self.runs_here as f64, 0),
+                crate::table::number(most as f64, 0),
+                dir.display()
+            )
+            .into());
+        }
+        Ok(())
     }
 }
 

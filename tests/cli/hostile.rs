@@ -137,6 +137,76 @@ fn merge_opens_only_plain_files_inside_each_shard_directory() {
 }
 
 #[test]
+fn listed_files_past_their_ceiling_or_behind_a_link_are_refused_before_hashing() {
+    let dir = tempfile::tempdir().unwrap();
+    shards(dir.path());
+    let o = nexus(&["run", "-n", "1000", "--out", "r", "-q"], dir.path());
+    assert!(o.status.success());
+    let copy = |from: &str, to: &str| {
+        let to = dir.path().join(to);
+        let _ = std::fs::remove_dir_all(&to);
+        std::fs::create_dir(&to).unwrap();
+        for e in std::fs::read_dir(dir.path().join(from)).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    };
+    let grow = |path: &str, bytes: u64| {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(dir.path().join(path))
+            .unwrap();
+        f.set_len(bytes).unwrap();
+    };
+    // Sparse giants: a table past 1 GiB, a state far past what its runs
+    // can fill; each refused in well under the time a hash would take.
+    for (table, bytes, says) in [
+        ("histogram.csv", 100 << 30, "more than the 1,073,741,824"),
+        ("claims.csv", 5 << 30, "more than the 1,073,741,824"),
+        (
+            "shard-state.bin",
+            3 << 30,
+            "more than the state of 4,096 runs",
+        ),
+    ] {
+        copy("s1", "h");
+        grow(&format!("h/{table}"), bytes);
+        let o = nexus_within(&["merge", "s0", "h", "--out", "m"], dir.path(), 5.0);
+        assert_bad_input(&o, says);
+        if table != "shard-state.bin" {
+            copy("r", "rr");
+            grow(&format!("rr/{table}"), bytes);
+            let o = nexus_within(&["report", "rr", "--out", "p"], dir.path(), 5.0);
+            assert_bad_input(&o, says);
+        }
+    }
+    // A listed file that links to the same bytes elsewhere: refused too,
+    // since nexus-mc writes only regular files into its sets.
+    copy("s1", "h");
+    std::fs::rename(
+        dir.path().join("h/bands.csv"),
+        dir.path().join("bands-elsewhere.csv"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        dir.path().join("bands-elsewhere.csv"),
+        dir.path().join("h/bands.csv"),
+    )
+    .unwrap();
+    let o = nexus_within(&["merge", "s0", "h", "--out", "m"], dir.path(), 5.0);
+    assert_bad_input(&o, "is a symbolic link");
+    // A state that does not start as one is refused before it is hashed.
+    copy("s1", "h");
+    let state = dir.path().join("h/shard-state.bin");
+    let mut bytes = std::fs::read(&state).unwrap();
+    bytes[0] ^= 1;
+    std::fs::write(&state, &bytes).unwrap();
+    let o = nexus_within(&["merge", "s0", "h", "--out", "m"], dir.path(), 5.0);
+    assert_bad_input(&o, "is not a nexus-mc shard state file");
+    assert!(!dir.path().join("m").exists());
+}
+
+#[test]
 fn a_manifest_that_lists_files_outside_its_directory_is_refused() {
     for listed in [
         "../../etc/hostname",
