@@ -112,10 +112,9 @@ pub fn available_memory() -> Option<u64> {
         .min()
 }
 
-/// What is left of the address-space limit (`ulimit -v`, `RLIMIT_AS`, as
-/// batch schedulers set it), if there is one: the limit less the process's
-/// present virtual size.
-fn address_space_left() -> Option<u64> {
+/// The address-space limit of this process in bytes (`ulimit -v`,
+/// `RLIMIT_AS`), if it has one.
+pub fn address_space_limit() -> Option<u64> {
     #[cfg(unix)]
     {
         let mut limit = libc::rlimit {
@@ -124,11 +123,20 @@ fn address_space_left() -> Option<u64> {
         };
         // SAFETY: getrlimit only writes the struct it is given, which lives
         // on this stack frame.
-        if unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut limit) } != 0
-            || limit.rlim_cur == libc::RLIM_INFINITY
-        {
-            return None;
-        }
+        let failed = unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut limit) } != 0;
+        (!failed && limit.rlim_cur != libc::RLIM_INFINITY).then_some(limit.rlim_cur)
+    }
+    #[cfg(not(unix))]
+    None
+}
+
+/// What is left of the address-space limit (`ulimit -v`, `RLIMIT_AS`, as
+/// batch schedulers set it), if there is one: the limit less the process's
+/// present virtual size.
+fn address_space_left() -> Option<u64> {
+    let limit = address_space_limit()?;
+    #[cfg(unix)]
+    {
         let status = std::fs::read_to_string("/proc/self/status").ok()?;
         let used_kb: u64 = status
             .lines()
@@ -138,7 +146,7 @@ fn address_space_left() -> Option<u64> {
             .trim()
             .parse()
             .ok()?;
-        Some(limit.rlim_cur.saturating_sub(used_kb * 1024))
+        Some(limit.saturating_sub(used_kb * 1024))
     }
     #[cfg(not(unix))]
     None
@@ -184,9 +192,11 @@ fn check_memory_against(
 ) -> Result<(), String> {
     match available {
         Some(have) if need > MEMORY_SHARE * have as f64 => Err(format!(
-            "{what} would need about {} of memory, and this process may use {} (free memory, \
-             and any cgroup or `ulimit -v` limit); {instead}",
+            "{what} would need about {} of memory, more than the {:.0} % of the {} this \
+             process may use (free memory, and any cgroup or `ulimit -v` limit) that a \
+             command plans to take; {instead}",
             bytes(need),
+            MEMORY_SHARE * 100.0,
             bytes(have as f64)
         )),
         _ => Ok(()),

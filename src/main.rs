@@ -89,11 +89,29 @@ use cli::Cli;
 
 fn main() -> ExitCode {
     restore_sigpipe();
+    one_arena_under_an_address_space_limit();
     match cli::run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Under an address-space limit (`ulimit -v`, as batch schedulers set it),
+/// has glibc's malloc serve every thread from one arena. By default each
+/// thread that allocates gets an arena of its own, and each reserves 64 MiB
+/// of address space however little it holds: three of them took most of a
+/// 250 MB limit, and commands whose estimate fitted ran out of memory. The
+/// hot loops do not allocate, so one arena costs them nothing.
+fn one_arena_under_an_address_space_limit() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if nexus_mc::limits::address_space_limit().is_some() {
+        // SAFETY: called in main before any other thread exists; mallopt
+        // only sets a tuning parameter of the allocator.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 1);
         }
     }
 }

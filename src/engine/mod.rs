@@ -80,15 +80,18 @@ impl RunPlan {
         }
         // A suggestion that works: sketch quantiles if they fit, else the
         // most threads that fit (with sketch quantiles), else fewer runs.
+        // Each is checked with 15 % to spare, so that the free memory of a
+        // moment later (page cache comes and goes) still takes it.
+        let fits = |need: f64| limits::fits(need * 1.15);
         let sketch = RunPlan {
             quantiles: QuantileMethod::Sketch,
             ..*self
         };
         let exact = self.quantiles == QuantileMethod::Exact;
-        let instead = if exact && limits::fits(sketch.memory(threads)) {
+        let instead = if exact && fits(sketch.memory(threads)) {
             "use --quantiles sketch, whose memory does not grow with the runs".to_string()
         } else {
-            match (1..threads).rev().find(|&t| limits::fits(sketch.memory(t))) {
+            match (1..threads).rev().find(|&t| fits(sketch.memory(t))) {
                 Some(t) => format!(
                     "use --threads {t} or fewer{}",
                     if exact {

@@ -609,10 +609,10 @@ fn refusals_suggest_a_change_that_works() {
 }
 
 #[test]
-fn under_an_address_space_limit_commands_refuse_or_fail_with_a_message_never_abort() {
+fn under_an_address_space_limit_commands_finish_or_refuse_at_start_never_abort() {
     let dir = tempfile::tempdir().unwrap();
     let bin = env!("CARGO_BIN_EXE_nexus-mc");
-    let commands: [&[&str]; 4] = [
+    let commands: [&[&str]; 6] = [
         &["run", "--out", "o", "-q"],
         &[
             "run",
@@ -626,8 +626,31 @@ fn under_an_address_space_limit_commands_refuse_or_fail_with_a_message_never_abo
         ],
         &["bridge", "-n", "1000", "--out", "o", "-q"],
         &["sensitivity", "-n", "4096", "--out", "o", "-q"],
+        &[
+            "sensitivity",
+            "-n",
+            "4096",
+            "--permutations",
+            "100",
+            "--out",
+            "o",
+            "-q",
+        ],
+        &[
+            "sensitivity",
+            "-n",
+            "4096",
+            "--method",
+            "sobol",
+            "--out",
+            "o",
+            "-q",
+        ],
     ];
-    for kb in [300_000, 400_000, 700_000] {
+    // Each either finishes or is refused at start (exit 2, with the memory
+    // it would need): the estimate and the allocator (one arena under the
+    // limit) keep a command from running out of memory halfway.
+    for kb in [200_000, 250_000, 300_000, 700_000] {
         for args in commands {
             let _ = std::fs::remove_dir_all(dir.path().join("o"));
             let o = Command::new("sh")
@@ -642,14 +665,9 @@ fn under_an_address_space_limit_commands_refuse_or_fail_with_a_message_never_abo
             let what = format!("ulimit -v {kb}: {args:?}: {:?}: {err}", o.status);
             match o.status.code() {
                 Some(0) => assert!(dir.path().join("o/manifest.json").is_file(), "{what}"),
-                Some(1) => assert!(err.contains("error: out of memory"), "{what}"),
                 Some(2) => assert!(err.contains("would need about"), "{what}"),
-                _ => panic!("neither done nor a message: {what}"),
+                _ => panic!("neither done nor refused at start: {what}"),
             }
-            assert!(
-                !err.contains("panicked") && !err.contains("memory allocation of"),
-                "{what}"
-            );
         }
     }
 }
