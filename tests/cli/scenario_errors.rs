@@ -148,6 +148,46 @@ fn extends_cycles_and_missing_parents() {
         "{msg}"
     );
 
+    // The same file by another path is the same file: a cycle, named once.
+    let sub = dir.path().join("ext");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(
+        sub.join("self.toml"),
+        "[scenario]\nextends = \"../ext/self\"\n",
+    )
+    .unwrap();
+    let msg = Scenario::load(sub.join("self.toml").to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("extends cycle:") && msg.contains("extends itself"),
+        "{msg}"
+    );
+    assert!(!msg.contains("../ext/../ext"), "{msg}");
+
+    // A chain of distinct files too deep is not called a cycle.
+    for k in 1..=20 {
+        let parent = if k == 20 {
+            "central".to_string()
+        } else {
+            format!("c{}", k + 1)
+        };
+        std::fs::write(
+            dir.path().join(format!("c{k}.toml")),
+            format!("[scenario]\nextends = \"{parent}\"\n"),
+        )
+        .unwrap();
+    }
+    let msg = Scenario::load(dir.path().join("c1.toml").to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("more than 16 files deep"), "{msg}");
+    assert!(!msg.contains("cycle"), "{msg}");
+    assert!(msg.len() < 1000, "{msg}");
+    // Up to the limit is allowed: c7 ... c20, central, kpmg-point.
+    let ok = dir.path().join("c7.toml");
+    assert!(Scenario::load(ok.to_str().unwrap()).is_ok());
+
     let missing = "[scenario]\nextends = \"nowhere\"\n";
     let msg = Scenario::from_toml(missing, "child.toml")
         .unwrap_err()

@@ -80,13 +80,50 @@ fn load_chain(text: &str, origin: &str, chain: &mut Vec<String>) -> Result<Layer
         }],
     };
     let (parent_origin, parent_text) = resolve(&parent, origin).map_err(fail)?;
-    if chain.contains(&parent_origin) || chain.len() > MAX_EXTENDS_DEPTH {
+    // The same file under another name (`../dir/self`, a link) is the same.
+    let same = |a: &str| identity(a) == identity(&parent_origin);
+    if let Some(first) = chain.iter().position(|c| same(c)) {
         chain.push(parent_origin);
-        return Err(fail(format!("extends cycle: {}", chain.join(" -> "))));
+        return Err(fail(format!(
+            "extends cycle: {} extends itself through {}",
+            chain[first],
+            shortened(&chain[first..])
+        )));
+    }
+    if chain.len() > MAX_EXTENDS_DEPTH {
+        chain.push(parent_origin);
+        return Err(fail(format!(
+            "extends nests more than {MAX_EXTENDS_DEPTH} files deep ({}); a scenario may \
+             extend at most {MAX_EXTENDS_DEPTH} others in a chain",
+            shortened(chain)
+        )));
     }
     chain.push(parent_origin.clone());
     let base = load_chain(&parent_text, &parent_origin, chain)?;
     Ok(merge(base, layer))
+}
+
+/// What identifies a scenario file however it was named: its canonical
+/// path (or the shipped name).
+fn identity(origin: &str) -> String {
+    if origin.starts_with("shipped:") {
+        return origin.to_string();
+    }
+    std::fs::canonicalize(origin).map_or_else(|_| origin.to_string(), |p| p.display().to_string())
+}
+
+/// A chain of files for a message: all of a short one, the ends of a long.
+fn shortened(chain: &[String]) -> String {
+    if chain.len() <= 6 {
+        chain.join(" -> ")
+    } else {
+        format!(
+            "{} -> ... ({} more) -> {}",
+            chain[..3].join(" -> "),
+            chain.len() - 5,
+            chain[chain.len() - 2..].join(" -> ")
+        )
+    }
 }
 
 /// Finds the file an `extends` names: a path relative to the extending file,
