@@ -271,6 +271,14 @@ fn every_family_at_its_extremes_is_answered_in_bounded_time() {
             "dist = \"truncnormal\"\nmean = {mean}\nsd = {sd}\nmin = 0\nmax = 1"
         ));
     }
+    for (mean, sd) in [("1e-300", "1e300"), ("0.3", "1e300"), ("1e300", "1e-300")] {
+        bodies.push(format!("dist = \"lognormal\"\nmean = {mean}\nsd = {sd}"));
+    }
+    for (min, max) in [("-1e308", "1e308"), ("-1.7e308", "0")] {
+        bodies.push(format!(
+            "dist = \"beta\"\nmean = 0.5\nsd = 0.1\nmin = {min}\nmax = {max}"
+        ));
+    }
     for (min, mode, max) in [
         ("0", "0", "1e-300"),
         ("0", "1e-300", "1e-300"),
@@ -290,13 +298,40 @@ fn every_family_at_its_extremes_is_answered_in_bounded_time() {
         let code = o.status.code();
         assert!(code == Some(0) || code == Some(2), "{body}: exit {code:?}");
         if code == Some(2) {
-            // Refused: the message names the key.
-            assert!(
-                crate::common::stderr(&o).contains("parameters.displacement"),
-                "{body}"
-            );
+            // Refused: the message names the parameter, and the key whose
+            // value is out of reach (not a shape the user never wrote).
+            let err = crate::common::stderr(&o);
+            assert!(err.contains("parameters.displacement"), "{body}\n{err}");
+            assert!(!err.contains("NaN"), "{body}\n{err}");
+            if body.contains("lambda") && !err.contains("mode") {
+                assert!(err.contains("lambda ="), "{body}\n{err}");
+            }
+            if body.contains("sd =") && !body.contains("lognormal") && err.contains("shapes") {
+                assert!(err.contains("sd ="), "{body}\n{err}");
+            }
             continue;
         }
+        // Accepted: the printed percentiles are numbers, in order.
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(
+            !out.contains("NaN") && !out.contains("inf"),
+            "{body}\n{out}"
+        );
+        let row = out
+            .lines()
+            .find(|l| l.trim_start().starts_with("displacement "))
+            .unwrap_or_else(|| panic!("no displacement row:\n{out}"));
+        let fields: Vec<f64> = row
+            .split_whitespace()
+            .rev()
+            .skip(1)
+            .take(3)
+            .map(|f| f.replace(',', "").parse().unwrap())
+            .collect();
+        assert!(
+            fields[2] <= fields[1] && fields[1] <= fields[0],
+            "{body}: P5, P50, P95 out of order in\n{row}"
+        );
         let o = nexus_within(
             &[
                 "run", "-n", "2000", "--config", "x.toml", "--out", "o", "-q",
