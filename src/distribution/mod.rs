@@ -177,7 +177,7 @@ fn finite(name: &str, x: f64) -> Result<f64, DistributionError> {
 fn ordered(min: f64, max: f64) -> Result<(), DistributionError> {
     finite("min", min)?;
     finite("max", max)?;
-    if !(min < max) {
+    if min >= max {
         return Err(format!("min = {min} must be below max = {max}").into());
     }
     if !(max - min).is_finite() {
