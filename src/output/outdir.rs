@@ -42,8 +42,57 @@ pub struct OutDir {
 /// descriptor is closed before the directory is removed, so a command that
 /// failed for want of file descriptors can still remove its staging.
 struct Stage {
-    _lock: File,
-    dir: tempfile::TempDir,
+    /// Closed first when the stage is dropped, freeing a file descriptor
+    /// for the removal.
+    lock: Option<File>,
+    /// `None` once kept (renamed into place).
+    dir: Option<tempfile::TempDir>,
+}
+
+impl Stage {
+    fn path(&self) -> &Path {
+        self.dir.as_ref().expect("a stage not yet kept").path()
+    }
+
+    /// Leaves the directory on disk: it has been renamed into place.
+    fn keep(mut self) {
+        if let Some(dir) = self.dir.take() {
+            let _ = dir.keep();
+        }
+    }
+}
+
+impl Drop for Stage {
+    /// Removes the staging directory (and the files written into it) with
+    /// one file descriptor at a time: a command that failed for want of
+    /// descriptors (`ulimit -n 4`) still leaves nothing behind.
+    fn drop(&mut self) {
+        drop(self.lock.take());
+        if let Some(dir) = self.dir.take() {
+            let path = dir.keep();
+            // With no descriptor to list it, an empty directory still goes.
+            if remove_tree(&path).is_err() {
+                let _ = std::fs::remove_dir(&path);
+            }
+        }
+    }
+}
+
+/// Removes the directory `path` and everything in it, holding at most one
+/// directory open at a time: each directory's entries are listed and the
+/// listing closed before anything in it is removed.
+fn remove_tree(path: &Path) -> std::io::Result<()> {
+    let entries: Vec<(PathBuf, bool)> = std::fs::read_dir(path)?
+        .map(|e| e.and_then(|e| Ok((e.path(), e.file_type()?.is_dir()))))
+        .collect::<std::io::Result<_>>()?;
+    for (entry, is_dir) in entries {
+        if is_dir {
+            remove_tree(&entry)?;
+        } else {
+            std::fs::remove_file(&entry)?;
+        }
+    }
+    std::fs::remove_dir(path)
 }
 
 impl OutDir {
@@ -137,9 +186,15 @@ impl OutDir {
             .rand_bytes(RANDOM_CHARS)
             .tempdir_in(parent)
             .map_err(failed)?;
-        let lock = File::create(dir.path().join(LOCK)).map_err(failed)?;
+        // A stage from the start, so that a failure below removes it.
+        let mut stage = Stage {
+            lock: None,
+            dir: Some(dir),
+        };
+        let lock = File::create(stage.path().join(LOCK)).map_err(failed)?;
         lock.try_lock().map_err(|e| failed(e.into()))?;
-        self.stage = Some(Stage { _lock: lock, dir });
+        stage.lock = Some(lock);
+        self.stage = Some(stage);
         Ok(())
     }
 
@@ -156,7 +211,7 @@ impl OutDir {
     /// # Panics
     /// Before [`OutDir::begin`].
     pub(crate) fn staging(&self) -> &Path {
-        self.stage.as_ref().expect("OutDir::begin first").dir.path()
+        self.stage.as_ref().expect("OutDir::begin first").path()
     }
 
     /// Writes the manifest (pretty JSON) into the set.
@@ -176,7 +231,7 @@ impl OutDir {
             source,
         };
         for entry in &self.carry {
-            link_tree(&self.target.join(entry), &stage.dir.path().join(entry)).map_err(|e| {
+            link_tree(&self.target.join(entry), &stage.path().join(entry)).map_err(|e| {
                 Error::Write {
                     path: self.target.join(entry),
                     source: std::io::Error::new(
@@ -186,14 +241,15 @@ impl OutDir {
                 }
             })?;
         }
-        sync_dir(stage.dir.path()).map_err(failed)?;
+        sync_dir(stage.path()).map_err(failed)?;
         let parent = self.target.parent().expect("checked in prepare");
-        let staged = stage.dir.path().to_path_buf();
+        let staged = stage.path().to_path_buf();
         if std::fs::symlink_metadata(&self.target).is_err() {
             std::fs::rename(&staged, &self.target).map_err(failed)?;
-            let _ = stage.dir.keep();
+            stage.keep();
         } else if exchange(&staged, &self.target).map_err(failed)? {
-            // `stage.dir` now names the earlier set, which its drop deletes.
+            // The stage's path now names the earlier set, which its drop
+            // deletes.
             drop(stage);
         } else {
             let name = self.target.file_name().expect("checked in prepare");
@@ -204,7 +260,7 @@ impl OutDir {
                 .map_err(failed)?;
             std::fs::rename(&self.target, old.path()).map_err(failed)?;
             std::fs::rename(&staged, &self.target).map_err(failed)?;
-            let _ = stage.dir.keep();
+            stage.keep();
             drop(old);
         }
         let _ = std::fs::remove_file(self.target.join(LOCK));

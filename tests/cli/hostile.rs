@@ -710,38 +710,67 @@ fn under_an_address_space_limit_commands_finish_or_refuse_at_start_never_abort()
 #[test]
 fn with_too_few_file_descriptors_nothing_is_left_behind() {
     let bin = env!("CARGO_BIN_EXE_nexus-mc");
+    let inputs = tempfile::tempdir().unwrap();
+    shards(inputs.path());
+    let o = nexus(&["run", "-n", "1000", "--out", "r", "-q"], inputs.path());
+    assert!(o.status.success());
+    // Each command, and the file its complete set always holds.
+    let commands: [(&[&str], &str); 5] = [
+        (&["run", "-n", "1000", "--out", "on", "-q"], "manifest.json"),
+        (
+            &[
+                "run",
+                "-n",
+                "1000",
+                "--out",
+                "on",
+                "--samples",
+                "s.csv",
+                "-q",
+            ],
+            "manifest.json",
+        ),
+        (&["report", "R", "--out", "on"], "report.html"),
+        (&["merge", "S0", "S1", "--out", "on", "-q"], "manifest.json"),
+        (
+            &["sensitivity", "-n", "256", "--out", "on", "-q"],
+            "manifest.json",
+        ),
+    ];
     for fds in [4, 5, 6, 8] {
-        let dir = tempfile::tempdir().unwrap();
-        let o = Command::new("sh")
-            .arg("-c")
-            .arg(format!("ulimit -n {fds} && exec \"$0\" \"$@\""))
-            .arg(bin)
-            .args(["run", "-n", "1000", "--out", "on", "-q"])
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        let code = o.status.code();
-        assert!(
-            matches!(code, Some(0..=2)),
-            "ulimit -n {fds}: {:?}",
-            o.status
-        );
-        let left: Vec<String> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.contains("nexus-mc"))
-            .collect();
-        assert!(
-            left.is_empty(),
-            "ulimit -n {fds}, exit {code:?}: left {left:?}"
-        );
-        if code == Some(0) {
-            assert!(dir.path().join("on/manifest.json").is_file());
-        } else {
-            assert!(
-                !dir.path().join("on").exists(),
-                "ulimit -n {fds}: a partial set"
-            );
+        for (args, complete) in commands {
+            let dir = tempfile::tempdir().unwrap();
+            let args: Vec<String> = args
+                .iter()
+                .map(|a| match *a {
+                    "R" => inputs.path().join("r").display().to_string(),
+                    "S0" => inputs.path().join("s0").display().to_string(),
+                    "S1" => inputs.path().join("s1").display().to_string(),
+                    a => a.to_string(),
+                })
+                .collect();
+            let o = Command::new("sh")
+                .arg("-c")
+                .arg(format!("ulimit -n {fds} && exec \"$0\" \"$@\""))
+                .arg(bin)
+                .args(&args)
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            let code = o.status.code();
+            let what = format!("ulimit -n {fds}, {args:?}, exit {code:?}");
+            assert!(matches!(code, Some(0..=2)), "{what}");
+            let left: Vec<String> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.contains("nexus-mc"))
+                .collect();
+            assert!(left.is_empty(), "{what}: left {left:?}");
+            if code == Some(0) {
+                assert!(dir.path().join("on").join(complete).is_file(), "{what}");
+            } else {
+                assert!(!dir.path().join("on").exists(), "{what}: a partial set");
+            }
         }
     }
 }
