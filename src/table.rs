@@ -57,13 +57,7 @@ impl Table {
 pub fn number(x: f64, decimals: usize) -> String {
     let text = format!("{:.*}", decimals, x.abs());
     let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
-    let mut grouped = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
+    let grouped = thousands(int);
     let negative = x < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0');
     let sign = if negative { "-" } else { "" };
     if frac.is_empty() {
@@ -71,6 +65,29 @@ pub fn number(x: f64, decimals: usize) -> String {
     } else {
         format!("{sign}{grouped}.{frac}")
     }
+}
+
+/// A whole count with thousands separators, exact for every `u64` (a
+/// count through [`number`] would round past 2^53).
+///
+/// ```
+/// use nexus_mc::table::count;
+/// assert_eq!(count(u64::MAX), "18,446,744,073,709,551,615");
+/// ```
+pub fn count(n: u64) -> String {
+    thousands(&n.to_string())
+}
+
+/// Digits with a comma before each group of three from the right.
+fn thousands(digits: &str) -> String {
+    let mut grouped = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    grouped
 }
 
 /// A number to `digits` significant digits, without exponent or trailing zeros.

@@ -50,7 +50,7 @@ pub(super) fn parse_runs(text: &str) -> std::result::Result<u64, String> {
 }
 
 pub(super) fn parse_seed(text: &str) -> std::result::Result<u64, String> {
-    text.trim().parse::<u64>().map_err(|_| {
+    text.parse::<u64>().map_err(|_| {
         format!(
             "`{text}` is not a seed: give a whole number from 0 to {}",
             u64::MAX

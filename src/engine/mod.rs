@@ -224,7 +224,7 @@ impl Engine {
                 "--shard {}: {} shards, but {} runs make {} chunk{} of {CHUNK_RUNS}, and each \
                  shard needs at least one; use at most {} shard{} or more runs",
                 plan.shard,
-                number(plan.shard.count as f64, 0),
+                crate::table::count(plan.shard.count),
                 number(plan.runs as f64, 0),
                 plan.chunks(),
                 if plan.chunks() == 1 { "" } else { "s" },

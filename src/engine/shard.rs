@@ -298,7 +298,7 @@ pub fn merge_shards(dirs: &[PathBuf]) -> Result<(RunIdentity, Accumulator), Shar
         problems.push(format!(
             "{} of {} shards {} missing ({}{}); give every shard directory of the run",
             number(missing as f64, 0),
-            number(count as f64, 0),
+            crate::table::count(count),
             if missing == 1 { "is" } else { "are" },
             named.join(", "),
             if missing > named.len() as u64 {

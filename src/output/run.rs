@@ -173,10 +173,24 @@ pub fn is_samples_file(path: &std::path::Path) -> bool {
     first.starts_with("run,") && first.trim_end().ends_with(&last)
 }
 
-/// Why `run --samples` may not write `path`, if it may not: only a regular
-/// file is ever replaced (never a FIFO, device, socket, directory or
-/// symbolic link), and without `force` only a samples file nexus-mc wrote.
+/// Why `run --samples` may not write `path`, if it may not: never into
+/// another output set (a directory with a nexus-mc manifest, whose files
+/// it would add to or replace, even with `force`); only a regular file is
+/// ever replaced (never a FIFO, device, socket, directory or symbolic
+/// link), and without `force` only a samples file nexus-mc wrote.
 pub fn samples_target_problem(path: &std::path::Path, force: bool) -> Option<String> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    if !super::manifest::files_of_earlier_outputs(dir).is_empty() {
+        return Some(format!(
+            "lies in {}, an output set of nexus-mc (it has a manifest.json): a file written \
+             there would change a set that must stay as its manifest lists it, so --force does \
+             not allow it; write the samples outside any output set",
+            dir.display()
+        ));
+    }
     let meta = std::fs::symlink_metadata(path).ok()?;
     if let Some(kind) = crate::input::special_kind(&meta.file_type()) {
         return Some(format!(

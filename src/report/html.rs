@@ -180,6 +180,17 @@ fn claims(o: &mut String, r: &Report) {
                     significant(c.std_error, 2)
                 )
             };
+            if let Some(shard) = run.manifest.shard {
+                let _ = writeln!(
+                    o,
+                    "<p class=\"note\">These are the runs of shard {shard} alone, {} of the \
+                     run's {}: merge all {} shards (<code>nexus-mc merge</code>) for the \
+                     figures of the whole run.</p>",
+                    crate::table::count(run.manifest.runs_here),
+                    crate::table::count(run.manifest.runs),
+                    crate::table::count(shard.count),
+                );
+            }
             let _ = writeln!(
                 o,
                 "<p class=\"lead\">In {} runs, the claim \u{201c}{}\u{201d} ({} {} {} {}) {held}.</p>",

@@ -367,6 +367,20 @@ fn shard_counts_past_the_chunks_are_refused_and_missing_shards_are_counted() {
         assert_bad_input(&o, "use at most 3 shards or more runs");
         assert!(!dir.path().join("s").exists());
     }
+    // Counts are exact, however large.
+    let o = nexus(
+        &[
+            "run",
+            "-n",
+            "5000",
+            "--shard",
+            "0/18446744073709551615",
+            "--out",
+            "s",
+        ],
+        dir.path(),
+    );
+    assert_bad_input(&o, "18,446,744,073,709,551,615 shards");
     // One shard of many: the message names a few and counts the rest.
     let o = nexus(
         &[
@@ -479,7 +493,8 @@ fn samples_never_replace_a_special_file_nor_without_force_a_file_not_theirs() {
         let meta = std::fs::symlink_metadata(&special).unwrap();
         assert!(!meta.is_file(), "{name} is still what it was");
     }
-    // Another output set's file and a shard's state: refused without --force.
+    // Another output set's file, a new file in it, and a shard's state:
+    // refused, with --force too.
     let o = nexus(&["run", "-n", "1000", "--out", "other", "-q"], d);
     assert!(o.status.success());
     let o = nexus(
@@ -493,13 +508,22 @@ fn samples_never_replace_a_special_file_nor_without_force_a_file_not_theirs() {
         "s2/shard-state.bin",
     ] {
         let before = std::fs::read(d.join(victim)).unwrap();
-        assert_bad_input(&run(victim, false), "is not a samples file nexus-mc wrote");
+        for force in [false, true] {
+            assert_bad_input(&run(victim, force), "an output set of nexus-mc");
+        }
         assert_eq!(
             std::fs::read(d.join(victim)).unwrap(),
             before,
             "{victim} untouched"
         );
     }
+    for force in [false, true] {
+        assert_bad_input(&run("other/new.csv", force), "an output set of nexus-mc");
+        assert!(!d.join("other/new.csv").exists());
+    }
+    // The set is still whole: a rerun into it needs no --force.
+    let o = nexus(&["run", "-n", "1000", "--out", "other", "-q"], d);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
     // A samples file is replaced; with --force, any regular file.
     assert!(run("samples.csv", false).status.success());
     assert!(run("samples.csv", false).status.success());
@@ -631,6 +655,11 @@ fn refusals_suggest_a_change_that_works() {
     );
     assert_bad_input(&o, "(sobol)");
     assert!(!crate::common::stderr(&o).contains("trajectories"));
+    // A seed is a plain number, as a run count is: no stray spaces.
+    assert_bad_input(
+        &nexus(&["run", "-n", "1000", "--seed", " 1", "--out", "o"], d),
+        "is not a seed",
+    );
     // Underscores group digits, nothing else.
     for n in ["_10", "10_", "1__000"] {
         assert_bad_input(

@@ -755,3 +755,27 @@ fn report_writes_a_set_of_its_own_and_never_into_its_inputs() {
     );
     assert_eq!(before, after, "the run's output set is untouched");
 }
+
+#[test]
+fn a_report_of_one_shard_says_it_is_one() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(nexus(
+        &["run", "-n", "10000", "--shard", "1/3", "--out", "s1", "-q"],
+        dir.path(),
+    ));
+    ok(nexus(&["report", "s1", "--out", "p"], dir.path()));
+    let page = std::fs::read_to_string(dir.path().join("p/report.html")).unwrap();
+    // 10,000 runs are chunks of 2,048: shard 1 of 3 has chunks 1 and 4,
+    // that is 2,048 + (10,000 - 4 x 2,048) = 3,856 runs.
+    assert!(
+        page.contains("the runs of shard 1/3 alone, 3,856 of the run's 10,000"),
+        "{page}"
+    );
+    ok(nexus(
+        &["run", "-n", "10000", "--out", "w", "-q"],
+        dir.path(),
+    ));
+    ok(nexus(&["report", "w", "--out", "q"], dir.path()));
+    let page = std::fs::read_to_string(dir.path().join("q/report.html")).unwrap();
+    assert!(!page.contains("alone"));
+}
