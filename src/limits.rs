@@ -214,7 +214,8 @@ mod tests {
         let err = check_memory_against(3e9, Some(2 * gb), "`run -n 9`", "use shards").unwrap_err();
         assert!(err.contains("`run -n 9` would need about 3.0 GB"), "{err}");
         assert!(
-            err.contains("may use 2.0 GB") && err.ends_with("; use shards"),
+            err.contains("more than the 80 % of the 2.0 GB this process may use")
+                && err.ends_with("; use shards"),
             "{err}"
         );
         // Unknown memory: only the documented ceilings apply.
