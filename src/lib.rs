@@ -48,7 +48,8 @@
 //! | [`commands`] | one call per command: `run`, `merge`, `sensitivity`, `bridge`, `baseline`, `validate`, `report` |
 //! | [`Control`] | cancellation, progress and threads, for every command |
 //! | [`engine`] | the Monte Carlo engine: chunks, threads, shards, accumulators |
-//! | [`stats`] | mergeable moments, exact quantiles and the quantile sketch |
+//! | [`stats`] | mergeable moments, exact quantiles, the quantile sketch and confidence intervals |
+//! | [`precision`] | `run --precision`: targets for the intervals, and the checkpoints where a run may stop |
 //! | `hash` | counter-based randomness: the same (key, index), the same bits |
 //! | [`sensitivity`] | Sobol indices, Shapley effects, tornado, rank correlations, switching values, Morris, Monte Carlo filtering |
 //! | `input` | reading input files: regular files only, within a ceiling of bytes |
@@ -77,6 +78,7 @@ mod input;
 pub mod limits;
 pub mod model;
 pub mod output;
+pub mod precision;
 pub mod report;
 pub mod sampler;
 pub mod sensitivity;

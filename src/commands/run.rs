@@ -7,11 +7,12 @@ use std::time::{Instant, SystemTime};
 use super::finish;
 use crate::config::Scenario;
 use crate::engine::{
-    merge_shards, Accumulator, Engine, QuantileMethod, RunIdentity, RunPlan, SampleSink, Shard,
-    ShardState, Summary, STATE_FILE,
+    merge_shards, Accumulator, Engine, QuantileMethod, RunIdentity, RunPlan, SampleBlock,
+    SampleSink, Shard, ShardState, Summary, CHUNK_RUNS, STATE_FILE,
 };
 use crate::error::{Error, Result};
 use crate::output::{self, Manifest, OutDir};
+use crate::precision::{self, PrecisionReport, PrecisionSpec};
 use crate::report::{ReportData, RunFiles};
 use crate::sampler::SamplerKind;
 use crate::Control;
@@ -32,6 +33,9 @@ pub struct RunOptions {
     pub quantiles: Option<QuantileMethod>,
     /// The shard this process evaluates, if it is one of a job array.
     pub shard: Option<Shard>,
+    /// `--precision`: run until these targets are met, `runs` being the
+    /// cap (a shard runs its planned runs and only reports them).
+    pub precision: Option<PrecisionSpec>,
 }
 
 impl RunOptions {
@@ -46,6 +50,7 @@ impl RunOptions {
             sampler: SamplerKind::Mc,
             quantiles: None,
             shard: None,
+            precision: None,
         }
     }
 
@@ -80,6 +85,8 @@ pub struct RunResults {
     pub identity: RunIdentity,
     /// Bands, claim probabilities and histograms.
     pub summary: Summary,
+    /// For `run --precision`: the targets and what was reached.
+    pub precision: Option<PrecisionReport>,
     /// The shard this process evaluated, if one.
     pub shard: Option<Shard>,
     /// Runs counted here (the shard's, or the whole run's).
@@ -112,26 +119,55 @@ pub fn run_with_samples(
     let started = SystemTime::now();
     let clock = Instant::now();
     let plan = opts.plan();
+    if let Some(spec) = &opts.precision {
+        check_precision(spec, &plan)?;
+    }
     control.guard(|| {
         let engine = Engine::new(&opts.scenario, plan)?;
-        let mut acc: Accumulator = match sink {
-            Some(sink) => engine.run_with_samples(control, sink)?,
-            None => engine.run(control)?,
+        let mut identity = engine.identity().clone();
+        let (acc, summary, precision) = match &opts.precision {
+            Some(spec) if opts.shard.is_none() => {
+                let (acc, summary, report) = run_to_precision(&engine, spec, control, sink)?;
+                // The run is the runs it did; the cap is in the report.
+                identity.runs = report.runs;
+                (acc, summary, Some(report))
+            }
+            _ => {
+                let mut acc: Accumulator = match sink {
+                    Some(sink) => engine.run_with_samples(control, sink)?,
+                    None => engine.run(control)?,
+                };
+                control.check()?;
+                let summary = acc.summary(engine.claims());
+                // A shard runs its planned runs and only reports precision.
+                let report = opts.precision.as_ref().map(|spec| {
+                    let statistics = spec.outcomes(&summary);
+                    PrecisionReport {
+                        spec: spec.to_string(),
+                        cap: plan.runs,
+                        runs: acc.runs(),
+                        reached: opts.shard.is_none() && statistics.iter().all(|o| o.met),
+                        checkpoints: Vec::new(),
+                        statistics,
+                    }
+                });
+                (acc, summary, report)
+            }
         };
-        control.check()?;
-        let summary = acc.summary(engine.claims());
+        let runs = acc.runs();
         let state = opts.shard.map(|shard| ShardState {
-            identity: engine.identity().clone(),
+            identity: identity.clone(),
             shard,
             accumulator: acc,
         });
         Ok(RunResults {
             command: "run",
             scenario: Some(opts.scenario.clone()),
-            identity: engine.identity().clone(),
+            identity,
             summary,
+            precision,
             shard: opts.shard,
-            runs: plan.shard_runs(),
+            runs,
             merged_shards: None,
             shard_seconds: 0.0,
             threads: rayon::current_num_threads(),
@@ -142,6 +178,73 @@ pub fn run_with_samples(
     })
 }
 
+/// Refuses a `--precision` run its intervals cannot serve: a Latin
+/// hypercube or Sobol sample is not iid, and the intervals assume it is.
+fn check_precision(spec: &PrecisionSpec, plan: &RunPlan) -> Result<()> {
+    if plan.sampler != SamplerKind::Mc {
+        return Err(Error::Usage(format!(
+            "--precision {spec}: the intervals it checks assume iid draws, which --sampler {} \
+             does not give (its error needs independent randomisations, which run does not \
+             draw); use --sampler mc",
+            plan.sampler
+        )));
+    }
+    Ok(())
+}
+
+/// Runs the engine's chunks in steps, from checkpoint to checkpoint (see
+/// [`crate::precision`]), until every target of `spec` is met or the cap
+/// (the plan's runs) is reached.
+fn run_to_precision(
+    engine: &Engine,
+    spec: &PrecisionSpec,
+    control: &Control<'_>,
+    mut sink: Option<SampleSink<'_>>,
+) -> Result<(Accumulator, Summary, PrecisionReport)> {
+    let cap = engine.plan().runs;
+    control.start(cap);
+    let mut checkpoints = Vec::new();
+    let mut done_chunks = 0;
+    let mut acc: Option<Accumulator> = None;
+    let mut at = precision::first_checkpoint(cap);
+    loop {
+        let chunks = at.div_ceil(CHUNK_RUNS);
+        let range = done_chunks..chunks;
+        let step = match sink.as_mut() {
+            // Each step hands its blocks on to the one sink, in run order.
+            Some(sink) => {
+                let mut forward = |block: &SampleBlock| sink(block);
+                engine.run_range(range, control, Some(&mut forward))?
+            }
+            None => engine.run_range(range, control, None)?,
+        };
+        done_chunks = chunks;
+        match acc.as_mut() {
+            Some(a) => a.merge(step),
+            None => acc = Some(step),
+        }
+        control.check()?;
+        let a = acc.as_mut().expect("a step was run");
+        checkpoints.push(a.runs());
+        let summary = a.summary(engine.claims());
+        let statistics = spec.outcomes(&summary);
+        let reached = statistics.iter().all(|o| o.met);
+        if reached || at >= cap {
+            let report = PrecisionReport {
+                spec: spec.to_string(),
+                cap,
+                runs: a.runs(),
+                reached,
+                checkpoints,
+                statistics,
+            };
+            return Ok((acc.expect("a step was run"), summary, report));
+        }
+        let needed = precision::runs_needed(&statistics, a.runs());
+        at = precision::checkpoint_at_least(needed, at, cap);
+    }
+}
+
 /// `merge`: checks and combines the outputs of `run --shard K/N` for every
 /// K of one run into the outputs of the whole run.
 pub fn merge(opts: &MergeOptions, control: &Control<'_>) -> Result<RunResults> {
@@ -149,20 +252,47 @@ pub fn merge(opts: &MergeOptions, control: &Control<'_>) -> Result<RunResults> {
     let clock = Instant::now();
     control.start(opts.dirs.len() as u64);
     let mut shard_seconds = 0.0;
+    let mut specs = Vec::new();
     for dir in &opts.dirs {
         control.check()?;
         let manifest = Manifest::read_verified(dir)?;
         shard_seconds += manifest.provenance.wall_time_s;
+        specs.push(manifest.precision.map(|p| p.spec));
     }
+    // The shards' --precision, which the merged run reports against.
+    specs.dedup();
+    let spec: Option<PrecisionSpec> = match &specs[..] {
+        [] | [None] => None,
+        [Some(spec)] => Some(spec.parse()?),
+        _ => {
+            return Err(Error::Usage(
+                "the shards were run with different --precision targets (or some without); \
+                 rerun them with the same flags"
+                    .into(),
+            ))
+        }
+    };
     control.check()?;
     let (identity, mut acc) = merge_shards(&opts.dirs)?;
     control.advance(opts.dirs.len() as u64);
     control.check()?;
     let summary = acc.summary(&identity.claims);
+    let precision = spec.map(|spec| {
+        let statistics = spec.outcomes(&summary);
+        PrecisionReport {
+            spec: spec.to_string(),
+            cap: identity.runs,
+            runs: acc.runs(),
+            reached: statistics.iter().all(|o| o.met),
+            checkpoints: Vec::new(),
+            statistics,
+        }
+    });
     Ok(RunResults {
         command: "merge",
         scenario: None,
         summary,
+        precision,
         shard: None,
         runs: acc.runs(),
         merged_shards: Some(opts.dirs.len() as u64),
@@ -188,6 +318,7 @@ impl RunResults {
         manifest.shard = self.shard;
         manifest.merged_shards = self.merged_shards;
         manifest.quantiles.relative_error = self.summary.quantile_error;
+        manifest.precision = self.precision.clone();
         manifest
     }
 

@@ -318,6 +318,19 @@ impl Engine {
         self.run_inner(control, Some(sink))
     }
 
+    /// Evaluates chunks `chunks` of a whole (unsharded) run and returns
+    /// what they accumulate, handing samples to `sink` in run order: one
+    /// step of a `--precision` run, merged with the steps before.
+    pub(crate) fn run_range(
+        &self,
+        chunks: std::ops::Range<u64>,
+        control: &Control<'_>,
+        sink: Option<SampleSink<'_>>,
+    ) -> Result<Accumulator, EngineError> {
+        let start = chunks.start;
+        self.run_chunks(chunks.end - start, move |i| start + i, control, sink)
+    }
+
     fn run_inner(
         &self,
         control: &Control<'_>,

@@ -285,6 +285,9 @@ pub struct Manifest {
     pub quantiles: QuantileInfo,
     /// How `std_error` in claims.csv is computed.
     pub claim_std_error: String,
+    /// For `run --precision`: the targets and what was reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<crate::precision::PrecisionReport>,
 }
 
 impl Manifest {
@@ -325,6 +328,7 @@ impl Manifest {
             claim_std_error: "sqrt(p * (1 - p) / runs), the Monte Carlo standard error; \
                               conservative for lhs and sobol samples"
                 .into(),
+            precision: None,
         }
     }
 }

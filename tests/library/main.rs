@@ -21,6 +21,7 @@ mod domains;
 mod engine;
 mod inheritance;
 mod numpy_reference;
+mod precision;
 mod properties;
 mod reproduces_plan;
 mod sampling;

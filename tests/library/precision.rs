@@ -1,0 +1,108 @@
+//! `run --precision`: a run stops where it said it would, with intervals as
+//! narrow as promised that still hold the truth, at no more than 1.1 times
+//! the runs a fixed-size run of that precision needs, and at the same runs
+//! and bytes on any number of threads.
+
+use nexus_mc::claims::names;
+use nexus_mc::commands::{self, RunOptions, RunResults};
+use nexus_mc::output::{band_interval_rows, claim_interval_rows, write_rows};
+use nexus_mc::precision::PrecisionSpec;
+use nexus_mc::stats::Z;
+use nexus_mc::{Control, Scenario};
+
+/// The claim behind the spec below, and its half-width target.
+const TARGET: f64 = 0.003;
+const SPEC: &str = "claims=0.003,gdp_share_pct:2035:p50=1%";
+
+fn run(seed: u64, threads: usize) -> RunResults {
+    let opts = RunOptions {
+        seed,
+        precision: Some(SPEC.parse::<PrecisionSpec>().unwrap()),
+        ..RunOptions::new(Scenario::load("central").unwrap(), 1_000_000)
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(|| commands::run(&opts, &Control::default()).unwrap())
+}
+
+/// The probability of the jobs claim, from a run 30 times larger than the
+/// runs each seed needs: its own error is a tenth of a half-width.
+fn truth() -> f64 {
+    let opts = RunOptions::new(Scenario::load("central").unwrap(), 1 << 21);
+    let r = commands::run(&opts, &Control::default()).unwrap();
+    r.summary.claim(names::JOBS).unwrap().probability()
+}
+
+#[test]
+fn a_precision_run_keeps_its_promise_at_little_more_than_the_runs_it_needs() {
+    let truth = truth();
+    // The runs a fixed-size run needs for Wilson's half-width to reach the
+    // target: n = p (1 - p) (z / target)^2, to first order.
+    let needed = truth * (1.0 - truth) * (Z / TARGET).powi(2);
+    let seeds = 50;
+    let mut covered = 0;
+    for seed in 1..=seeds {
+        let r = run(seed, 2);
+        let report = r.precision.as_ref().unwrap();
+        assert!(report.reached, "seed {seed}: {report:?}");
+        assert_eq!(report.runs, r.runs);
+        assert_eq!(report.checkpoints.last(), Some(&r.runs));
+        // What the files say, not the report: every claim interval and the
+        // median's are as narrow as promised.
+        for row in claim_interval_rows(&r.summary, "mc") {
+            let (lo, hi) = (row.lo.unwrap(), row.hi.unwrap());
+            assert!(0.5 * (hi - lo) <= TARGET, "seed {seed}: {row:?}");
+            if row.claim == names::JOBS {
+                covered += u32::from(lo <= truth && truth <= hi);
+            }
+        }
+        let median = band_interval_rows(&r.summary, "mc", true)
+            .into_iter()
+            .find(|b| b.metric == "gdp_share_pct" && b.year == 2035 && b.statistic == "p50")
+            .unwrap();
+        let half = 0.5 * (median.hi.unwrap() - median.lo.unwrap());
+        assert!(half <= 0.01 * median.estimate, "seed {seed}: {median:?}");
+        // No more than 1.1 times what a fixed-size run needs.
+        let ratio = r.runs as f64 / needed;
+        assert!(
+            ratio <= 1.1,
+            "seed {seed}: {} runs, {ratio:.3} x needed",
+            r.runs
+        );
+    }
+    // Stopping when the target is met still leaves an honest interval:
+    // with 50 seeds, 0.95 has a standard error of 0.031; 0.85 is 3.2 below.
+    let share = f64::from(covered) / seeds as f64;
+    assert!(share >= 0.85, "covered {share}");
+}
+
+#[test]
+fn a_precision_run_stops_at_the_same_runs_and_bytes_on_any_threads() {
+    let bytes = |r: &RunResults| {
+        let mut b = Vec::new();
+        write_rows(&mut b, &nexus_mc::output::band_rows(&r.summary)).unwrap();
+        write_rows(&mut b, &claim_interval_rows(&r.summary, "mc")).unwrap();
+        b
+    };
+    let one = run(7, 1);
+    let two = run(7, 2);
+    assert_eq!(one.runs, two.runs);
+    assert_eq!(one.precision, two.precision);
+    assert!(bytes(&one) == bytes(&two));
+}
+
+#[test]
+fn the_cap_coming_first_is_said_and_the_run_is_the_cap() {
+    let opts = RunOptions {
+        precision: Some("claims=0.0001".parse().unwrap()),
+        ..RunOptions::new(Scenario::load("central").unwrap(), 100_000)
+    };
+    let r = commands::run(&opts, &Control::default()).unwrap();
+    let report = r.precision.unwrap();
+    assert!(!report.reached);
+    assert_eq!(report.runs, 100_000);
+    assert_eq!(r.runs, 100_000);
+    assert!(report.statistics.iter().any(|o| !o.met));
+}
