@@ -264,6 +264,14 @@ fn bridge(o: &mut String, r: &Report) {
             ],
             &rows,
         );
+        o.push_str(
+            "<p class=\"note\">Where two correlated parameters change in different steps, a \
+             subset holding only one of the steps couples the pair with the rank correlation of \
+             the scenario bridged from, and with that of the scenario bridged to once both \
+             steps are in. That is a convention (docs/outputs.md, section 5): another would \
+             share the move between those two steps differently, by up to 0.002 in a claim \
+             probability here, though never the total.</p>\n",
+        );
     }
 }
 
