@@ -21,7 +21,6 @@ use crate::correlation::normal_score_factor;
 use crate::distribution::{phi, phi_inv, Distribution};
 use crate::hash;
 use crate::model::{Metric, Model, Outputs, Param, ParamSet};
-use crate::stats::{exact_quantiles, Percentile};
 
 use super::shapley::{Game, Subset};
 use super::{BridgeOptions, Step};
@@ -339,25 +338,118 @@ impl Game for Coupling {
                 h[i] = u32::from(claim.holds(&out));
             }
         }
-        let stats = |from: usize, to: usize| -> Vec<f64> {
+        // The statistics of the whole sample, then of the runs outside each
+        // batch (for the jackknife). Means and shares come from sums; the
+        // medians from one window of each output's order statistics.
+        let batches = self.batches;
+        let bounds = |b: usize| (b * n / batches, (b + 1) * n / batches);
+        let medians: Vec<Vec<f64>> = kept
+            .iter()
+            .map(|values| medians_without_each_batch(values, batches))
+            .collect();
+        let sums: Vec<f64> = kept.iter().map(|v| v.iter().sum()).collect();
+        let counts: Vec<u32> = hits.iter().map(|h| h.iter().sum()).collect();
+        // Row `r`: 0 for the whole sample, 1 + b without batch b.
+        let stats = |r: usize| -> Vec<f64> {
+            let skip = if r == 0 { (0, 0) } else { bounds(r - 1) };
+            let left = n - (skip.1 - skip.0);
             let mut row = Vec::with_capacity(self.outputs());
-            for values in &kept {
-                let mut part = values[from..to].to_vec();
-                let mean = part.iter().sum::<f64>() / part.len() as f64;
-                let median = exact_quantiles(&mut part, &[Percentile(50)])[0];
-                row.push(median);
-                row.push(mean);
+            for ((values, m), sum) in kept.iter().zip(&medians).zip(&sums) {
+                let skipped: f64 = values[skip.0..skip.1].iter().sum();
+                row.push(m[r]);
+                row.push((sum - skipped) / left as f64);
             }
-            for h in &hits {
-                let count: u32 = h[from..to].iter().sum();
-                row.push(f64::from(count) / (to - from) as f64);
+            for (h, &count) in hits.iter().zip(&counts) {
+                let skipped: u32 = h[skip.0..skip.1].iter().sum();
+                row.push(f64::from(count - skipped) / left as f64);
             }
             row
         };
-        let mut rows = vec![stats(0, n)];
-        rows.extend(
-            (0..self.batches).map(|b| stats(b * n / self.batches, (b + 1) * n / self.batches)),
-        );
-        rows
+        (0..=batches).map(stats).collect()
+    }
+}
+
+/// The median (rank ceil(m / 2) of m values) of `values`, then of `values`
+/// without each of `batches` equal batches of consecutive runs, in one
+/// selection: every such median has a rank in the whole sample within one
+/// batch's length of the whole median, so only that window is sorted.
+fn medians_without_each_batch(values: &[f64], batches: usize) -> Vec<f64> {
+    let n = values.len();
+    let bounds = |b: usize| (b * n / batches, (b + 1) * n / batches);
+    let batch_of = |i: usize| ((i + 1) * batches).div_ceil(n) - 1;
+    // 1-based ranks wanted, among the runs kept: whole, then without b.
+    let wanted: Vec<usize> = std::iter::once(n.div_ceil(2))
+        .chain((0..batches).map(|b| {
+            let (from, to) = bounds(b);
+            (n - (to - from)).div_ceil(2)
+        }))
+        .collect();
+    let longest = (0..batches).map(|b| bounds(b).1 - bounds(b).0).max().unwrap_or(0);
+    let lo = *wanted.iter().min().expect("a rank"); // 1-based
+    let hi = (wanted.iter().max().expect("a rank") + longest).min(n);
+    let cmp = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+    let mut pairs: Vec<(f64, usize)> = values.iter().copied().zip(0..).collect();
+    pairs.select_nth_unstable_by(lo - 1, cmp);
+    let upper = &mut pairs[lo - 1..];
+    upper.select_nth_unstable_by(hi - lo, cmp);
+    pairs[lo - 1..hi].sort_unstable_by(cmp);
+    // Runs of each batch ranked below the window.
+    let mut below = vec![0usize; batches];
+    for &(_, i) in &pairs[..lo - 1] {
+        below[batch_of(i)] += 1;
+    }
+    let whole = pairs[wanted[0] - 1].0;
+    let mut out = vec![whole];
+    for b in 0..batches {
+        let mut kept = lo - 1 - below[b];
+        let found = pairs[lo - 1..hi].iter().find(|&&(_, i)| {
+            if batch_of(i) == b {
+                return false;
+            }
+            kept += 1;
+            kept == wanted[1 + b]
+        });
+        out.push(found.expect("the window holds every batch's median").0);
+    }
+    out
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each median against a sort of the runs kept, for lengths that do
+    /// and do not divide into the batches, with ties and both zeros.
+    #[test]
+    fn medians_without_each_batch_are_those_of_a_sort() {
+        for (n, batches) in [(1000, 10), (1003, 10), (37, 4), (10, 10), (2001, 7)] {
+            let values: Vec<f64> = (0..n)
+                .map(|i| {
+                    let u = (i as f64 * 0.618_033_988_749_895).fract();
+                    // Ties (rounded to tenths) and a zero of each sign.
+                    match i % 97 {
+                        0 => -0.0,
+                        1 => 0.0,
+                        _ => (u * 20.0 - 5.0).round() / 10.0,
+                    }
+                })
+                .collect();
+            let found = medians_without_each_batch(&values, batches);
+            let median = |mut v: Vec<f64>| {
+                v.sort_by(f64::total_cmp);
+                v[v.len().div_ceil(2) - 1]
+            };
+            assert_eq!(found[0].to_bits(), median(values.clone()).to_bits());
+            for b in 0..batches {
+                let (from, to) = (b * n / batches, (b + 1) * n / batches);
+                let kept: Vec<f64> = values[..from].iter().chain(&values[to..]).copied().collect();
+                assert_eq!(
+                    found[1 + b].to_bits(),
+                    median(kept).to_bits(),
+                    "n {n}, batch {b} of {batches}"
+                );
+            }
+        }
     }
 }

@@ -24,9 +24,10 @@ pub trait Game: Sync {
     fn players(&self) -> usize;
     /// Number of outputs each value has.
     fn outputs(&self) -> usize;
-    /// Number of independent batches the sample is cut into.
+    /// Number of batches the sample is cut into.
     fn batches(&self) -> usize;
-    /// v(S): row 0 on the whole sample, row 1 + b on batch b; each row has
+    /// v(S): row 0 on the whole sample, row 1 + b on the sample without
+    /// batch b (for the delete-a-batch jackknife); each row has
     /// [`Game::outputs`] values.
     fn value(&self, subset: Subset) -> Vec<Vec<f64>>;
 }
@@ -53,9 +54,12 @@ pub struct Attribution {
     pub to: Vec<f64>,
     /// Per player: its Shapley value for each output.
     pub values: Vec<Vec<f64>>,
-    /// Per player: the Monte Carlo standard error of each value, from the
-    /// spread of the same estimate over the independent batches (so it
-    /// counts the sample of runs and, when orders are sampled, the orders).
+    /// Per player: the Monte Carlo standard error of each value, by the
+    /// delete-a-batch jackknife (Shao and Wu 1989): the same estimate
+    /// without each batch of runs (and, when orders are sampled, without
+    /// the orders of that batch). Unlike the spread of estimates on single
+    /// batches, it holds for medians whose sampling error does not shrink
+    /// as one over the runs, as the 2050 medians' do not.
     pub std_errors: Vec<Vec<f64>>,
 }
 
@@ -132,7 +136,7 @@ fn exact<G: Game + ?Sized>(game: &G, all: Subset, tick: &(dyn Fn(u64) + Sync)) -
             }
         }
     }
-    let std_errors = batch_std_errors(&phi[1..], k, outputs);
+    let std_errors = jackknife_std_errors(&phi[1..], k, outputs);
     Attribution {
         from: values[0][0].clone(),
         to: values[all as usize][0].clone(),
@@ -141,9 +145,9 @@ fn exact<G: Game + ?Sized>(game: &G, all: Subset, tick: &(dyn Fn(u64) + Sync)) -
     }
 }
 
-/// One order's batch and its players' marginals [player][output] on the
-/// whole sample and on the batch.
-type OrderMarginals = (usize, Vec<Vec<f64>>, Vec<Vec<f64>>);
+/// One order's batch and its players' marginals [row][player][output]: row
+/// 0 on the whole sample, row 1 + b on the sample without batch b.
+type OrderMarginals = (usize, Vec<Vec<Vec<f64>>>);
 
 fn sampled<G: Game + ?Sized>(
     game: &G,
@@ -159,59 +163,71 @@ fn sampled<G: Game + ?Sized>(
     let every = game.value(all);
     tick(2);
     let pairs = orders / 2;
-    // Each order: its batch, and every player's marginals on the whole
-    // sample and on that batch.
-    let marginals: Vec<OrderMarginals> = (0..pairs * 2)
-        .into_par_iter()
-        .map(|i| {
-            let pair = i / 2;
-            let mut order: Vec<usize> = (0..k).collect();
-            let mut rng = ChaCha8Rng::seed_from_u64(hash::derive(seed, pair as u64));
-            order.shuffle(&mut rng);
-            if i % 2 == 1 {
-                order.reverse();
-            }
-            let batch = pair % batches;
-            let mut whole = vec![vec![0.0; outputs]; k];
-            let mut part = vec![vec![0.0; outputs]; k];
-            let mut subset: Subset = 0;
-            let mut before = none.clone();
-            for (j, &p) in order.iter().enumerate() {
-                subset |= 1 << p;
-                let after = if j + 1 == k {
-                    every.clone()
-                } else {
-                    let v = game.value(subset);
-                    tick(1);
-                    v
-                };
-                for o in 0..outputs {
-                    whole[p][o] = after[0][o] - before[0][o];
-                    part[p][o] = after[1 + batch][o] - before[1 + batch][o];
-                }
-                before = after;
-            }
-            (batch, whole, part)
-        })
-        .collect();
-    // Sums in order index: the same bits on any number of threads.
+    // Orders in blocks: each block's orders in parallel, every player's
+    // marginals on the whole sample and on the sample without each batch;
+    // then added in order index, so the same bits on any number of threads.
     let mut values = vec![vec![0.0; outputs]; k];
-    let mut per_batch = vec![vec![vec![0.0; outputs]; k]; batches];
+    // Per batch b: the sums over the orders not of batch b, on the sample
+    // without batch b (its delete-a-batch estimate), and their count.
+    let mut without = vec![vec![vec![0.0; outputs]; k]; batches];
     let mut count = vec![0usize; batches];
-    for (batch, whole, part) in &marginals {
-        count[*batch] += 1;
-        for p in 0..k {
-            for o in 0..outputs {
-                values[p][o] += whole[p][o];
-                per_batch[*batch][p][o] += part[p][o];
+    const BLOCK: usize = 256;
+    for start in (0..pairs * 2).step_by(BLOCK) {
+        let end = (pairs * 2).min(start + BLOCK);
+        let marginals: Vec<OrderMarginals> = (start..end)
+            .into_par_iter()
+            .map(|i| {
+                let pair = i / 2;
+                let mut order: Vec<usize> = (0..k).collect();
+                let mut rng = ChaCha8Rng::seed_from_u64(hash::derive(seed, pair as u64));
+                order.shuffle(&mut rng);
+                if i % 2 == 1 {
+                    order.reverse();
+                }
+                // marginal[row][player][output], row 0 the whole sample.
+                let mut marginal = vec![vec![vec![0.0; outputs]; k]; 1 + batches];
+                let mut subset: Subset = 0;
+                let mut before = none.clone();
+                for (j, &p) in order.iter().enumerate() {
+                    subset |= 1 << p;
+                    let after = if j + 1 == k {
+                        every.clone()
+                    } else {
+                        let v = game.value(subset);
+                        tick(1);
+                        v
+                    };
+                    for (row, m) in marginal.iter_mut().enumerate() {
+                        for o in 0..outputs {
+                            m[p][o] = after[row][o] - before[row][o];
+                        }
+                    }
+                    before = after;
+                }
+                (pair % batches, marginal)
+            })
+            .collect();
+        for (batch, marginal) in &marginals {
+            for p in 0..k {
+                for o in 0..outputs {
+                    values[p][o] += marginal[0][p][o];
+                }
+            }
+            for b in (0..batches).filter(|b| b != batch) {
+                count[b] += 1;
+                for p in 0..k {
+                    for o in 0..outputs {
+                        without[b][p][o] += marginal[1 + b][p][o];
+                    }
+                }
             }
         }
     }
-    let n = marginals.len() as f64;
+    let n = (pairs * 2) as f64;
     for v in values.iter_mut().flatten() {
         *v /= n;
     }
-    for (b, phi) in per_batch.iter_mut().enumerate() {
+    for (b, phi) in without.iter_mut().enumerate() {
         for v in phi.iter_mut().flatten() {
             *v /= count[b].max(1) as f64;
         }
@@ -220,14 +236,16 @@ fn sampled<G: Game + ?Sized>(
         from: none[0].clone(),
         to: every[0].clone(),
         values,
-        std_errors: batch_std_errors(&per_batch, k, outputs),
+        std_errors: jackknife_std_errors(&without, k, outputs),
     }
 }
 
-/// sd over batches / sqrt(batches) of each player's value for each output
-/// (0 with fewer than two batches).
-fn batch_std_errors(per_batch: &[Vec<Vec<f64>>], k: usize, outputs: usize) -> Vec<Vec<f64>> {
-    let b = per_batch.len();
+/// The delete-a-batch jackknife standard error of each player's value for
+/// each output, from its estimates without each batch:
+/// sqrt((B - 1) / B x sum over b of (phi(-b) - mean)^2); 0 with fewer than
+/// two batches.
+fn jackknife_std_errors(without: &[Vec<Vec<f64>>], k: usize, outputs: usize) -> Vec<Vec<f64>> {
+    let b = without.len();
     (0..k)
         .map(|p| {
             (0..outputs)
@@ -235,13 +253,12 @@ fn batch_std_errors(per_batch: &[Vec<Vec<f64>>], k: usize, outputs: usize) -> Ve
                     if b < 2 {
                         return 0.0;
                     }
-                    let mean = per_batch.iter().map(|x| x[p][o]).sum::<f64>() / b as f64;
-                    let var = per_batch
+                    let mean = without.iter().map(|x| x[p][o]).sum::<f64>() / b as f64;
+                    let squares = without
                         .iter()
                         .map(|x| (x[p][o] - mean).powi(2))
-                        .sum::<f64>()
-                        / (b - 1) as f64;
-                    (var / b as f64).sqrt()
+                        .sum::<f64>();
+                    ((b - 1) as f64 / b as f64 * squares).sqrt()
                 })
                 .collect()
         })
