@@ -384,7 +384,10 @@ fn medians_without_each_batch(values: &[f64], batches: usize) -> Vec<f64> {
             (n - (to - from)).div_ceil(2)
         }))
         .collect();
-    let longest = (0..batches).map(|b| bounds(b).1 - bounds(b).0).max().unwrap_or(0);
+    let longest = (0..batches)
+        .map(|b| bounds(b).1 - bounds(b).0)
+        .max()
+        .unwrap_or(0);
     let lo = *wanted.iter().min().expect("a rank"); // 1-based
     let hi = (wanted.iter().max().expect("a rank") + longest).min(n);
     let cmp = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
@@ -414,7 +417,6 @@ fn medians_without_each_batch(values: &[f64], batches: usize) -> Vec<f64> {
     out
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -443,7 +445,11 @@ mod tests {
             assert_eq!(found[0].to_bits(), median(values.clone()).to_bits());
             for b in 0..batches {
                 let (from, to) = (b * n / batches, (b + 1) * n / batches);
-                let kept: Vec<f64> = values[..from].iter().chain(&values[to..]).copied().collect();
+                let kept: Vec<f64> = values[..from]
+                    .iter()
+                    .chain(&values[to..])
+                    .copied()
+                    .collect();
                 assert_eq!(
                     found[1 + b].to_bits(),
                     median(kept).to_bits(),

@@ -278,3 +278,91 @@ fn the_report_draws_the_waterfall_from_a_bridge_directory() {
     let both = read(&dir.path().join("both"), "report.html");
     assert!(both.contains("fan_gdp_share_pct") && both.contains("bridge_gdp_share_pct_2035"));
 }
+
+/// The bridge's standard errors against the spread of its contributions
+/// over seeds, for every output row (2050 medians included): plan-as-written
+/// to central in four steps (every subset enumerated), 2,000 runs, 80 seeds.
+/// With 80 seeds the spread itself is known to about 8 %, so a row may
+/// show a ratio of spread to error up to 1.25 (the target) plus three of
+/// those; and no kind of output may be understated on the whole (median
+/// ratio at most 1.25).
+#[test]
+fn standard_errors_match_the_spread_over_seeds_for_every_output() {
+    use nexus_mc::commands::{self, BridgeCommand};
+    let group = |name: &str, params: &str| {
+        (
+            name.to_string(),
+            params.split(',').map(str::to_string).collect::<Vec<_>>(),
+        )
+    };
+    let command = |seed: u64| {
+        BridgeCommand {
+        from: Scenario::load("plan-as-written").unwrap(),
+        to: Scenario::load("central").unwrap(),
+        groups: vec![
+            group("appraisal", "additionality,displacement"),
+            group(
+                "drugs",
+                "drug_cost,drug_sales,drug_sales_years,nl_production_share,phase_lag_shift",
+            ),
+            group("lasting", "after_2035,lasting_life,lasting_seed,lasting_share"),
+            group(
+                "macro",
+                "discount_rate,gdp_base,gdp_growth,multiplier,sector_growth,tax_burden,value_added_per_job",
+            ),
+        ],
+        options: BridgeOptions {
+            runs: 2000,
+            seed,
+            ..BridgeOptions::default()
+        },
+    }
+    };
+    let seeds = 80;
+    let results: Vec<_> = (0..seeds)
+        .map(|s| {
+            commands::bridge(&command(100 + s), &Control::default())
+                .unwrap()
+                .result
+        })
+        .collect();
+    let first = &results[0];
+    let mut by_kind: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+    for step in 0..first.steps.len() {
+        for (o, name) in first.outputs.iter().enumerate() {
+            let values: Vec<f64> = results.iter().map(|r| r.contributions[step][o]).collect();
+            let mean = values.iter().sum::<f64>() / seeds as f64;
+            let spread = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>()
+                / (seeds - 1) as f64)
+                .sqrt();
+            let error = (results
+                .iter()
+                .map(|r| r.std_errors[step][o].powi(2))
+                .sum::<f64>()
+                / seeds as f64)
+                .sqrt();
+            if spread == 0.0 && error == 0.0 {
+                continue;
+            }
+            let ratio = spread / error;
+            assert!(
+                ratio <= 1.25 + 3.0 * 0.08,
+                "{name}, step {}: spread {spread:.3e} is {ratio:.2} times the error {error:.3e}",
+                first.steps[step].name
+            );
+            let kind = name.rsplit(':').next().unwrap_or(name).to_string();
+            let kind = if name.starts_with("P(") {
+                "P".into()
+            } else {
+                kind
+            };
+            by_kind.entry(kind).or_default().push(ratio);
+        }
+    }
+    for (kind, mut ratios) in by_kind {
+        ratios.sort_by(f64::total_cmp);
+        let median = ratios[ratios.len() / 2];
+        eprintln!("{kind}: median ratio {median:.2} of {}", ratios.len());
+        assert!(median <= 1.25, "{kind}: median ratio {median:.2}");
+    }
+}
