@@ -11,7 +11,8 @@
 //! `default` (or the flag alone) is [`DEFAULT_SPEC`].
 //!
 //! The run stops only at checkpoints: 2^16 runs, then a grid that grows by
-//! at most 5 % a step, each a whole number of chunks. At each it predicts,
+//! about 5 % a step (at least one chunk of 2,048 runs; rounding up to
+//! whole chunks makes the first steps up to 6.25 %). At each it predicts,
 //! from the half-widths so far (which shrink as one over the square root of
 //! the runs), the checkpoint where every target will be met, and runs on to
 //! it. The checkpoints depend only on the results at earlier checkpoints,
@@ -48,8 +49,8 @@ gdp_share_pct:2035:p95=0.5%,jobs:2035:p50=0.5%,claims=0.001";
 /// The first checkpoint: 2^16 runs (32 chunks).
 pub const FIRST_CHECKPOINT: u64 = 1 << 16;
 
-/// Each checkpoint lies at most this factor (and at least one chunk) past
-/// the one before.
+/// Each checkpoint lies this factor past the one before, rounded up to
+/// whole chunks (so at least one chunk).
 const GROWTH: f64 = 1.05;
 
 /// What a target is about.
@@ -84,6 +85,8 @@ pub struct Target {
     pub statistic: Statistic,
     /// How precisely.
     pub half_width: HalfWidth,
+    /// The half-width as written (`0.001`, `0.5%`).
+    pub written: String,
 }
 
 /// The targets of a `--precision` spec.
@@ -112,7 +115,7 @@ impl PrecisionSpec {
                 } => {
                     let band = summary.band(metric, year).expect("checked when parsed");
                     let (estimate, interval) = match percentile {
-                        None => (band.mean, Some(band.mean_interval())),
+                        None => (band.mean, (band.runs > 1).then(|| band.mean_interval())),
                         Some(p) => {
                             let k = Percentile::BANDS
                                 .iter()
@@ -124,7 +127,7 @@ impl PrecisionSpec {
                     let stat = percentile.map_or("mean".to_string(), |p| format!("p{:02}", p.0));
                     out.push(Outcome::new(
                         format!("{}:{year}:{stat}", metric.name()),
-                        t.half_width,
+                        t,
                         estimate,
                         interval,
                     ));
@@ -133,7 +136,7 @@ impl PrecisionSpec {
                     for c in &summary.claims {
                         out.push(Outcome::new(
                             format!("claim {}", c.claim.name),
-                            t.half_width,
+                            t,
                             c.probability(),
                             Some(c.interval()),
                         ));
@@ -172,9 +175,17 @@ impl FromStr for PrecisionSpec {
                 statistic(name.trim()).map_err(|why| format!("`{item}`: {why}; {usage}"))?;
             let half_width =
                 half_width(width.trim()).map_err(|why| format!("`{item}`: {why}; {usage}"))?;
+            if statistic == Statistic::Claims && matches!(half_width, HalfWidth::Relative(_)) {
+                return Err(format!(
+                    "`{item}`: a claim's probability takes an absolute half-width such as \
+                     0.001 (one that holds in no run has no relative precision to reach)"
+                )
+                .into());
+            }
             targets.push(Target {
                 statistic,
                 half_width,
+                written: width.trim().to_string(),
             });
         }
         Ok(PrecisionSpec {
@@ -266,24 +277,23 @@ pub struct Outcome {
 impl Outcome {
     fn new(
         statistic: String,
-        target: HalfWidth,
+        target: &Target,
         estimate: f64,
         interval: Option<(f64, f64)>,
     ) -> Outcome {
         let absolute = interval.map(|(lo, hi)| 0.5 * (hi - lo));
-        let (half_width, goal, target) = match target {
-            HalfWidth::Absolute(w) => (absolute, w, format!("{w}")),
+        let (half_width, goal) = match target.half_width {
+            HalfWidth::Absolute(w) => (absolute, w),
             HalfWidth::Relative(r) => (
                 absolute
                     .filter(|_| estimate != 0.0)
                     .map(|h| h / estimate.abs()),
                 r,
-                format!("{}%", r * 100.0),
             ),
         };
         Outcome {
             statistic,
-            target,
+            target: target.written.clone(),
             estimate,
             half_width,
             met: half_width.is_some_and(|h| h <= goal),
@@ -344,4 +354,55 @@ pub struct PrecisionReport {
     pub checkpoints: Vec<u64>,
     /// Each statistic at the end.
     pub statistics: Vec<Outcome>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_are_read_as_written_and_refused_with_the_item_named() {
+        let spec: PrecisionSpec = "jobs:2035:mean=0.9%, claims=0.002".parse().unwrap();
+        assert_eq!(spec.targets()[0].written, "0.9%");
+        assert_eq!(
+            spec.targets()[0].half_width,
+            HalfWidth::Relative(0.9 / 100.0)
+        );
+        assert_eq!(spec.targets()[1].statistic, Statistic::Claims);
+        for (bad, says) in [
+            ("claims=1%", "absolute half-width"),
+            ("jobs:2070:p50=1", "not a year"),
+            ("jobs:2035:p51=1", "neither mean nor p05"),
+            ("tax:2035:p50=1", "not a metric of bands.csv"),
+            ("claims=0", "must be above 0"),
+            ("claims", "is not a target"),
+        ] {
+            let err = bad.parse::<PrecisionSpec>().unwrap_err().to_string();
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+        assert_eq!(
+            "default".parse::<PrecisionSpec>().unwrap().to_string(),
+            DEFAULT_SPEC
+        );
+    }
+
+    #[test]
+    fn checkpoints_grow_by_whole_chunks_and_stop_at_the_cap() {
+        let cap = 1_000_000;
+        let mut at = first_checkpoint(cap);
+        assert_eq!(at, FIRST_CHECKPOINT);
+        while at < cap {
+            let next = next_checkpoint(at, cap);
+            assert!(next > at && (next.is_multiple_of(CHUNK_RUNS) || next == cap));
+            assert!(
+                next as f64
+                    <= (at as f64 * GROWTH).max((at + CHUNK_RUNS) as f64) + CHUNK_RUNS as f64
+            );
+            at = next;
+        }
+        assert_eq!(at, cap);
+        assert_eq!(first_checkpoint(5000), 5000);
+        assert!(checkpoint_at_least(300_000.0, FIRST_CHECKPOINT, cap).is_multiple_of(CHUNK_RUNS));
+        assert!(checkpoint_at_least(300_000.0, FIRST_CHECKPOINT, cap) >= 300_000);
+    }
 }

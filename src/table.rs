@@ -140,7 +140,7 @@ pub fn probability(p: f64) -> String {
 /// use nexus_mc::table::claim_probability;
 /// assert_eq!(claim_probability(0.2142, 0.00041, 1_000_000), "0.2142 +- 0.00041");
 /// assert_eq!(claim_probability(0.0, 0.0, 20_000), "0 (no run; below 0.00019 at 97.5 %)");
-/// assert_eq!(claim_probability(1.0, 0.0, 1_000), "1 (every run; above 0.996 at 97.5 %)");
+/// assert_eq!(claim_probability(1.0, 0.0, 1_000), "1 (every run; above 1 - 0.0038 at 97.5 %)");
 /// ```
 pub fn claim_probability(p: f64, std_error: f64, runs: u64) -> String {
     if p == 0.0 {
@@ -148,7 +148,10 @@ pub fn claim_probability(p: f64, std_error: f64, runs: u64) -> String {
         format!("0 (no run; below {} at 97.5 %)", significant(hi, 2))
     } else if p == 1.0 {
         let (lo, _) = crate::stats::wilson_interval(runs, runs);
-        format!("1 (every run; above {} at 97.5 %)", significant(lo, 3))
+        format!(
+            "1 (every run; above 1 - {} at 97.5 %)",
+            significant(1.0 - lo, 2)
+        )
     } else {
         format!("{} +- {}", probability(p), significant(std_error, 2))
     }

@@ -74,7 +74,8 @@ pub struct BridgeOptions {
     pub orders: usize,
     /// Enumerate every subset up to this many steps.
     pub exact_max_steps: usize,
-    /// Independent batches of the runs, for standard errors.
+    /// Batches the runs are cut into for the jackknife standard errors
+    /// (each estimate is repeated without each batch).
     pub batches: usize,
     /// Step names in the order of the one-at-a-time waterfall; steps not
     /// named follow by decreasing size of their Shapley contribution to
@@ -268,6 +269,14 @@ impl Bridge {
         opts: &BridgeOptions,
         tick: &(dyn Fn(u64) + Sync),
     ) -> Result<BridgeResult, BridgeError> {
+        if opts.batches < 2 || opts.runs < 2 * opts.batches {
+            return Err(format!(
+                "{} runs in {} batches: the jackknife needs at least 2 batches of at least 2 \
+                 runs each",
+                opts.runs, opts.batches
+            )
+            .into());
+        }
         let named = self.named_steps(&opts.order)?;
         let coupling = self.coupling(opts, tick)?;
         let method = self.method(opts);

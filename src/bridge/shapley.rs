@@ -18,7 +18,7 @@ pub type Subset = u64;
 pub const MAX_PLAYERS: usize = 64;
 
 /// A cooperative game with several outputs, valued on a whole sample and on
-/// independent batches of it (for standard errors).
+/// the sample without each of its batches (for jackknife standard errors).
 pub trait Game: Sync {
     /// Number of players.
     fn players(&self) -> usize;

@@ -66,8 +66,9 @@ pub struct RunArgs {
     /// statistic's unit (0.001) or relative to its value (0.5%). Alone, the
     /// default set: the 2035 GDP share's P5, P50 and P95 and the 2035 jobs'
     /// P50 to 0.5 %, every claim to 0.001. The run looks at 65,536 runs and
-    /// then at checkpoints at most 5 % apart, so it stops at the same runs
-    /// on any number of threads; the summary and manifest say what was
+    /// then at checkpoints about 5 % apart (whole chunks of 2,048 runs), so
+    /// it stops at the same runs on any number of threads, and the same
+    /// SPEC and -n give the same bytes; the summary and manifest say what was
     /// reached, and say so when the cap came first. Needs --sampler mc; with
     /// --shard the shard runs its planned runs and only reports.
     #[arg(long, value_name = "SPEC", num_args = 0..=1, default_missing_value = "default")]

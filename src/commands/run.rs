@@ -146,7 +146,8 @@ pub fn run_with_samples(
                         spec: spec.to_string(),
                         cap: plan.runs,
                         runs: acc.runs(),
-                        reached: opts.shard.is_none() && statistics.iter().all(|o| o.met),
+                        // Only reported: a shard's runs were planned, not reached.
+                        reached: false,
                         checkpoints: Vec::new(),
                         statistics,
                     }
@@ -221,7 +222,11 @@ fn run_to_precision(
         done_chunks = chunks;
         match acc.as_mut() {
             Some(a) => a.merge(step),
-            None => acc = Some(step),
+            None => {
+                let mut first = step;
+                first.reserve_runs(cap - first.runs());
+                acc = Some(first);
+            }
         }
         control.check()?;
         let a = acc.as_mut().expect("a step was run");

@@ -390,6 +390,17 @@ impl Accumulator {
         }
     }
 
+    /// Reserves room for `more` runs' kept values (exact quantiles), so
+    /// that merging steps of a `--precision` run into this accumulator
+    /// allocates each column once, as [`RunPlan`]'s memory estimate assumes.
+    pub(crate) fn reserve_runs(&mut self, more: u64) {
+        if let Quantiles::Exact(columns) = &mut self.quantiles {
+            for c in columns {
+                c.reserve_exact(more as usize);
+            }
+        }
+    }
+
     /// Runs accumulated.
     pub fn runs(&self) -> u64 {
         self.runs

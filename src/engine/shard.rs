@@ -14,7 +14,6 @@ use super::accumulator::Accumulator;
 use super::plan::{QuantileMethod, RunPlan, Shard, CHUNK_RUNS};
 use crate::claims::Claim;
 use crate::config::{ConfigFile, Scenario};
-use crate::table::number;
 
 crate::error::input_error! {
     /// Why shard outputs cannot be read or merged: missing, damaged, or not
@@ -297,7 +296,7 @@ pub fn merge_shards(dirs: &[PathBuf]) -> Result<(RunIdentity, Accumulator), Shar
             .collect();
         problems.push(format!(
             "{} of {} shards {} missing ({}{}); give every shard directory of the run",
-            number(missing as f64, 0),
+            crate::table::count(missing),
             crate::table::count(count),
             if missing == 1 { "is" } else { "are" },
             named.join(", "),
