@@ -102,6 +102,27 @@ impl PrecisionSpec {
         &self.targets
     }
 
+    /// What a run of `runs` runs (at most `cap`) reached, looking at
+    /// `checkpoints`: every target's outcome in `summary`, and whether all
+    /// are met.
+    pub fn report(
+        &self,
+        summary: &Summary,
+        cap: u64,
+        runs: u64,
+        checkpoints: Vec<u64>,
+    ) -> PrecisionReport {
+        let statistics = self.outcomes(summary);
+        PrecisionReport {
+            spec: self.to_string(),
+            cap,
+            runs,
+            reached: statistics.iter().all(|o| o.met),
+            checkpoints,
+            statistics,
+        }
+    }
+
     /// What each target's statistic reached in `summary`, claims expanded
     /// one by one.
     pub fn outcomes(&self, summary: &Summary) -> Vec<Outcome> {

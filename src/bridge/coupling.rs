@@ -342,7 +342,6 @@ impl Game for Coupling {
         // batch (for the jackknife). Means and shares come from sums; the
         // medians from one window of each output's order statistics.
         let batches = self.batches;
-        let bounds = |b: usize| (b * n / batches, (b + 1) * n / batches);
         let medians: Vec<Vec<f64>> = kept
             .iter()
             .map(|values| medians_without_each_batch(values, batches))
@@ -351,7 +350,11 @@ impl Game for Coupling {
         let counts: Vec<u32> = hits.iter().map(|h| h.iter().sum()).collect();
         // Row `r`: 0 for the whole sample, 1 + b without batch b.
         let stats = |r: usize| -> Vec<f64> {
-            let skip = if r == 0 { (0, 0) } else { bounds(r - 1) };
+            let skip = if r == 0 {
+                (0, 0)
+            } else {
+                batch_bounds(n, batches, r - 1)
+            };
             let left = n - (skip.1 - skip.0);
             let mut row = Vec::with_capacity(self.outputs());
             for ((values, m), sum) in kept.iter().zip(&medians).zip(&sums) {
@@ -369,13 +372,18 @@ impl Game for Coupling {
     }
 }
 
+/// Runs `from..to` of batch `b` of `batches` equal batches of `n` runs.
+fn batch_bounds(n: usize, batches: usize, b: usize) -> (usize, usize) {
+    (b * n / batches, (b + 1) * n / batches)
+}
+
 /// The median (rank ceil(m / 2) of m values) of `values`, then of `values`
 /// without each of `batches` equal batches of consecutive runs, in one
 /// selection: every such median has a rank in the whole sample within one
 /// batch's length of the whole median, so only that window is sorted.
 fn medians_without_each_batch(values: &[f64], batches: usize) -> Vec<f64> {
     let n = values.len();
-    let bounds = |b: usize| (b * n / batches, (b + 1) * n / batches);
+    let bounds = |b: usize| batch_bounds(n, batches, b);
     let batch_of = |i: usize| ((i + 1) * batches).div_ceil(n) - 1;
     // 1-based ranks wanted, among the runs kept: whole, then without b.
     let wanted: Vec<usize> = std::iter::once(n.div_ceil(2))

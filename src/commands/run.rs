@@ -140,17 +140,10 @@ pub fn run_with_samples(
                 control.check()?;
                 let summary = acc.summary(engine.claims());
                 // A shard runs its planned runs and only reports precision.
-                let report = opts.precision.as_ref().map(|spec| {
-                    let statistics = spec.outcomes(&summary);
-                    PrecisionReport {
-                        spec: spec.to_string(),
-                        cap: plan.runs,
-                        runs: acc.runs(),
-                        // Only reported: a shard's runs were planned, not reached.
-                        reached: false,
-                        checkpoints: Vec::new(),
-                        statistics,
-                    }
+                let report = opts.precision.as_ref().map(|spec| PrecisionReport {
+                    // Only reported: a shard's runs were planned, not reached.
+                    reached: false,
+                    ..spec.report(&summary, plan.runs, acc.runs(), Vec::new())
                 });
                 (acc, summary, report)
             }
@@ -232,20 +225,11 @@ fn run_to_precision(
         let a = acc.as_mut().expect("a step was run");
         checkpoints.push(a.runs());
         let summary = a.summary(engine.claims());
-        let statistics = spec.outcomes(&summary);
-        let reached = statistics.iter().all(|o| o.met);
-        if reached || at >= cap {
-            let report = PrecisionReport {
-                spec: spec.to_string(),
-                cap,
-                runs: a.runs(),
-                reached,
-                checkpoints,
-                statistics,
-            };
+        let report = spec.report(&summary, cap, a.runs(), checkpoints.clone());
+        if report.reached || at >= cap {
             return Ok((acc.expect("a step was run"), summary, report));
         }
-        let needed = precision::runs_needed(&statistics, a.runs());
+        let needed = precision::runs_needed(&report.statistics, a.runs());
         at = precision::checkpoint_at_least(needed, at, cap);
     }
 }
@@ -282,17 +266,7 @@ pub fn merge(opts: &MergeOptions, control: &Control<'_>) -> Result<RunResults> {
     control.advance(opts.dirs.len() as u64);
     control.check()?;
     let summary = acc.summary(&identity.claims);
-    let precision = spec.map(|spec| {
-        let statistics = spec.outcomes(&summary);
-        PrecisionReport {
-            spec: spec.to_string(),
-            cap: identity.runs,
-            runs: acc.runs(),
-            reached: statistics.iter().all(|o| o.met),
-            checkpoints: Vec::new(),
-            statistics,
-        }
-    });
+    let precision = spec.map(|spec| spec.report(&summary, identity.runs, acc.runs(), Vec::new()));
     Ok(RunResults {
         command: "merge",
         scenario: None,
