@@ -241,7 +241,14 @@ impl Accumulator {
                         column.extend_from_slice(values);
                     }
                 }
-                Quantiles::Sketch(sketches) => sketches[c].insert_all(values),
+                Quantiles::Sketch(sketches) => {
+                    // The counts of the next column come in from the
+                    // outer caches while this column's go up.
+                    if let Some(next) = sketches.get(c + 1) {
+                        next.prefetch();
+                    }
+                    sketches[c].insert_all(values);
+                }
             }
         }
         for (h, &(metric, year, _)) in self.histograms.iter_mut().zip(&HISTOGRAMS) {

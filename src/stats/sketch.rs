@@ -215,6 +215,14 @@ impl LogSketch {
         self
     }
 
+    /// Asks the processor to fetch the counts inserts touch (see
+    /// [`crate::arch::prefetch`]): called for the next column's sketch while
+    /// this one's values go in.
+    #[inline]
+    pub(crate) fn prefetch(&self) {
+        crate::arch::prefetch(&self.low);
+    }
+
     /// Counts one finite value.
     #[inline]
     pub fn insert(&mut self, x: f64) {
