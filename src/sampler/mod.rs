@@ -197,10 +197,13 @@ impl Sampler {
                     let column = column.as_slice_mut().expect("column-major");
                     for (part, first) in column.chunks_mut(WORDS).zip((start..).step_by(WORDS)) {
                         let words = &mut words[..part.len()];
+                        // Stratum `apply(i)`, a uniform place in it.
+                        self.lhs[d].apply_all(first, words);
                         for (word, i) in words.iter_mut().zip(first..) {
-                            // Stratum `apply(i)`, a uniform place in it.
-                            let u = self.lhs[d].apply(i) as f64 + hash::unit(key, i);
-                            *word = ((u * scale) as u64).min((1 << 52) - 1) << 12;
+                            let u = *word as f64 + hash::unit(key, i);
+                            // In 0..=2^52, so the signed conversion (one
+                            // instruction) truncates as the unsigned would.
+                            *word = ((u * scale) as i64 as u64).min((1 << 52) - 1) << 12;
                         }
                         self.dists[d].quantiles_of_words(words, part);
                     }
