@@ -12,7 +12,9 @@
 //!
 //! The run stops only at checkpoints: 2^16 runs, then a grid that grows by
 //! about 5 % a step (at least one chunk of 2,048 runs; rounding up to
-//! whole chunks makes the first steps up to 6.25 %). At each it predicts,
+//! whole chunks makes the first steps up to 6.25 %). A replicated LHS or
+//! Sobol run (`--replicates R`) steps by whole multiples of R chunks, so
+//! that every randomisation holds the same runs at each checkpoint. At each it predicts,
 //! from the half-widths so far (which shrink as one over the square root of
 //! the runs), the checkpoint where every target will be met, and runs on to
 //! it. The checkpoints depend only on the results at earlier checkpoints,
@@ -136,7 +138,7 @@ impl PrecisionSpec {
                 } => {
                     let band = summary.band(metric, year).expect("checked when parsed");
                     let (estimate, interval) = match percentile {
-                        None => (band.mean, (band.runs > 1).then(|| band.mean_interval())),
+                        None => (band.mean, band.mean_interval),
                         Some(p) => {
                             let k = Percentile::BANDS
                                 .iter()
@@ -159,7 +161,7 @@ impl PrecisionSpec {
                             format!("claim {}", c.claim.name),
                             t,
                             c.probability(),
-                            Some(c.interval()),
+                            c.interval(),
                         ));
                     }
                 }
@@ -323,24 +325,59 @@ impl Outcome {
     }
 }
 
-/// The checkpoint after `at` in the grid, or `cap` if that comes first.
-pub fn next_checkpoint(at: u64, cap: u64) -> u64 {
-    let grown = ((at as f64 * GROWTH) as u64).div_ceil(CHUNK_RUNS) * CHUNK_RUNS;
-    grown.max(at + CHUNK_RUNS).min(cap)
+/// The grid of checkpoints of a run capped at `cap` runs whose
+/// checkpoints fall on whole multiples of `replicates` chunks, so that at
+/// every checkpoint each randomisation of a replicated LHS or Sobol run
+/// holds the same number of runs (1 for Monte Carlo draws).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Checkpoints {
+    step: u64,
+    cap: u64,
 }
 
-/// The first checkpoint at or past `runs` (and past `at`), capped by `cap`.
-pub fn checkpoint_at_least(runs: f64, at: u64, cap: u64) -> u64 {
-    let mut c = next_checkpoint(at, cap);
-    while (c as f64) < runs && c < cap {
-        c = next_checkpoint(c, cap);
+impl Checkpoints {
+    /// Checkpoints on multiples of `replicates` chunks, capped at `cap`.
+    ///
+    /// ```
+    /// use nexus_mc::precision::{Checkpoints, FIRST_CHECKPOINT};
+    /// let grid = Checkpoints::new(16, 10_000_000);
+    /// assert_eq!(grid.first(), FIRST_CHECKPOINT);
+    /// assert_eq!(grid.next(FIRST_CHECKPOINT) % (16 * 2048), 0);
+    /// ```
+    pub fn new(replicates: u64, cap: u64) -> Checkpoints {
+        Checkpoints {
+            step: CHUNK_RUNS * replicates.max(1),
+            cap,
+        }
     }
-    c
-}
 
-/// The first checkpoint of a run capped at `cap` runs.
-pub fn first_checkpoint(cap: u64) -> u64 {
-    FIRST_CHECKPOINT.min(cap)
+    /// The first checkpoint: [`FIRST_CHECKPOINT`] runs or one step,
+    /// whichever is more, rounded up to a whole step, or `cap`.
+    pub fn first(&self) -> u64 {
+        FIRST_CHECKPOINT
+            .max(self.step)
+            .div_ceil(self.step)
+            .saturating_mul(self.step)
+            .min(self.cap)
+    }
+
+    /// The checkpoint after `at`: about 5 % past it, rounded up to
+    /// a whole step (so at least one step), or `cap` if that comes first.
+    pub fn next(&self, at: u64) -> u64 {
+        let grown = ((at as f64 * GROWTH) as u64)
+            .div_ceil(self.step)
+            .saturating_mul(self.step);
+        grown.max(at.saturating_add(self.step)).min(self.cap)
+    }
+
+    /// The first checkpoint at or past `runs` (and past `at`), or `cap`.
+    pub fn at_least(&self, runs: f64, at: u64) -> u64 {
+        let mut c = self.next(at);
+        while (c as f64) < runs && c < self.cap {
+            c = self.next(c);
+        }
+        c
+    }
 }
 
 /// The runs at which every outcome of `outcomes`, seen at `runs`, should
@@ -408,22 +445,23 @@ mod tests {
     }
 
     #[test]
-    fn checkpoints_grow_by_whole_chunks_and_stop_at_the_cap() {
+    fn checkpoints_grow_by_whole_steps_and_stop_at_the_cap() {
         let cap = 1_000_000;
-        let mut at = first_checkpoint(cap);
-        assert_eq!(at, FIRST_CHECKPOINT);
-        while at < cap {
-            let next = next_checkpoint(at, cap);
-            assert!(next > at && (next.is_multiple_of(CHUNK_RUNS) || next == cap));
-            assert!(
-                next as f64
-                    <= (at as f64 * GROWTH).max((at + CHUNK_RUNS) as f64) + CHUNK_RUNS as f64
-            );
-            at = next;
+        for (replicates, first) in [(1, FIRST_CHECKPOINT), (16, FIRST_CHECKPOINT), (64, 1 << 17)] {
+            let grid = Checkpoints::new(replicates, cap);
+            let step = CHUNK_RUNS * replicates;
+            let mut at = grid.first();
+            assert_eq!(at, first);
+            while at < cap {
+                let next = grid.next(at);
+                assert!(next > at && (next.is_multiple_of(step) || next == cap));
+                assert!(next as f64 <= (at as f64 * GROWTH).max((at + step) as f64) + step as f64);
+                at = next;
+            }
+            assert_eq!(at, cap);
+            let target = grid.at_least(300_000.0, grid.first());
+            assert!(target.is_multiple_of(step) && target >= 300_000);
         }
-        assert_eq!(at, cap);
-        assert_eq!(first_checkpoint(5000), 5000);
-        assert!(checkpoint_at_least(300_000.0, FIRST_CHECKPOINT, cap).is_multiple_of(CHUNK_RUNS));
-        assert!(checkpoint_at_least(300_000.0, FIRST_CHECKPOINT, cap) >= 300_000);
+        assert_eq!(Checkpoints::new(1, 5000).first(), 5000);
     }
 }

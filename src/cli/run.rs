@@ -69,10 +69,24 @@ pub struct RunArgs {
     /// then at checkpoints about 5 % apart (whole chunks of 2,048 runs), so
     /// it stops at the same runs on any number of threads, and the same
     /// SPEC and -n give the same bytes; the summary and manifest say what was
-    /// reached, and say so when the cap came first. Needs --sampler mc; with
-    /// --shard the shard runs its planned runs and only reports.
+    /// reached, and say so when the cap came first. With --sampler lhs or
+    /// sobol the intervals come from --replicates (16 unless given), and the
+    /// checkpoints fall on whole multiples of R chunks. With --shard the
+    /// shard runs its planned runs and only reports.
     #[arg(long, value_name = "SPEC", num_args = 0..=1, default_missing_value = "default")]
     pub precision: Option<PrecisionSpec>,
+
+    /// Independent randomisations of a --sampler lhs or sobol run, 2 to
+    /// 1,024, whose spread gives the 95 % intervals (Student's t over R)
+    /// in band_intervals.csv and claim_intervals.csv and the std_error of
+    /// claims.csv. Chunk c (2,048 runs) belongs to randomisation c mod R;
+    /// each LHS chunk is then a Latin hypercube of its own, and each Sobol
+    /// randomisation its own scramble. Needs at least R chunks (R x 2,048
+    /// runs). [default: 16 with --precision, else 1: one design over the
+    /// whole run, whose intervals are not stated]. Not for --sampler mc,
+    /// whose draws are iid already.
+    #[arg(long, value_name = "R", value_parser = parse_replicates)]
+    pub replicates: Option<u64>,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -140,6 +154,17 @@ impl QuantileChoice {
     }
 }
 
+fn parse_replicates(text: &str) -> std::result::Result<u64, String> {
+    let max = nexus_mc::engine::MAX_REPLICATES;
+    match text.trim().parse::<u64>() {
+        Ok(r) if (1..=max).contains(&r) => Ok(r),
+        _ => Err(format!(
+            "'{text}' is not a number of replicates: give a whole number from 1 to {max} \
+             (16 is usual; 1 means none)"
+        )),
+    }
+}
+
 fn parse_sampler(text: &str) -> std::result::Result<SamplerKind, String> {
     text.parse().map_err(|e: nexus_mc::model::ValueError| e.0)
 }
@@ -154,6 +179,7 @@ pub(super) fn run(args: RunArgs, control: &Control<'_>) -> Result<()> {
         quantiles: args.quantiles.resolve(),
         shard: args.shard,
         precision: args.precision,
+        replicates: args.replicates,
     };
     let default_out = match args.shard {
         Some(s) => PathBuf::from(format!("out/shard-{}-of-{}", s.index, s.count)),

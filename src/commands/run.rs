@@ -12,7 +12,7 @@ use crate::engine::{
 };
 use crate::error::{Error, Result};
 use crate::output::{self, Manifest, OutDir};
-use crate::precision::{self, PrecisionReport, PrecisionSpec};
+use crate::precision::{self, Checkpoints, PrecisionReport, PrecisionSpec};
 use crate::report::{ReportData, RunFiles};
 use crate::sampler::SamplerKind;
 use crate::Control;
@@ -36,7 +36,15 @@ pub struct RunOptions {
     /// `--precision`: run until these targets are met, `runs` being the
     /// cap (a shard runs its planned runs and only reports them).
     pub precision: Option<PrecisionSpec>,
+    /// `--replicates`: independent randomisations of a Latin hypercube or
+    /// Sobol run, whose spread gives its intervals; `None` picks
+    /// [`DEFAULT_REPLICATES`] for those samplers under `--precision`, else 1.
+    pub replicates: Option<u64>,
 }
+
+/// The replicates a `--precision` run with `--sampler lhs` or `sobol`
+/// draws when `--replicates` is not given.
+pub const DEFAULT_REPLICATES: u64 = 16;
 
 impl RunOptions {
     /// `runs` runs of `scenario` with the defaults of `nexus-mc run`: seed
@@ -51,11 +59,24 @@ impl RunOptions {
             quantiles: None,
             shard: None,
             precision: None,
+            replicates: None,
         }
+    }
+
+    /// The replicates asked for, or their default.
+    fn replicates(&self) -> u64 {
+        self.replicates.unwrap_or(
+            if self.precision.is_some() && self.sampler != SamplerKind::Mc {
+                DEFAULT_REPLICATES
+            } else {
+                1
+            },
+        )
     }
 
     fn plan(&self) -> RunPlan {
         RunPlan {
+            replicates: self.replicates(),
             runs: self.runs,
             seed: self.seed,
             sampler: self.sampler,
@@ -173,13 +194,14 @@ pub fn run_with_samples(
 }
 
 /// Refuses a `--precision` run its intervals cannot serve: a Latin
-/// hypercube or Sobol sample is not iid, and the intervals assume it is.
+/// hypercube or Sobol sample is not iid, and states its error only through
+/// independent randomisations.
 fn check_precision(spec: &PrecisionSpec, plan: &RunPlan) -> Result<()> {
-    if plan.sampler != SamplerKind::Mc {
+    if plan.sampler != SamplerKind::Mc && plan.replicates < 2 {
         return Err(Error::Usage(format!(
-            "--precision {spec}: the intervals it checks assume iid draws, which --sampler {} \
-             does not give (its error needs independent randomisations, which run does not \
-             draw); use --sampler mc",
+            "--precision {spec}: a --sampler {} run states its error only through independent \
+             randomisations; give --replicates 2 or more (default {DEFAULT_REPLICATES}), or \
+             use --sampler mc",
             plan.sampler
         )));
     }
@@ -200,7 +222,8 @@ fn run_to_precision(
     let mut checkpoints = Vec::new();
     let mut done_chunks = 0;
     let mut acc: Option<Accumulator> = None;
-    let mut at = precision::first_checkpoint(cap);
+    let grid = Checkpoints::new(engine.plan().replicates, cap);
+    let mut at = grid.first();
     loop {
         let chunks = at.div_ceil(CHUNK_RUNS);
         let range = done_chunks..chunks;
@@ -230,7 +253,7 @@ fn run_to_precision(
             return Ok((acc.expect("a step was run"), summary, report));
         }
         let needed = precision::runs_needed(&report.statistics, a.runs());
-        at = precision::checkpoint_at_least(needed, at, cap);
+        at = grid.at_least(needed, at);
     }
 }
 
@@ -333,16 +356,17 @@ impl RunResults {
         table("histogram.csv", &|w| {
             output::write_rows(w, &tables.histogram)
         })?;
-        let sampler = &self.identity.sampler;
-        let sketch = self.identity.quantiles == QuantileMethod::Sketch;
         table("band_intervals.csv", &|w| {
             output::write_rows(
                 w,
-                &output::band_interval_rows(&self.summary, sampler, sketch),
+                &output::band_interval_rows(&self.summary, &self.identity),
             )
         })?;
         table("claim_intervals.csv", &|w| {
-            output::write_rows(w, &output::claim_interval_rows(&self.summary, sampler))
+            output::write_rows(
+                w,
+                &output::claim_interval_rows(&self.summary, &self.identity),
+            )
         })?;
         if let Some(state) = &self.state {
             output::write_atomic(&out.file(STATE_FILE), |w| state.write_to(w))?;

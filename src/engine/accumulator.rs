@@ -5,12 +5,12 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::plan::{QuantileMethod, RunPlan};
+use super::plan::{QuantileMethod, RunPlan, CHUNK_RUNS};
 use crate::claims::Claim;
 use crate::model::{year_of, Metric, YEARS};
 use crate::stats::{
-    exact_at_ranks, exact_quantiles, mean_interval, quantile_ranks, rank, wilson_interval,
-    ExactMoments, Histogram, LogSketch, Percentile,
+    exact_at_ranks, exact_quantiles, mean_interval, quantile_ranks, rank, replicate_interval,
+    replicate_std_error, wilson_interval, ExactMoments, Histogram, LogSketch, Percentile,
 };
 
 /// The metrics `bands.csv` reports, each for every year 2026..2050.
@@ -66,7 +66,17 @@ pub struct Accumulator {
     /// fixed (refined sketch runs); empty otherwise, and then drawn at the
     /// end from the kept values or the sketch.
     histograms: Vec<Histogram>,
+    /// A run of `R >= 2` independent randomisations: each replicate's own
+    /// accumulator, in replicate order. Then these hold every run, and the
+    /// fields above are empty but for `runs` (their total): the pooled
+    /// results are read from a merge of the replicates.
+    replicates: Vec<Accumulator>,
 }
+
+/// The fewest hits (and misses) a replicate, on average, for which a
+/// claim's interval is read from the replicates' spread; see
+/// [`ClaimResult::from_replicates`].
+const MIN_REPLICATE_HITS: u64 = 10;
 
 /// What a pilot of the first chunks of a sketch run fixes before the run:
 /// around each band percentile of each column, the range of values to count
@@ -96,6 +106,7 @@ impl Refinement {
     /// `m = Z sqrt(p (1 - p) P) (1 + sqrt(P / runs))` for a pilot of `P`
     /// runs (the spread of the pilot's quantile plus that of the run's).
     pub(crate) fn from_pilot(pilot: &Accumulator, runs: u64) -> Refinement {
+        let pilot = &pilot.pooled();
         let Quantiles::Sketch(sketches) = &pilot.quantiles else {
             panic!("a pilot keeps sketches");
         };
@@ -175,7 +186,39 @@ impl Accumulator {
             quantiles,
             hits: vec![0; claims],
             histograms: Vec::new(),
+            replicates: Vec::new(),
         }
+    }
+
+    /// The accumulator of a run of independent randomisations, one
+    /// accumulator a replicate, in replicate order.
+    ///
+    /// # Panics
+    /// If fewer than two replicates are given.
+    pub(crate) fn of_replicates(replicates: Vec<Accumulator>) -> Accumulator {
+        assert!(replicates.len() >= 2, "at least two replicates");
+        Accumulator {
+            runs: replicates.iter().map(|r| r.runs).sum(),
+            moments: Vec::new(),
+            quantiles: Quantiles::Sketch(Vec::new()),
+            hits: Vec::new(),
+            histograms: Vec::new(),
+            replicates,
+        }
+    }
+
+    /// The replicates merged: the whole run as one accumulator (the run
+    /// itself when it has no replicates).
+    fn pooled(&self) -> Accumulator {
+        let Some((first, rest)) = self.replicates.split_first() else {
+            return self.clone();
+        };
+        let mut pooled = first.clone();
+        pooled.reserve_runs(self.runs - first.runs);
+        for r in rest {
+            pooled.merge(r.clone());
+        }
+        pooled
     }
 
     /// An empty exact accumulator that keeps no values (its caller keeps
@@ -265,6 +308,45 @@ impl Accumulator {
     /// the runs.
     /// A damaged shard state gives an error, not a panic or a wrong merge.
     pub(crate) fn check(&self, claims: usize, plan: &RunPlan) -> Result<(), String> {
+        if self.runs != plan.shard_runs() {
+            return Err(format!(
+                "{} runs where shard {} has {}",
+                self.runs,
+                plan.shard,
+                plan.shard_runs()
+            ));
+        }
+        let expected = if plan.replicates > 1 {
+            plan.replicates as usize
+        } else {
+            0
+        };
+        if self.replicates.len() != expected {
+            return Err(format!(
+                "{} replicates where the run has {}",
+                self.replicates.len(),
+                plan.replicates
+            ));
+        }
+        if self.replicates.is_empty() {
+            return self.check_runs(claims, plan.quantiles);
+        }
+        if self.replicates.iter().map(|r| r.runs).sum::<u64>() != self.runs {
+            return Err("its replicates do not hold its runs".into());
+        }
+        self.replicates.iter().enumerate().try_for_each(|(r, acc)| {
+            if acc.replicates.is_empty() {
+                acc.check_runs(claims, plan.quantiles)
+            } else {
+                Err("a replicate with replicates".into())
+            }
+            .map_err(|e| format!("replicate {r}: {e}"))
+        })
+    }
+
+    /// [`Accumulator::check`] for an accumulator without replicates, of
+    /// its own runs.
+    fn check_runs(&self, claims: usize, method: QuantileMethod) -> Result<(), String> {
         if self.hits.len() != claims {
             return Err(format!(
                 "{} claim counters for {claims} claims",
@@ -273,14 +355,6 @@ impl Accumulator {
         }
         if let Some(h) = self.hits.iter().find(|&&h| h > self.runs) {
             return Err(format!("a claim held in {h} of {} runs", self.runs));
-        }
-        if self.runs != plan.shard_runs() {
-            return Err(format!(
-                "{} runs where shard {} has {}",
-                self.runs,
-                plan.shard,
-                plan.shard_runs()
-            ));
         }
         if self.moments.len() != COLUMNS {
             return Err(format!(
@@ -299,7 +373,7 @@ impl Accumulator {
                 self.runs
             ));
         }
-        match (&self.quantiles, plan.quantiles) {
+        match (&self.quantiles, method) {
             (Quantiles::Exact(_), QuantileMethod::Exact)
             | (Quantiles::Sketch(_), QuantileMethod::Sketch) => {}
             _ => return Err("its quantile state is not of the run's quantile method".into()),
@@ -368,6 +442,18 @@ impl Accumulator {
     /// refined over other ranges, histograms over other bins), claim counts
     /// or shifts (see [`Accumulator::merges_with`]).
     pub(crate) fn merge(&mut self, other: Accumulator) {
+        assert_eq!(
+            self.replicates.len(),
+            other.replicates.len(),
+            "same replicates"
+        );
+        if !self.replicates.is_empty() {
+            self.runs += other.runs;
+            for (a, b) in self.replicates.iter_mut().zip(other.replicates) {
+                a.merge(b);
+            }
+            return;
+        }
         assert_eq!(self.hits.len(), other.hits.len(), "same claims");
         self.runs += other.runs;
         for (a, b) in self.moments.iter_mut().zip(&other.moments) {
@@ -401,6 +487,10 @@ impl Accumulator {
     /// that merging steps of a `--precision` run into this accumulator
     /// allocates each column once, as [`RunPlan`]'s memory estimate assumes.
     pub(crate) fn reserve_runs(&mut self, more: u64) {
+        let replicates = self.replicates.len() as u64;
+        for r in &mut self.replicates {
+            r.reserve_runs(more.div_ceil(replicates) + CHUNK_RUNS);
+        }
         if let Quantiles::Exact(columns) = &mut self.quantiles {
             for c in columns {
                 c.reserve_exact(more as usize);
@@ -417,6 +507,14 @@ impl Accumulator {
     /// method and refinement, claims and shifts (for shard states read from
     /// files).
     pub fn merges_with(&self, other: &Accumulator) -> bool {
+        if !self.replicates.is_empty() || !other.replicates.is_empty() {
+            return self.replicates.len() == other.replicates.len()
+                && self
+                    .replicates
+                    .iter()
+                    .zip(&other.replicates)
+                    .all(|(a, b)| a.merges_with(b));
+        }
         let same_method = match (&self.quantiles, &other.quantiles) {
             (Quantiles::Exact(a), Quantiles::Exact(b)) => a.len() == b.len(),
             (Quantiles::Sketch(a), Quantiles::Sketch(b)) => {
@@ -445,7 +543,66 @@ impl Accumulator {
     ///
     /// # Panics
     /// If no run was accumulated.
+    ///
+    /// With replicates, the estimates are those of the whole run, and
+    /// every interval is read from the spread of the replicates' own
+    /// estimates ([`replicate_interval`]; none when fewer than two hold
+    /// runs, as in a shard of `R` shards); without, from formulas for iid
+    /// draws.
     pub fn summary(&mut self, claims: &[Claim]) -> Summary {
+        if self.replicates.is_empty() {
+            return self.summary_of_one(claims);
+        }
+        // A shard may hold no run of some replicates (chunk c is replicate
+        // c mod R, the shard's chunks K mod N): those state nothing.
+        let parts: Vec<Summary> = self
+            .replicates
+            .iter_mut()
+            .filter(|r| r.runs > 0)
+            .map(|r| r.summary_of_one(claims))
+            .collect();
+        let mut summary = self.pooled().summary_of_one(claims);
+        summary.replicates = parts.len() as u64;
+        if parts.len() < 2 {
+            // Nothing to read a spread from: the outputs state no interval
+            // (see `Summary::replicates`), and claims.csv's std_error is
+            // the iid formula's, as for a run without replicates.
+            return summary;
+        }
+        summary.quantile_error = parts
+            .iter()
+            .map(|p| p.quantile_error)
+            .fold(summary.quantile_error, f64::max);
+        let error = summary.quantile_error;
+        for (c, band) in summary.bands.iter_mut().enumerate() {
+            let means: Vec<f64> = parts.iter().map(|p| p.bands[c].mean).collect();
+            band.mean_interval = replicate_interval(band.mean, &means);
+            for (k, q) in band.percentiles().into_iter().enumerate() {
+                let each: Vec<f64> = parts.iter().map(|p| p.bands[c].percentiles()[k]).collect();
+                // Widened by the sketch's bound, as the iid intervals are.
+                band.percentile_intervals[k] = replicate_interval(q, &each)
+                    .map(|(lo, hi)| (lo - error * lo.abs(), hi + error * hi.abs()));
+            }
+        }
+        for (i, claim) in summary.claims.iter_mut().enumerate() {
+            // Student's t needs replicate estimates near normal, which a
+            // handful of hits (or misses) a replicate are not: a rare claim
+            // keeps Wilson's interval of the pooled runs, as for iid draws.
+            let rarer = claim.hits.min(claim.runs - claim.hits);
+            if rarer < MIN_REPLICATE_HITS * parts.len() as u64 {
+                continue;
+            }
+            let each: Vec<f64> = parts.iter().map(|p| p.claims[i].probability()).collect();
+            claim.from_replicates = true;
+            claim.std_error = replicate_std_error(&each).expect("two replicates or more");
+            claim.interval = replicate_interval(claim.probability(), &each)
+                .map(|(lo, hi)| (lo.max(0.0), hi.min(1.0)));
+        }
+        summary
+    }
+
+    /// [`Accumulator::summary`] of an accumulator without replicates.
+    fn summary_of_one(&mut self, claims: &[Claim]) -> Summary {
         assert!(self.runs > 0, "summary of an empty run");
         let moments = &self.moments;
         let ranks = Ranks::of(self.runs);
@@ -495,6 +652,8 @@ impl Accumulator {
                     p90: q[5].0,
                     p95: q[6].0,
                     percentile_intervals: std::array::from_fn(|k| q[k].1),
+                    mean_interval: (self.runs > 1)
+                        .then(|| mean_interval(moments[c].mean(), moments[c].std(), self.runs)),
                 }
             })
             .collect();
@@ -517,10 +676,16 @@ impl Accumulator {
         let claims = claims
             .iter()
             .zip(&self.hits)
-            .map(|(claim, &hits)| ClaimResult {
-                claim: claim.clone(),
-                hits,
-                runs: self.runs,
+            .map(|(claim, &hits)| {
+                let p = hits as f64 / self.runs as f64;
+                ClaimResult {
+                    claim: claim.clone(),
+                    hits,
+                    runs: self.runs,
+                    interval: Some(wilson_interval(hits, self.runs)),
+                    std_error: (p * (1.0 - p) / self.runs as f64).sqrt(),
+                    from_replicates: false,
+                }
             })
             .collect();
         Summary {
@@ -528,6 +693,7 @@ impl Accumulator {
             claims,
             histograms,
             quantile_error,
+            replicates: 1,
         }
     }
 
@@ -648,6 +814,12 @@ pub struct Summary {
     /// quantiles; for a sketch, [`LogSketch::FINE_RELATIVE_ERROR`] when
     /// every band percentile fell in a refined range.
     pub quantile_error: f64,
+    /// The independent randomisations the intervals were read from (see
+    /// [`crate::stats::replicate_interval`]); 1 when they come from
+    /// formulas for iid draws, valid for Monte Carlo draws only; 0 or 1 in
+    /// a shard of a replicated run that holds runs of fewer than two
+    /// replicates, whose intervals are not stated.
+    pub replicates: u64,
 }
 
 impl Summary {
@@ -694,8 +866,13 @@ pub struct Band {
     /// Per percentile (P5 to P95), its 95 % interval from order
     /// statistics, widened by the sketch's error bound
     /// ([`crate::stats::quantile_ranks`]); `None` when the runs are too
-    /// few. Valid for iid draws only.
+    /// few. Valid for iid draws only, or read from the replicates' spread
+    /// (see [`Summary::replicates`]).
     pub percentile_intervals: [Option<(f64, f64)>; 7],
+    /// The 95 % interval of the mean: normal (valid for iid draws only) or
+    /// read from the replicates' spread; `None` from a single run, or
+    /// replicates that all gave the same mean.
+    pub mean_interval: Option<(f64, f64)>,
 }
 
 impl Band {
@@ -704,11 +881,6 @@ impl Band {
         [
             self.p05, self.p10, self.p25, self.p50, self.p75, self.p90, self.p95,
         ]
-    }
-
-    /// The 95 % normal interval of the mean (valid for iid draws only).
-    pub fn mean_interval(&self) -> (f64, f64) {
-        mean_interval(self.mean, self.std, self.runs)
     }
 }
 
@@ -721,6 +893,12 @@ pub struct ClaimResult {
     pub hits: u64,
     /// Runs in all.
     pub runs: u64,
+    /// The 95 % interval of the probability.
+    interval: Option<(f64, f64)>,
+    /// The Monte Carlo standard error of the probability.
+    std_error: f64,
+    /// Whether `interval` and `std_error` were read from replicates.
+    from_replicates: bool,
 }
 
 impl ClaimResult {
@@ -729,18 +907,28 @@ impl ClaimResult {
         self.hits as f64 / self.runs as f64
     }
 
-    /// Wilson's 95 % interval of [`Self::probability`] (valid for iid
-    /// draws only); never empty, even at 0 or all hits.
-    pub fn interval(&self) -> (f64, f64) {
-        wilson_interval(self.hits, self.runs)
+    /// The 95 % interval of [`Self::probability`]: Wilson's for iid draws
+    /// (never empty, even at 0 or all hits), or read from the replicates'
+    /// spread (see [`Summary::replicates`] and [`Self::from_replicates`];
+    /// `None` in a shard that holds runs of fewer than two replicates).
+    pub fn interval(&self) -> Option<(f64, f64)> {
+        self.interval
     }
 
     /// Monte Carlo standard error of [`Self::probability`]:
-    /// `sqrt(p (1 - p) / n)`. For Latin hypercube and Sobol samples the true
-    /// error is usually smaller, so this is conservative there.
+    /// `sqrt(p (1 - p) / n)` for iid draws, or `s / sqrt(R)` from the
+    /// spread of `R` replicates.
     pub fn std_error(&self) -> f64 {
-        let p = self.probability();
-        (p * (1.0 - p) / self.runs as f64).sqrt()
+        self.std_error
+    }
+
+    /// Whether [`Self::interval`] and [`Self::std_error`] were read from
+    /// the spread of replicates. In a replicated run a claim that held (or
+    /// failed) in fewer than 10 runs a replicate keeps the formulas of iid
+    /// draws: so few hits make each replicate's estimate far from normal,
+    /// and Student's t too narrow.
+    pub fn from_replicates(&self) -> bool {
+        self.from_replicates
     }
 }
 

@@ -35,7 +35,7 @@ pub(crate) use accumulator::{column, COLUMNS, HISTOGRAMS};
 pub use accumulator::{
     Accumulator, Band, ClaimResult, HistogramOf, Refinement, Summary, BAND_METRICS, HISTOGRAM_BINS,
 };
-pub use plan::{QuantileMethod, RunPlan, Shard, CHUNK_RUNS};
+pub use plan::{QuantileMethod, RunPlan, Shard, CHUNK_RUNS, MAX_REPLICATES};
 pub use shard::{merge_shards, RunIdentity, ShardState, STATE_FILE};
 
 use crate::claims::Claim;
@@ -51,20 +51,28 @@ impl RunPlan {
     /// Memory this shard needs on `threads` threads, in bytes (an upper
     /// estimate): the kept values of exact quantiles, one accumulator per
     /// thread and one more (the sketches the pilot refined, which every
-    /// accumulator starts from). With sketch quantiles it does not grow
-    /// with the runs.
+    /// accumulator starts from). With replicates, one more accumulator a
+    /// replicate, and kept values twice (the pooled quantiles are read from
+    /// a copy of every replicate's). With sketch quantiles it does not
+    /// grow with the runs.
     pub(crate) fn memory(&self, threads: usize) -> f64 {
+        let copies = if self.replicates > 1 { 2.0 } else { 1.0 };
         let exact = match self.quantiles {
             // Kept values, allocated once in run order.
-            QuantileMethod::Exact => self.shard_runs() as f64 * (COLUMNS * 8) as f64,
+            QuantileMethod::Exact => copies * self.shard_runs() as f64 * (COLUMNS * 8) as f64,
             QuantileMethod::Sketch => 0.0,
+        };
+        let replicates = if self.replicates > 1 {
+            self.replicates as usize
+        } else {
+            0
         };
         // Sketches, and a worker's tile, sample block and group of outputs.
         let scratch = COLUMNS * TILE_STRIDE * 8
             + (CHUNK_RUNS as usize + BLOCK_PAD) * Param::COUNT * 8
             + GROUP * std::mem::size_of::<Outputs>();
         let per_thread = (Accumulator::SKETCHES_BYTES + scratch) as f64;
-        exact + (threads + 1) as f64 * per_thread
+        exact + (threads + 1 + replicates) as f64 * per_thread
     }
 
     /// Checks the plan against [`limits::MAX_RUNS`] and the memory of this
@@ -232,8 +240,20 @@ impl Engine {
                 if plan.chunks() == 1 { "" } else { "s" },
             )));
         }
+        if plan.replicates > plan.chunks() {
+            return Err(EngineError::Plan(format!(
+                "{} replicates need a chunk of {CHUNK_RUNS} runs each, at least {} runs; \
+                 {} runs make {} chunk{}: use more runs or fewer replicates",
+                plan.replicates,
+                number((plan.replicates * CHUNK_RUNS) as f64, 0),
+                number(plan.runs as f64, 0),
+                plan.chunks(),
+                if plan.chunks() == 1 { "" } else { "s" },
+            )));
+        }
         plan.check_size(rayon::current_num_threads())?;
         let sampler = Sampler::new(scenario, plan.sampler, plan.seed, plan.runs)
+            .and_then(|s| s.with_replicates(plan.replicates))
             .map_err(|e| EngineError::Plan(e.0))?;
         let mut claims = Claim::default_set();
         claims.extend(scenario.claims.iter().cloned());
@@ -354,39 +374,81 @@ impl Engine {
         control: &Control<'_>,
         mut sink: Option<SampleSink<'_>>,
     ) -> Result<Accumulator, EngineError> {
-        // Workers take an accumulator from the pool for each chunk and put it
-        // back, so a few stay warm in cache instead of one per chunk. Which
-        // chunk lands in which accumulator varies, and does not matter:
-        // counts, sketches and the exact sums behind the moments merge
-        // exactly in any order (see `Accumulator::merge`).
-        let pool = Mutex::new(Vec::<(Accumulator, Scratch)>::new());
+        // Workers take an accumulator of the chunk's replicate from the pool
+        // for each chunk and put it back, so a few stay warm in cache
+        // instead of one per chunk. Which chunk lands in which accumulator
+        // varies, and does not matter: counts, sketches and the exact sums
+        // behind the moments merge exactly in any order (see
+        // `Accumulator::merge`).
+        let pool = Mutex::new(Vec::<(u64, Accumulator)>::new());
+        let scratches = Mutex::new(Vec::<Scratch>::new());
         // Exact quantiles keep every value: each chunk writes its rows of
-        // columns laid out in run order, allocated once (no vector grows or
-        // is copied into another), `rows[i]` being chunk i's rows.
+        // its replicate's columns, laid out in run order and allocated once
+        // (no vector grows or is copied into another), `rows[i]` being
+        // chunk i's rows.
         let mut kept = self.kept_columns(chunks, &chunk_of);
-        let mut rows = kept_rows(&mut kept, chunks).into_iter();
+        let mut rows = self.kept_rows(&mut kept, chunks, &chunk_of).into_iter();
         let one_chunk = |c: u64, keep_samples: bool, mut rows: Vec<&mut [f64]>| {
-            let taken = pool.lock().expect("no panic holds the lock").pop();
-            let (mut acc, mut scratch) =
-                taken.unwrap_or_else(|| (self.fresh(), Scratch::new(self.sampler.params().len())));
+            let replicate = self.plan.replicate_of(c);
+            let taken = {
+                let mut pool = pool.lock().expect("no panic holds the lock");
+                let at = pool.iter().rposition(|(r, _)| *r == replicate);
+                at.map(|i| pool.swap_remove(i).1)
+            };
+            let mut acc = taken.unwrap_or_else(|| self.fresh());
+            let taken = scratches.lock().expect("no panic holds the lock").pop();
+            let mut scratch = taken.unwrap_or_else(|| Scratch::new(self.sampler.params().len()));
             let samples = self.chunk(c, &mut acc, &mut scratch, &mut rows, control, keep_samples);
             pool.lock()
                 .expect("no panic holds the lock")
-                .push((acc, scratch));
+                .push((replicate, acc));
+            scratches
+                .lock()
+                .expect("no panic holds the lock")
+                .push(scratch);
             samples
         };
+        let replicates = self.plan.replicates;
+        let replicate_of = move |i: u64| self.plan.replicate_of(chunk_of(i));
+        // Per replicate, its accumulators merged so far.
+        let mut totals: Vec<Option<Accumulator>> = (0..replicates).map(|_| None).collect();
         match sink.as_mut() {
             // One parallel pass over every chunk of the shard, listing none
             // and keeping nothing per chunk: batches would make the threads
             // wait for each batch's slowest chunk.
-            None if rows.len() == 0 => (0..chunks)
+            None if replicates == 1 && rows.len() == 0 => (0..chunks)
                 .into_par_iter()
                 .try_for_each(|i| one_chunk(chunk_of(i), false, Vec::new()).map(drop))?,
-            None => rows
+            None if replicates == 1 => rows
                 .collect::<Vec<_>>()
                 .into_par_iter()
                 .enumerate()
                 .try_for_each(|(i, rows)| one_chunk(chunk_of(i as u64), false, rows).map(drop))?,
+            // A pass per replicate, so that a worker fills one accumulator
+            // at a time (not one per replicate), merged after each pass.
+            None => {
+                let mut rows: Vec<Option<Vec<&mut [f64]>>> = rows.map(Some).collect();
+                for r in 0..replicates {
+                    if rows.is_empty() {
+                        (0..chunks)
+                            .into_par_iter()
+                            .filter(|&i| replicate_of(i) == r)
+                            .try_for_each(|i| {
+                                one_chunk(chunk_of(i), false, Vec::new()).map(drop)
+                            })?;
+                    } else {
+                        let mine: Vec<(u64, Vec<&mut [f64]>)> = (0..chunks)
+                            .zip(rows.iter_mut())
+                            .filter(|&(i, _)| replicate_of(i) == r)
+                            .map(|(i, slot)| (i, slot.take().expect("each chunk once")))
+                            .collect();
+                        mine.into_par_iter().try_for_each(|(i, rows)| {
+                            one_chunk(chunk_of(i), false, rows).map(drop)
+                        })?;
+                    }
+                    settle(&pool, &mut totals);
+                }
+            }
             // Batches keep `--samples` blocks in run order with bounded memory.
             Some(sink) => {
                 let batch = 4 * rayon::current_num_threads() as u64;
@@ -403,31 +465,81 @@ impl Engine {
                     for block in samples.iter().flatten() {
                         sink(block)?;
                     }
+                    if replicates > 1 {
+                        settle(&pool, &mut totals);
+                    }
                 }
             }
         }
-        let mut accumulators = pool
-            .into_inner()
-            .expect("no panic holds the lock")
+        settle(&pool, &mut totals);
+        let mut replicates: Vec<Accumulator> = totals
             .into_iter()
-            .map(|(acc, _)| acc);
-        let mut total = accumulators.next().unwrap_or_else(|| self.fresh());
-        accumulators.for_each(|acc| total.merge(acc));
-        if let Some(columns) = kept {
-            total.keep_values(columns);
+            .map(|acc| acc.unwrap_or_else(|| self.fresh()))
+            .collect();
+        if let Some(kept) = kept {
+            for (acc, columns) in replicates.iter_mut().zip(kept) {
+                acc.keep_values(columns);
+            }
         }
-        Ok(total)
+        Ok(match replicates.len() {
+            1 => replicates.pop().expect("one replicate"),
+            _ => Accumulator::of_replicates(replicates),
+        })
     }
 
-    /// For exact quantiles, one zeroed column a band column, as long as the
-    /// runs of the chunks `chunk_of(0) .. chunk_of(chunks - 1)`; `None` for
-    /// sketches.
-    fn kept_columns(&self, chunks: u64, chunk_of: &impl Fn(u64) -> u64) -> Option<Vec<Vec<f64>>> {
+    /// For exact quantiles, per replicate one zeroed column a band column,
+    /// as long as that replicate's runs among the chunks `chunk_of(0) ..
+    /// chunk_of(chunks - 1)`; `None` for sketches.
+    fn kept_columns(
+        &self,
+        chunks: u64,
+        chunk_of: &impl Fn(u64) -> u64,
+    ) -> Option<Vec<Vec<Vec<f64>>>> {
         if self.plan.quantiles != QuantileMethod::Exact {
             return None;
         }
-        let runs: usize = (0..chunks).map(|i| self.plan.chunk_len(chunk_of(i))).sum();
-        Some((0..COLUMNS).map(|_| zeroed_column(runs)).collect())
+        let mut runs = vec![0usize; self.plan.replicates as usize];
+        for i in 0..chunks {
+            let c = chunk_of(i);
+            runs[self.plan.replicate_of(c) as usize] += self.plan.chunk_len(c);
+        }
+        Some(
+            runs.into_iter()
+                .map(|n| (0..COLUMNS).map(|_| zeroed_column(n)).collect())
+                .collect(),
+        )
+    }
+
+    /// Each chunk's rows of every kept column of its replicate, chunk by
+    /// chunk in run order (none without kept columns).
+    fn kept_rows<'k>(
+        &self,
+        kept: &'k mut Option<Vec<Vec<Vec<f64>>>>,
+        chunks: u64,
+        chunk_of: &impl Fn(u64) -> u64,
+    ) -> Vec<Vec<&'k mut [f64]>> {
+        let Some(replicates) = kept else {
+            return Vec::new();
+        };
+        // Per replicate and column, the rows not yet handed out.
+        let mut rest: Vec<Vec<&mut [f64]>> = replicates
+            .iter_mut()
+            .map(|columns| columns.iter_mut().map(|c| c.as_mut_slice()).collect())
+            .collect();
+        (0..chunks)
+            .map(|i| {
+                let c = chunk_of(i);
+                let len = self.plan.chunk_len(c);
+                rest[self.plan.replicate_of(c) as usize]
+                    .iter_mut()
+                    .map(|column| {
+                        let (rows, after) = std::mem::take(column).split_at_mut(len);
+                        *column = after;
+                        rows
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     /// Evaluates chunk `chunk` into `acc`; returns its samples if asked.
@@ -516,19 +628,14 @@ impl Engine {
     }
 }
 
-/// Each chunk's rows of every kept column, chunk by chunk (none without
-/// kept columns): chunk `i` holds rows `i * CHUNK_RUNS ..` of the columns.
-fn kept_rows(kept: &mut Option<Vec<Vec<f64>>>, chunks: u64) -> Vec<Vec<&mut [f64]>> {
-    let Some(columns) = kept else {
-        return Vec::new();
-    };
-    let mut rows: Vec<Vec<&mut [f64]>> = (0..chunks).map(|_| Vec::with_capacity(COLUMNS)).collect();
-    for column in columns.iter_mut() {
-        for (chunk, part) in rows.iter_mut().zip(column.chunks_mut(CHUNK_RUNS as usize)) {
-            chunk.push(part);
+/// Merges the accumulators in `pool` into `totals`, replicate by replicate.
+fn settle(pool: &Mutex<Vec<(u64, Accumulator)>>, totals: &mut [Option<Accumulator>]) {
+    for (r, acc) in pool.lock().expect("no panic holds the lock").drain(..) {
+        match &mut totals[r as usize] {
+            Some(total) => total.merge(acc),
+            slot => *slot = Some(acc),
         }
     }
-    rows
 }
 
 /// `len` zeros, in memory the system gives zeroed as it is first touched

@@ -118,7 +118,17 @@ pub struct RunPlan {
     pub quantiles: QuantileMethod,
     /// Which part of the run this process evaluates.
     pub shard: Shard,
+    /// Independent randomisations of a Latin hypercube or Sobol run, 1 or
+    /// 2 to [`MAX_REPLICATES`]: with `R >= 2`, chunk `c` belongs to
+    /// replicate `c mod R`, each replicate an independent sample (see
+    /// [`crate::sampler`]), and every interval is read from the spread of
+    /// the replicates' estimates. Monte Carlo runs have 1: their draws are
+    /// iid, and their intervals need no replicates.
+    pub replicates: u64,
 }
+
+/// The most replicates a run may have.
+pub const MAX_REPLICATES: u64 = 1024;
 
 impl RunPlan {
     /// `runs` Monte Carlo runs, seed 42, automatic quantiles, one process.
@@ -129,7 +139,13 @@ impl RunPlan {
             sampler: SamplerKind::Mc,
             quantiles: QuantileMethod::auto(runs),
             shard: Shard::WHOLE,
+            replicates: 1,
         }
+    }
+
+    /// The replicate chunk `chunk` belongs to (0 without replicates).
+    pub fn replicate_of(&self, chunk: u64) -> u64 {
+        chunk % self.replicates
     }
 
     /// Number of chunks of the whole run.

@@ -25,7 +25,7 @@ crate::error::input_error! {
 pub const STATE_FILE: &str = "shard-state.bin";
 const MAGIC: &[u8; 16] = b"nexus-mc shard\n\0";
 /// Bumped whenever the layout of [`ShardState`] changes.
-const FORMAT: u32 = 6;
+const FORMAT: u32 = 7;
 /// Bytes of the SHA-256 that ends the file.
 const DIGEST_BYTES: usize = 32;
 
@@ -45,6 +45,8 @@ pub struct RunIdentity {
     pub runs: u64,
     /// Sampler name.
     pub sampler: String,
+    /// Independent randomisations (1: none); see [`RunPlan::replicates`].
+    pub replicates: u64,
     /// Quantile method.
     pub quantiles: QuantileMethod,
     /// Runs per chunk.
@@ -62,6 +64,7 @@ impl RunIdentity {
             seed: plan.seed,
             runs: plan.runs,
             sampler: plan.sampler.name().to_string(),
+            replicates: plan.replicates,
             quantiles: plan.quantiles,
             chunk_runs: CHUNK_RUNS,
             claims: claims.to_vec(),
@@ -95,6 +98,11 @@ impl RunIdentity {
         check("seed", self.seed.to_string(), other.seed.to_string());
         check("runs", self.runs.to_string(), other.runs.to_string());
         check("sampler", self.sampler.clone(), other.sampler.clone());
+        check(
+            "replicates",
+            self.replicates.to_string(),
+            other.replicates.to_string(),
+        );
         check(
             "quantiles",
             self.quantiles.name().into(),
@@ -200,6 +208,9 @@ impl ShardState {
         if plan.runs == 0 || plan.runs > crate::limits::MAX_RUNS {
             return Err(damaged(&format!("a run of {} runs", plan.runs)).into());
         }
+        if !(1..=super::MAX_REPLICATES).contains(&plan.replicates) {
+            return Err(damaged(&format!("{} replicates", plan.replicates)).into());
+        }
         state
             .accumulator
             .check(state.identity.claims.len(), &plan)
@@ -212,6 +223,7 @@ impl ShardState {
         RunPlan {
             shard: self.shard,
             quantiles: self.identity.quantiles,
+            replicates: self.identity.replicates,
             ..RunPlan::new(self.identity.runs)
         }
     }

@@ -275,6 +275,10 @@ pub struct Manifest {
     pub runs_here: u64,
     /// Sampler.
     pub sampler: String,
+    /// Independent randomisations of an `lhs` or `sobol` run whose spread
+    /// gives its intervals (`--replicates`); 1 for none (and for `mc`).
+    #[serde(default = "one")]
+    pub replicates: u64,
     /// The shard these outputs cover; absent for a whole or merged run.
     pub shard: Option<Shard>,
     /// For `merge`: how many shards were combined.
@@ -288,6 +292,11 @@ pub struct Manifest {
     /// For `run --precision`: the targets and what was reached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<crate::precision::PrecisionReport>,
+}
+
+/// The replicates of a manifest written before they were recorded.
+fn one() -> u64 {
+    1
 }
 
 impl Manifest {
@@ -311,6 +320,7 @@ impl Manifest {
             runs: identity.runs,
             runs_here,
             sampler: identity.sampler.clone(),
+            replicates: identity.replicates,
             shard: None,
             merged_shards: None,
             chunk_runs: CHUNK_RUNS,
@@ -325,9 +335,17 @@ impl Manifest {
                              magnitude count as 0)"
                     .into(),
             },
-            claim_std_error: "sqrt(p * (1 - p) / runs), the Monte Carlo standard error; \
-                              conservative for lhs and sobol samples"
-                .into(),
+            claim_std_error: if identity.replicates > 1 {
+                format!(
+                    "s / sqrt({r}), s the standard deviation of the probabilities of the {r} \
+                     independent replicates (0 when they all agree)",
+                    r = identity.replicates
+                )
+            } else {
+                "sqrt(p * (1 - p) / runs), the Monte Carlo standard error; conservative for \
+                 lhs and sobol samples"
+                    .into()
+            },
             precision: None,
         }
     }

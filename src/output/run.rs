@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::csv_number;
 use super::rows::{BandIntervalRow, BandRow, ClaimIntervalRow, ClaimRow, HistogramRow};
-use crate::engine::{SampleBlock, Summary, SAMPLE_OUTPUTS};
+use crate::engine::{QuantileMethod, RunIdentity, SampleBlock, Summary, SAMPLE_OUTPUTS};
 use crate::model::Param;
 use crate::stats::Percentile;
 
@@ -47,75 +47,125 @@ pub fn claim_rows(summary: &Summary) -> Vec<ClaimRow> {
         .collect()
 }
 
-/// Why a run states no intervals, if it does not: its draws are not iid
-/// (`sampler` is `lhs` or `sobol`, whose error needs independent
-/// randomisations, not formulas that assume iid draws).
-fn not_iid(sampler: &str) -> Option<String> {
-    (sampler != "mc").then(|| format!("none: a {sampler} sample is not iid"))
+/// How a run's intervals were found, which decides each row's `method`.
+enum Source {
+    /// Formulas for iid draws (Monte Carlo).
+    Iid,
+    /// The spread of this many independent randomisations.
+    Replicates(u64),
+    /// None: a Latin hypercube or Sobol sample without replicates is not
+    /// iid, and formulas that assume it would be wrong (the sampler named).
+    NotIid(String),
+    /// None: a shard that holds runs of fewer than two of the run's
+    /// replicates (their spread is read after `merge`).
+    FewReplicates,
+}
+
+impl Source {
+    fn of(summary: &Summary, run: &RunIdentity) -> Source {
+        if run.replicates > 1 && summary.replicates > 1 {
+            Source::Replicates(summary.replicates)
+        } else if run.replicates > 1 {
+            Source::FewReplicates
+        } else if run.sampler == "mc" {
+            Source::Iid
+        } else {
+            Source::NotIid(run.sampler.clone())
+        }
+    }
+
+    /// Whether this source states intervals at all.
+    fn states(&self) -> bool {
+        matches!(self, Source::Iid | Source::Replicates(_))
+    }
+
+    /// The `method` of a row whose iid formula is `iid` (with `sketched`
+    /// when the sketch's error bound was added), or why it has none.
+    fn method(&self, interval: bool, iid: &str, sketched: bool) -> String {
+        let sketch = if sketched {
+            ", sketch error included"
+        } else {
+            ""
+        };
+        match (self, interval) {
+            (Source::NotIid(sampler), _) => {
+                format!("none: a {sampler} sample is not iid (give --replicates R for an interval)")
+            }
+            (Source::Iid, true) => format!("{iid}{sketch}"),
+            (Source::Iid | Source::Replicates(_), false) => "none: too few runs".to_string(),
+            (Source::Replicates(r), true) => format!("t over {r} replicates{sketch}"),
+            (Source::FewReplicates, _) => {
+                "none: this shard holds runs of fewer than two replicates; merge the shards".into()
+            }
+        }
+    }
 }
 
 /// The rows of `band_intervals.csv`: per metric and year, the 95 %
-/// interval of the mean (normal) and of each percentile (order statistics,
-/// with the sketch's error bound included when `sketch`), for a run of
-/// `sampler` draws.
-pub fn band_interval_rows(summary: &Summary, sampler: &str, sketch: bool) -> Vec<BandIntervalRow> {
-    let percentile_method = if sketch {
-        "order statistics, sketch error included"
-    } else {
-        "order statistics"
-    };
-    let not_iid = not_iid(sampler);
+/// interval of the mean and of each percentile, with its `method`: for
+/// Monte Carlo draws normal (mean) and order statistics (percentiles),
+/// for replicated Latin hypercube or Sobol runs Student's t over the
+/// replicates' estimates, and with the sketch's error bound included when
+/// quantiles are sketched; none for a sampler that is not iid without
+/// replicates. `run` is the run `summary` is of.
+pub fn band_interval_rows(summary: &Summary, run: &RunIdentity) -> Vec<BandIntervalRow> {
+    let source = Source::of(summary, run);
+    let sketch = run.quantiles == QuantileMethod::Sketch;
     let mut rows = Vec::with_capacity(summary.bands.len() * 8);
     for b in &summary.bands {
-        let row = |statistic: &str, estimate: f64, interval: Option<(f64, f64)>, method: &str| {
-            let (interval, method) = match (&not_iid, interval) {
-                (Some(why), _) => (None, why.clone()),
-                (None, Some(i)) => (Some(i), method.to_string()),
-                (None, None) => (None, "none: too few runs".to_string()),
-            };
-            BandIntervalRow {
+        let mut row = |statistic: String,
+                       estimate: f64,
+                       interval: Option<(f64, f64)>,
+                       iid: &str,
+                       sk: bool| {
+            let method = source.method(interval.is_some(), iid, sk);
+            let interval = interval.filter(|_| source.states());
+            rows.push(BandIntervalRow {
                 metric: b.metric.name().to_string(),
                 year: b.year,
-                statistic: statistic.to_string(),
+                statistic,
                 estimate,
                 lo: interval.map(|i| i.0),
                 hi: interval.map(|i| i.1),
                 method,
-            }
+            });
         };
-        let mean = (b.runs > 1).then(|| b.mean_interval());
-        rows.push(row("mean", b.mean, mean, "normal"));
+        row("mean".into(), b.mean, b.mean_interval, "normal", false);
         for ((p, value), interval) in Percentile::BANDS
             .iter()
             .zip(b.percentiles())
             .zip(b.percentile_intervals)
         {
-            rows.push(row(
-                &format!("p{:02}", p.0),
-                value,
-                interval,
-                percentile_method,
-            ));
+            let name = format!("p{:02}", p.0);
+            row(name, value, interval, "order statistics", sketch);
         }
     }
     rows
 }
 
-/// The rows of `claim_intervals.csv`: per claim, Wilson's 95 % interval of
-/// its probability, for a run of `sampler` draws.
-pub fn claim_interval_rows(summary: &Summary, sampler: &str) -> Vec<ClaimIntervalRow> {
-    let not_iid = not_iid(sampler);
+/// The rows of `claim_intervals.csv`: per claim, the 95 % interval of its
+/// probability: Wilson's for Monte Carlo draws, Student's t over the
+/// replicates for a replicated run (Wilson's of the pooled runs for a
+/// claim too rare for t; see [`crate::engine::ClaimResult::from_replicates`]), none for a sampler that is not iid
+/// without replicates. `run` is the run `summary` is of.
+pub fn claim_interval_rows(summary: &Summary, run: &RunIdentity) -> Vec<ClaimIntervalRow> {
+    let source = Source::of(summary, run);
     summary
         .claims
         .iter()
         .map(|c| {
-            let interval = not_iid.is_none().then(|| c.interval());
+            let interval = c.interval().filter(|_| source.states());
             ClaimIntervalRow {
                 claim: c.claim.name.clone(),
                 probability: c.probability(),
                 lo: interval.map(|i| i.0),
                 hi: interval.map(|i| i.1),
-                method: not_iid.clone().unwrap_or_else(|| "wilson".to_string()),
+                method: match source {
+                    Source::Replicates(_) if !c.from_replicates() => {
+                        "wilson: under 10 hits or misses a replicate, too few for t".into()
+                    }
+                    _ => source.method(c.interval().is_some(), "wilson", false),
+                },
             }
         })
         .collect()

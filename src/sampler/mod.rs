@@ -4,6 +4,13 @@
 //!
 //! Every value depends only on (seed, sampler, total runs, run index) and,
 //! for Monte Carlo and correlations, on the chunk: never on threads.
+//!
+//! A Latin hypercube or Sobol run may be cut into `R >= 2` independent
+//! randomisations (replicates; see [`Sampler::with_replicates`]), whose
+//! spread states the run's error: chunk `c` belongs to replicate `c mod R`.
+//! Then each chunk is a Latin hypercube of its own runs, independent of
+//! every other chunk, and each replicate's chunks are consecutive points of
+//! its own independently scrambled Sobol sequence.
 
 mod sobol;
 
@@ -20,6 +27,7 @@ pub use sobol::ScrambledSobol;
 use crate::config::Scenario;
 use crate::correlation::ImanConover;
 use crate::distribution::Distribution;
+use crate::engine::{CHUNK_RUNS, MAX_REPLICATES};
 use crate::hash;
 use crate::model::Param;
 
@@ -79,6 +87,10 @@ pub struct Sampler {
     lhs: Vec<hash::Permutation>,
     sobol: Option<ScrambledSobol>,
     correlation: Option<ImanConover>,
+    /// Independent randomisations (1: one design over the whole run).
+    replicates: u64,
+    /// With replicates and Sobol points, each replicate's own scramble.
+    replicate_sobols: Vec<ScrambledSobol>,
 }
 
 /// Words of uniforms turned into values at a time by Latin hypercube and
@@ -89,6 +101,7 @@ const MC_LABEL: u64 = 1;
 const LHS_LABEL: u64 = 2;
 const SOBOL_LABEL: u64 = 3;
 const CORRELATION_LABEL: u64 = 4;
+const REPLICATE_LABEL: u64 = 5;
 
 impl Sampler {
     /// A sampler for the scenario's non-fixed parameters over `runs` runs.
@@ -146,7 +159,55 @@ impl Sampler {
             lhs,
             sobol,
             correlation,
+            replicates: 1,
+            replicate_sobols: Vec::new(),
         })
+    }
+
+    /// The same sampler cut into `replicates` independent randomisations
+    /// (1 leaves it as it is): chunk `c` (of [`CHUNK_RUNS`] runs) belongs to
+    /// replicate `c mod replicates`. A Latin hypercube then stratifies each
+    /// chunk on its own, with keys of its own; a Sobol replicate `r` takes
+    /// its chunks' points, in order, from a sequence scrambled for `r`
+    /// alone. Monte Carlo draws are iid already and take no replicates.
+    ///
+    /// ```
+    /// use nexus_mc::config::Scenario;
+    /// use nexus_mc::sampler::{Sampler, SamplerKind};
+    ///
+    /// let central = Scenario::load("central").unwrap();
+    /// let lhs = Sampler::new(&central, SamplerKind::Lhs, 7, 65_536).unwrap();
+    /// let replicated = lhs.with_replicates(16).unwrap();
+    /// assert_eq!(replicated.block(3, 3 * 2048, 2048).nrows(), 2048);
+    /// let mc = Sampler::new(&central, SamplerKind::Mc, 7, 65_536).unwrap();
+    /// assert!(mc.with_replicates(16).is_err());
+    /// ```
+    pub fn with_replicates(mut self, replicates: u64) -> Result<Sampler, SamplerError> {
+        if replicates == 1 {
+            return Ok(self);
+        }
+        if self.kind == SamplerKind::Mc {
+            return Err(format!(
+                "{replicates} replicates of mc draws: Monte Carlo draws are iid, and their \
+                 intervals need no replicates; replicates are for --sampler lhs or sobol"
+            )
+            .into());
+        }
+        if !(2..=MAX_REPLICATES).contains(&replicates) {
+            return Err(format!(
+                "{replicates} replicates: give 2 to {MAX_REPLICATES} (16 is usual)"
+            )
+            .into());
+        }
+        if let Some(sobol) = &self.sobol {
+            let key = hash::derive(self.seed, REPLICATE_LABEL);
+            self.replicate_sobols = (0..replicates)
+                .map(|r| sobol.rekeyed(hash::derive(key, r)))
+                .collect();
+        }
+        self.lhs.clear();
+        self.replicates = replicates;
+        Ok(self)
     }
 
     /// The uncertain parameters, in column order.
@@ -187,18 +248,37 @@ impl Sampler {
             // Carlo draws are): the block is column-major, a column's family
             // is looked at once, and a beta's table draws go in groups.
             SamplerKind::Lhs => {
+                // One hypercube over the run, or (with replicates) over
+                // this chunk alone, its runs counted from 0.
+                let (chunk_lhs, seed, start) = if self.replicates > 1 {
+                    let key = hash::derive(hash::derive(self.seed, REPLICATE_LABEL), chunk);
+                    let perms: Vec<_> = (0..self.params.len())
+                        .map(|d| {
+                            let k = hash::derive(hash::derive(key, LHS_LABEL), d as u64);
+                            hash::Permutation::new(block.nrows() as u64, k)
+                        })
+                        .collect();
+                    (perms, key, 0)
+                } else {
+                    (Vec::new(), self.seed, start)
+                };
+                let lhs = if self.replicates > 1 {
+                    &chunk_lhs
+                } else {
+                    &self.lhs
+                };
                 // Top 52 bits of the word (all a uniform is made of) per unit
                 // of stratum, without a division a value.
-                let strata = self.lhs.first().map_or(1, hash::Permutation::len) as f64;
+                let strata = lhs.first().map_or(1, hash::Permutation::len) as f64;
                 let scale = (1u64 << 52) as f64 / strata;
                 let mut words = [0u64; WORDS];
                 for (d, mut column) in block.columns_mut().into_iter().enumerate() {
-                    let key = hash::derive(self.seed, (LHS_LABEL << 32) | d as u64);
+                    let key = hash::derive(seed, (LHS_LABEL << 32) | d as u64);
                     let column = column.as_slice_mut().expect("column-major");
                     for (part, first) in column.chunks_mut(WORDS).zip((start..).step_by(WORDS)) {
                         let words = &mut words[..part.len()];
                         // Stratum `apply(i)`, a uniform place in it.
-                        self.lhs[d].apply_all(first, words);
+                        lhs[d].apply_all(first, words);
                         for (word, i) in words.iter_mut().zip(first..) {
                             let u = *word as f64 + hash::unit(key, i);
                             // In 0..=2^52, so the signed conversion (one
@@ -210,7 +290,16 @@ impl Sampler {
                 }
             }
             SamplerKind::Sobol => {
-                let sobol = self.sobol.as_ref().expect("built for sobol");
+                // With replicates, the chunk's points of its replicate's
+                // own sequence: chunk `c` is that sequence's chunk `c / R`.
+                let (sobol, start) = if self.replicates > 1 {
+                    let r = chunk % self.replicates;
+                    let local =
+                        (chunk / self.replicates) * CHUNK_RUNS + (start - chunk * CHUNK_RUNS);
+                    (&self.replicate_sobols[r as usize], local)
+                } else {
+                    (self.sobol.as_ref().expect("built for sobol"), start)
+                };
                 let mut words = [0u64; WORDS];
                 for (d, mut column) in block.columns_mut().into_iter().enumerate() {
                     let column = column.as_slice_mut().expect("column-major");

@@ -54,6 +54,19 @@ impl ScrambledSobol {
         }
     }
 
+    /// The same points scrambled by `key` instead: an independent
+    /// randomisation, sharing the direction numbers.
+    pub(crate) fn rekeyed(&self, key: u64) -> Self {
+        ScrambledSobol {
+            directions: self.directions.clone(),
+            steps: self.steps.clone(),
+            seeds: (0..self.seeds.len())
+                .map(|d| hash::derive(key, d as u64) as u32)
+                .collect(),
+            key: hash::derive(key, u64::MAX),
+        }
+    }
+
     /// Coordinate `dim` of point `index` (`index < 2^32`), in (0, 1).
     pub(crate) fn coordinate(&self, index: u64, dim: usize) -> f64 {
         let x = nested_uniform_scramble(self.unscrambled(index, dim), self.seeds[dim]);

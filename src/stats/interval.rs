@@ -3,8 +3,9 @@
 //! statistics, free of any assumption on the distribution), a mean (normal)
 //! and a probability (Wilson's score interval).
 //!
-//! Every interval here assumes iid draws. A Latin hypercube or a Sobol
-//! sample is not iid: its error needs independent randomisations, never
+//! Every interval here but [`replicate_interval`] assumes iid draws. A
+//! Latin hypercube or a Sobol sample is not iid: its error is read from
+//! independent randomisations of it ([`replicate_interval`]), never from
 //! these formulas.
 
 use statrs::function::gamma::ln_gamma;
@@ -157,6 +158,59 @@ pub fn wilson_interval(hits: u64, n: u64) -> (f64, f64) {
         (centre + half).min(1.0)
     };
     (lo, hi)
+}
+
+/// The 95 % interval of a statistic estimated at `estimate` from a whole
+/// run whose `R = replicates.len()` independent randomisations (replicates
+/// of equal size) estimated it at `replicates`: `estimate -+ t s / sqrt(R)`,
+/// `s` being the replicates' sample standard deviation and `t` Student's
+/// 97.5 % quantile with `R - 1` degrees of freedom (Owen 2013, Monte Carlo
+/// theory, methods and examples, section 17.1, on randomised quasi-Monte
+/// Carlo). `None` when there are fewer than two replicates; when every one
+/// gave the same value the interval is that value, as a normal interval of
+/// draws without spread is.
+///
+/// ```
+/// use nexus_mc::stats::replicate_interval;
+/// let (lo, hi) = replicate_interval(10.0, &[9.0, 11.0, 10.0, 10.0]).unwrap();
+/// // s = sqrt(2/3), t(3) = 3.182: half-width 3.182 x 0.408 = 1.30.
+/// assert!((hi - 10.0 - 1.2991).abs() < 1e-3 && (10.0 - lo - 1.2991).abs() < 1e-3);
+/// assert_eq!(replicate_interval(0.0, &[0.0; 16]), Some((0.0, 0.0)));
+/// assert_eq!(replicate_interval(0.0, &[0.0]), None);
+/// ```
+pub fn replicate_interval(estimate: f64, replicates: &[f64]) -> Option<(f64, f64)> {
+    let se = replicate_std_error(replicates)?;
+    let half = student_t(replicates.len() - 1) * se;
+    Some((estimate - half, estimate + half))
+}
+
+/// The standard error `s / sqrt(R)` of a whole run's estimate read from
+/// its `R` replicates' estimates (see [`replicate_interval`]); `None` when
+/// there are fewer than two.
+///
+/// ```
+/// use nexus_mc::stats::replicate_std_error;
+/// assert_eq!(replicate_std_error(&[1.0, 3.0]), Some(1.0));
+/// assert_eq!(replicate_std_error(&[1.0]), None);
+/// ```
+pub fn replicate_std_error(replicates: &[f64]) -> Option<f64> {
+    let r = replicates.len();
+    if r < 2 {
+        return None;
+    }
+    let n = r as f64;
+    let mean = replicates.iter().sum::<f64>() / n;
+    let var = replicates.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    Some((var / n).sqrt())
+}
+
+/// Student's t quantile at (1 + [`LEVEL`]) / 2 with `df >= 1` degrees of
+/// freedom.
+fn student_t(df: usize) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    StudentsT::new(0.0, 1.0, df as f64)
+        .expect("positive degrees of freedom")
+        .inverse_cdf((1.0 + LEVEL) / 2.0)
 }
 
 #[cfg(test)]

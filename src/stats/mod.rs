@@ -19,7 +19,10 @@ mod sketch;
 
 pub use exact::{ExactMoments, ExactSum};
 pub use histogram::Histogram;
-pub use interval::{mean_interval, quantile_ranks, wilson_interval, LEVEL, Z};
+pub use interval::{
+    mean_interval, quantile_ranks, replicate_interval, replicate_std_error, wilson_interval, LEVEL,
+    Z,
+};
 pub(crate) use quantile::exact_at_ranks;
 pub use quantile::{exact_quantiles, rank, Percentile};
 pub use sketch::{Bucket, LogSketch};

@@ -27,6 +27,7 @@ fn plan(sampler: SamplerKind, quantiles: QuantileMethod) -> RunPlan {
         sampler,
         quantiles,
         shard: Shard::WHOLE,
+        replicates: 1,
     }
 }
 
@@ -40,17 +41,40 @@ fn run_on(scenario: &Scenario, plan: RunPlan, threads: usize) -> Accumulator {
 }
 
 /// bands.csv, claims.csv, histogram.csv and the two interval files of a
-/// run (the intervals as for iid draws, so that every bound is written).
-fn csv_bytes(scenario: &Scenario, mut acc: Accumulator) -> [Vec<u8>; 5] {
-    let engine = Engine::new(scenario, RunPlan::new(1)).unwrap();
+/// run of `plan` (the intervals of a run without replicates as for iid
+/// draws, so that every bound is written).
+fn csv_bytes(scenario: &Scenario, plan: RunPlan, mut acc: Accumulator) -> [Vec<u8>; 5] {
+    let sampler = if plan.replicates > 1 {
+        plan.sampler
+    } else {
+        SamplerKind::Mc
+    };
+    let engine = Engine::new(scenario, RunPlan { sampler, ..plan }).unwrap();
     let summary = acc.summary(engine.claims());
     let mut files = [const { Vec::new() }; 5];
     write_rows(&mut files[0], &band_rows(&summary)).unwrap();
     write_rows(&mut files[1], &claim_rows(&summary)).unwrap();
     write_rows(&mut files[2], &histogram_rows(&summary)).unwrap();
-    write_rows(&mut files[3], &band_interval_rows(&summary, "mc", false)).unwrap();
-    write_rows(&mut files[4], &claim_interval_rows(&summary, "mc")).unwrap();
-    assert!(!String::from_utf8_lossy(&files[3]).contains(",,"));
+    write_rows(
+        &mut files[3],
+        &band_interval_rows(&summary, engine.identity()),
+    )
+    .unwrap();
+    write_rows(
+        &mut files[4],
+        &claim_interval_rows(&summary, engine.identity()),
+    )
+    .unwrap();
+    let text = String::from_utf8_lossy(&files[3]).into_owned();
+    assert!(
+        !text.contains(",,"),
+        "{}",
+        text.lines()
+            .filter(|l| l.contains(",,"))
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
     files
 }
 
@@ -75,15 +99,15 @@ fn same_bytes_for_1_2_and_7_threads_and_for_3_shards_merged() {
     for sampler in [SamplerKind::Mc, SamplerKind::Lhs, SamplerKind::Sobol] {
         for quantiles in [QuantileMethod::Exact, QuantileMethod::Sketch] {
             let plan = plan(sampler, quantiles);
-            let reference = csv_bytes(&central, run_on(&central, plan, 1));
+            let reference = csv_bytes(&central, plan, run_on(&central, plan, 1));
             for threads in [2, 7] {
-                let other = csv_bytes(&central, run_on(&central, plan, threads));
+                let other = csv_bytes(&central, plan, run_on(&central, plan, threads));
                 assert!(
                     other == reference,
                     "{sampler} {quantiles:?}: {threads} threads differ from 1"
                 );
             }
-            let merged = csv_bytes(&central, run_sharded(&central, plan, 3));
+            let merged = csv_bytes(&central, plan, run_sharded(&central, plan, 3));
             assert!(
                 merged == reference,
                 "{sampler} {quantiles:?}: 3 shards merged differ from one process"
@@ -93,11 +117,54 @@ fn same_bytes_for_1_2_and_7_threads_and_for_3_shards_merged() {
 }
 
 #[test]
+fn replicated_runs_give_the_same_bytes_on_any_threads_and_shards() {
+    let central = Scenario::load("central").unwrap();
+    // Ten chunks, the last partial, in 4 replicates: shards of 2 hold two
+    // replicates each, shards of 3 all four.
+    let runs = 9 * CHUNK_RUNS + 517;
+    for sampler in [SamplerKind::Lhs, SamplerKind::Sobol] {
+        for quantiles in [QuantileMethod::Exact, QuantileMethod::Sketch] {
+            let plan = RunPlan {
+                runs,
+                replicates: 4,
+                ..plan(sampler, quantiles)
+            };
+            let reference = csv_bytes(&central, plan, run_on(&central, plan, 1));
+            let intervals = String::from_utf8_lossy(&reference[3]).into_owned();
+            assert!(intervals.contains("t over 4 replicates"), "{intervals}");
+            let single = RunPlan {
+                replicates: 1,
+                ..plan
+            };
+            let single = csv_bytes(&central, single, run_on(&central, single, 1));
+            assert!(
+                reference[0] != single[0],
+                "{sampler}: replicates change the draws"
+            );
+            for threads in [2, 7] {
+                let other = csv_bytes(&central, plan, run_on(&central, plan, threads));
+                assert!(
+                    other == reference,
+                    "{sampler} {quantiles:?}: {threads} threads"
+                );
+            }
+            for shards in [2, 3] {
+                let merged = csv_bytes(&central, plan, run_sharded(&central, plan, shards));
+                assert!(
+                    merged == reference,
+                    "{sampler} {quantiles:?}: {shards} shards"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn a_different_seed_gives_different_bands() {
     let central = Scenario::load("central").unwrap();
     let p = plan(SamplerKind::Mc, QuantileMethod::Exact);
-    let a = csv_bytes(&central, run_on(&central, p, 2));
-    let b = csv_bytes(&central, run_on(&central, RunPlan { seed: 8, ..p }, 2));
+    let a = csv_bytes(&central, p, run_on(&central, p, 2));
+    let b = csv_bytes(&central, p, run_on(&central, RunPlan { seed: 8, ..p }, 2));
     assert_ne!(a[0], b[0]);
 }
 

@@ -51,14 +51,14 @@ fn a_precision_run_keeps_its_promise_at_little_more_than_the_runs_it_needs() {
         assert_eq!(report.checkpoints.last(), Some(&r.runs));
         // What the files say, not the report: every claim interval and the
         // median's are as narrow as promised.
-        for row in claim_interval_rows(&r.summary, "mc") {
+        for row in claim_interval_rows(&r.summary, &r.identity) {
             let (lo, hi) = (row.lo.unwrap(), row.hi.unwrap());
             assert!(0.5 * (hi - lo) <= TARGET, "seed {seed}: {row:?}");
             if row.claim == names::JOBS {
                 covered += u32::from(lo <= truth && truth <= hi);
             }
         }
-        let median = band_interval_rows(&r.summary, "mc", true)
+        let median = band_interval_rows(&r.summary, &r.identity)
             .into_iter()
             .find(|b| b.metric == "gdp_share_pct" && b.year == 2035 && b.statistic == "p50")
             .unwrap();
@@ -83,7 +83,7 @@ fn a_precision_run_stops_at_the_same_runs_and_bytes_on_any_threads() {
     let bytes = |r: &RunResults| {
         let mut b = Vec::new();
         write_rows(&mut b, &nexus_mc::output::band_rows(&r.summary)).unwrap();
-        write_rows(&mut b, &claim_interval_rows(&r.summary, "mc")).unwrap();
+        write_rows(&mut b, &claim_interval_rows(&r.summary, &r.identity)).unwrap();
         b
     };
     let one = run(7, 1);

@@ -3,6 +3,7 @@
 //! upper bound for the stratified and quasi-random samplers).
 
 use nexus_mc::config::Scenario;
+use nexus_mc::engine::CHUNK_RUNS;
 use nexus_mc::model::Param;
 use nexus_mc::sampler::{Sampler, SamplerKind};
 
@@ -423,4 +424,95 @@ fn blocks_are_reproducible_and_depend_on_the_seed() {
     }
     let sampler = Sampler::new(&s, SamplerKind::Mc, 5, 100).unwrap();
     assert_eq!(sampler.params(), &[Param::Multiplier, Param::LastingShare]);
+}
+
+/// The unit coordinates of a block of [`two_uniforms`] draws.
+fn unit_points(block: &ndarray::Array2<f64>) -> Vec<(f64, f64)> {
+    block
+        .rows()
+        .into_iter()
+        .map(|r| ((r[0] - 1.0) / 2.0, r[1] / 0.25))
+        .collect()
+}
+
+#[test]
+fn a_replicated_latin_hypercube_stratifies_every_chunk_on_its_own() {
+    let (chunk, replicates) = (CHUNK_RUNS as usize, 4);
+    let s = two_uniforms("");
+    let runs = 8 * CHUNK_RUNS;
+    let sampler = Sampler::new(&s, SamplerKind::Lhs, 7, runs)
+        .unwrap()
+        .with_replicates(replicates)
+        .unwrap();
+    let blocks: Vec<_> = (0..8)
+        .map(|c| unit_points(&sampler.block(c, c * CHUNK_RUNS, chunk)))
+        .collect();
+    for (c, points) in blocks.iter().enumerate() {
+        for (axis, coordinate) in [|p: &(f64, f64)| p.0, |p: &(f64, f64)| p.1]
+            .into_iter()
+            .enumerate()
+        {
+            let mut hits = vec![0; chunk];
+            for p in points {
+                hits[(coordinate(p) * chunk as f64) as usize] += 1;
+            }
+            assert!(
+                hits.iter().all(|&h| h == 1),
+                "chunk {c} axis {axis}: not one run a stratum"
+            );
+        }
+    }
+    // Independent randomisations: no two chunks share a point.
+    assert_ne!(blocks[0][0], blocks[4][0]);
+    assert_ne!(blocks[0][0], blocks[1][0]);
+    // The whole-run design is another one.
+    let whole = Sampler::new(&s, SamplerKind::Lhs, 7, runs).unwrap();
+    assert_ne!(unit_points(&whole.block(0, 0, chunk))[0], blocks[0][0]);
+}
+
+#[test]
+fn each_sobol_replicate_is_a_scrambled_net_of_its_own() {
+    let (chunk, replicates) = (CHUNK_RUNS as usize, 4u64);
+    let s = two_uniforms("");
+    let sampler = Sampler::new(&s, SamplerKind::Sobol, 3, 8 * CHUNK_RUNS)
+        .unwrap()
+        .with_replicates(replicates)
+        .unwrap();
+    let replicate = |r: u64| -> Vec<(f64, f64)> {
+        [r, r + replicates]
+            .iter()
+            .flat_map(|&c| unit_points(&sampler.block(c, c * CHUNK_RUNS, chunk)))
+            .collect()
+    };
+    // The first two dimensions of 2^12 scrambled Sobol points form a
+    // (0, 12, 2)-net: one point in each cell of a 64 x 64 grid. Chunks of
+    // different replicates, put together, do not.
+    let one_a_cell = |points: &[(f64, f64)]| {
+        let mut hits = vec![0; 64 * 64];
+        for (x, y) in points {
+            hits[(x * 64.0) as usize * 64 + (y * 64.0) as usize] += 1;
+        }
+        hits.iter().all(|&h| h == 1)
+    };
+    for r in 0..replicates {
+        assert!(one_a_cell(&replicate(r)), "replicate {r} is not a net");
+    }
+    let mixed: Vec<_> = [0, 1]
+        .iter()
+        .flat_map(|&c| unit_points(&sampler.block(c, c * CHUNK_RUNS, chunk)))
+        .collect();
+    assert!(!one_a_cell(&mixed), "two replicates' chunks make one net");
+}
+
+#[test]
+fn replicates_are_refused_for_monte_carlo_draws_and_outside_2_to_1024() {
+    let s = two_uniforms("");
+    let make = |kind| Sampler::new(&s, kind, 1, 1 << 22).unwrap();
+    let err = make(SamplerKind::Mc).with_replicates(16).unwrap_err();
+    assert!(err.to_string().contains("iid"), "{err}");
+    for bad in [0, 1025] {
+        let err = make(SamplerKind::Lhs).with_replicates(bad).unwrap_err();
+        assert!(err.to_string().contains("give 2 to 1024"), "{bad}: {err}");
+    }
+    assert!(make(SamplerKind::Sobol).with_replicates(1024).is_ok());
 }
