@@ -185,6 +185,39 @@ fn bad_flags_are_refused_with_exit_2_and_a_reason() {
         ),
         (&["run", "-n", "100", "--out", "file"], "not a directory"),
         (&["run", "-n", "100", "--out", "file/sub"], "cannot create"),
+        (
+            &["run", "-n", "1e5", "--replicates", "16"],
+            "Monte Carlo draws are iid",
+        ),
+        (
+            &[
+                "run",
+                "-n",
+                "20000",
+                "--sampler",
+                "lhs",
+                "--replicates",
+                "16",
+            ],
+            "20,000 runs make 10 chunks: use more runs or fewer replicates",
+        ),
+        (
+            &["run", "--sampler", "sobol", "--replicates", "2000"],
+            "from 1 to 1024",
+        ),
+        (
+            &[
+                "run",
+                "-n",
+                "1e5",
+                "--sampler",
+                "lhs",
+                "--replicates",
+                "1",
+                "--precision",
+            ],
+            "give --replicates 2 or more",
+        ),
     ];
     for (args, expect) in cases {
         assert_bad_input(&nexus(args, dir.path()), expect);
@@ -298,4 +331,80 @@ fn ctrl_c_stops_with_130_and_leaves_no_outputs() {
         top.is_empty(),
         "no output directory, samples file or temporary left: {top:?}"
     );
+}
+
+#[test]
+fn a_replicated_run_in_shards_merges_to_its_bytes_and_says_where_a_shard_cannot_tell() {
+    let dir = tempfile::tempdir().unwrap();
+    let flags = [
+        "-n",
+        "65536",
+        "--sampler",
+        "lhs",
+        "--replicates",
+        "4",
+        "--seed",
+        "3",
+    ];
+    let run = |extra: &[&str]| {
+        let args: Vec<&str> = ["run"].iter().chain(&flags).chain(extra).copied().collect();
+        let o = nexus(&args, dir.path());
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    run(&["--out", "whole"]);
+    let intervals = read(&dir.path().join("whole"), "band_intervals.csv");
+    assert!(intervals.contains(",t over 4 replicates"), "{intervals}");
+    let manifest = read(&dir.path().join("whole"), "manifest.json");
+    assert!(manifest.contains("\"replicates\": 4"), "{manifest}");
+    // Shard k of 4 holds chunks k, k + 4, ...: replicate k alone.
+    for k in 0..4 {
+        run(&["--shard", &format!("{k}/4"), "--out", &format!("s{k}")]);
+    }
+    let shard = read(&dir.path().join("s0"), "band_intervals.csv");
+    assert!(
+        shard.contains("fewer than two replicates; merge the shards"),
+        "{shard}"
+    );
+    let o = nexus(
+        &["merge", "s0", "s1", "s2", "s3", "--out", "merged"],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    for file in [
+        "bands.csv",
+        "claims.csv",
+        "band_intervals.csv",
+        "claim_intervals.csv",
+    ] {
+        assert_eq!(
+            read(&dir.path().join("whole"), file),
+            read(&dir.path().join("merged"), file),
+            "{file}"
+        );
+    }
+    // Shards of another replicate count are refused.
+    let o = nexus(
+        &[
+            "run",
+            "-n",
+            "65536",
+            "--sampler",
+            "lhs",
+            "--replicates",
+            "2",
+            "--seed",
+            "3",
+            "--shard",
+            "0/4",
+            "--out",
+            "other",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = nexus(
+        &["merge", "other", "s1", "s2", "s3", "--out", "m2"],
+        dir.path(),
+    );
+    assert_bad_input(&o, "replicates 2 vs 4");
 }
