@@ -237,7 +237,7 @@ fn run_to_precision(
         };
         done_chunks = chunks;
         match acc.as_mut() {
-            Some(a) => a.merge(step),
+            Some(a) => a.merge(&step),
             None => {
                 let mut first = step;
                 first.reserve_runs(cap - first.runs());

@@ -213,10 +213,32 @@ impl Accumulator {
         let Some((first, rest)) = self.replicates.split_first() else {
             return self.clone();
         };
-        let mut pooled = first.clone();
-        pooled.reserve_runs(self.runs - first.runs);
+        // The first replicate with its kept values in columns allocated
+        // once for every run, the others appended: no replicate is copied
+        // more than once.
+        let runs = self.runs as usize;
+        let mut pooled = Accumulator {
+            runs: first.runs,
+            moments: first.moments.clone(),
+            quantiles: match &first.quantiles {
+                Quantiles::Exact(columns) => Quantiles::Exact(
+                    columns
+                        .iter()
+                        .map(|c| {
+                            let mut all = Vec::with_capacity(runs);
+                            all.extend_from_slice(c);
+                            all
+                        })
+                        .collect(),
+                ),
+                Quantiles::Sketch(sketches) => Quantiles::Sketch(sketches.clone()),
+            },
+            hits: first.hits.clone(),
+            histograms: first.histograms.clone(),
+            replicates: Vec::new(),
+        };
         for r in rest {
-            pooled.merge(r.clone());
+            pooled.merge(r);
         }
         pooled
     }
@@ -441,7 +463,7 @@ impl Accumulator {
     /// If the two use different quantile methods or refinements (sketches
     /// refined over other ranges, histograms over other bins), claim counts
     /// or shifts (see [`Accumulator::merges_with`]).
-    pub(crate) fn merge(&mut self, other: Accumulator) {
+    pub(crate) fn merge(&mut self, other: &Accumulator) {
         assert_eq!(
             self.replicates.len(),
             other.replicates.len(),
@@ -449,7 +471,7 @@ impl Accumulator {
         );
         if !self.replicates.is_empty() {
             self.runs += other.runs;
-            for (a, b) in self.replicates.iter_mut().zip(other.replicates) {
+            for (a, b) in self.replicates.iter_mut().zip(&other.replicates) {
                 a.merge(b);
             }
             return;
@@ -459,17 +481,17 @@ impl Accumulator {
         for (a, b) in self.moments.iter_mut().zip(&other.moments) {
             a.merge(b);
         }
-        for (a, b) in self.hits.iter_mut().zip(other.hits) {
+        for (a, b) in self.hits.iter_mut().zip(&other.hits) {
             *a += b;
         }
-        match (&mut self.quantiles, other.quantiles) {
+        match (&mut self.quantiles, &other.quantiles) {
             (Quantiles::Exact(a), Quantiles::Exact(b)) => {
                 for (a, b) in a.iter_mut().zip(b) {
-                    a.extend_from_slice(&b);
+                    a.extend_from_slice(b);
                 }
             }
             (Quantiles::Sketch(a), Quantiles::Sketch(b)) => {
-                a.par_iter_mut().zip(&b).for_each(|(a, b)| a.merge(b));
+                a.par_iter_mut().zip(b).for_each(|(a, b)| a.merge(b));
             }
             _ => panic!("merging exact and sketch accumulators"),
         }
@@ -553,6 +575,9 @@ impl Accumulator {
         if self.replicates.is_empty() {
             return self.summary_of_one(claims);
         }
+        // Pooled before the replicates' own summaries reorder their kept
+        // values: selection runs slowly on a column made of sorted pieces.
+        let mut summary = self.pooled().summary_of_one(claims);
         // A shard may hold no run of some replicates (chunk c is replicate
         // c mod R, the shard's chunks K mod N): those state nothing.
         let parts: Vec<Summary> = self
@@ -561,7 +586,6 @@ impl Accumulator {
             .filter(|r| r.runs > 0)
             .map(|r| r.summary_of_one(claims))
             .collect();
-        let mut summary = self.pooled().summary_of_one(claims);
         summary.replicates = parts.len() as u64;
         if parts.len() < 2 {
             // Nothing to read a spread from: the outputs state no interval
@@ -1047,7 +1071,7 @@ mod tests {
             let claims = Claim::default_set();
 
             let mut in_order = Accumulator::new(method, claims.len(), &shifts());
-            chunks.iter().cloned().for_each(|c| in_order.merge(c));
+            chunks.iter().for_each(|c| in_order.merge(c));
 
             // A shuffled order, merged as a right-leaning tree.
             let mut order: Vec<usize> = (0..chunks.len()).collect();
@@ -1059,7 +1083,7 @@ mod tests {
             let mut tree = chunks[order[order.len() - 1]].clone();
             for &i in order.iter().rev().skip(1) {
                 let mut left = chunks[i].clone();
-                left.merge(tree);
+                left.merge(&tree);
                 tree = left;
             }
             prop_assert_eq!(in_order.runs(), tree.runs());

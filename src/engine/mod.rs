@@ -632,7 +632,7 @@ impl Engine {
 fn settle(pool: &Mutex<Vec<(u64, Accumulator)>>, totals: &mut [Option<Accumulator>]) {
     for (r, acc) in pool.lock().expect("no panic holds the lock").drain(..) {
         match &mut totals[r as usize] {
-            Some(total) => total.merge(acc),
+            Some(total) => total.merge(&acc),
             slot => *slot = Some(acc),
         }
     }

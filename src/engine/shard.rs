@@ -339,7 +339,7 @@ pub fn merge_shards(dirs: &[PathBuf]) -> Result<(RunIdentity, Accumulator), Shar
     let mut states = states.into_iter().map(|(_, s)| s.accumulator);
     let mut total = states.next().expect("at least one shard");
     for acc in states {
-        total.merge(acc);
+        total.merge(&acc);
     }
     Ok((identity, total))
 }
