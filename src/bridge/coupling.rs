@@ -22,7 +22,7 @@ use crate::distribution::{phi, phi_inv, Distribution};
 use crate::hash;
 use crate::model::{Metric, Model, Outputs, Param, ParamSet};
 
-use super::shapley::{Game, Subset};
+use super::shapley::{deletes, Game, Subset};
 use super::{BridgeOptions, Step};
 
 const LABEL: u64 = 0xb71d_6e00;
@@ -338,33 +338,60 @@ impl Game for Coupling {
                 h[i] = u32::from(claim.holds(&out));
             }
         }
-        // The statistics of the whole sample, then of the runs outside each
-        // batch (for the jackknife). Means and shares come from sums; the
-        // medians from one window of each output's order statistics.
+        // The statistics of the whole sample, then of the runs each
+        // jackknife row keeps (see `deletes`). Means and shares come from
+        // each batch's sums; the medians from a selection over the runs kept.
         let batches = self.batches;
+        let bounds: Vec<(usize, usize)> =
+            (0..batches).map(|b| batch_bounds(n, batches, b)).collect();
         let medians: Vec<Vec<f64>> = kept
             .iter()
-            .map(|values| medians_without_each_batch(values, batches))
+            .map(|values| medians_of_jackknife_rows(values, &bounds))
             .collect();
-        let sums: Vec<f64> = kept.iter().map(|v| v.iter().sum()).collect();
-        let counts: Vec<u32> = hits.iter().map(|h| h.iter().sum()).collect();
-        // Row `r`: 0 for the whole sample, 1 + b without batch b.
+        let by_batch = |values: &[f64]| -> Vec<f64> {
+            bounds
+                .iter()
+                .map(|&(from, to)| values[from..to].iter().sum())
+                .collect()
+        };
+        let sums: Vec<Vec<f64>> = kept.iter().map(|v| by_batch(v)).collect();
+        let totals: Vec<f64> = kept.iter().map(|v| v.iter().sum()).collect();
+        let counts: Vec<Vec<u32>> = hits
+            .iter()
+            .map(|h| {
+                bounds
+                    .iter()
+                    .map(|&(from, to)| h[from..to].iter().sum())
+                    .collect()
+            })
+            .collect();
+        // Row `r`: 0 for the whole sample, 1 + h without the batches row h
+        // deletes.
         let stats = |r: usize| -> Vec<f64> {
-            let skip = if r == 0 {
-                (0, 0)
-            } else {
-                batch_bounds(n, batches, r - 1)
-            };
-            let left = n - (skip.1 - skip.0);
+            let kept_batch = |b: usize| r == 0 || !deletes(batches, r - 1, b);
+            let left: usize = (0..batches)
+                .filter(|&b| kept_batch(b))
+                .map(|b| bounds[b].1 - bounds[b].0)
+                .sum();
             let mut row = Vec::with_capacity(self.outputs());
-            for ((values, m), sum) in kept.iter().zip(&medians).zip(&sums) {
-                let skipped: f64 = values[skip.0..skip.1].iter().sum();
+            for ((m, sums), total) in medians.iter().zip(&sums).zip(&totals) {
+                let sum: f64 = if r == 0 {
+                    *total
+                } else {
+                    (0..batches)
+                        .filter(|&b| kept_batch(b))
+                        .map(|b| sums[b])
+                        .sum()
+                };
                 row.push(m[r]);
-                row.push((sum - skipped) / left as f64);
+                row.push(sum / left as f64);
             }
-            for (h, &count) in hits.iter().zip(&counts) {
-                let skipped: u32 = h[skip.0..skip.1].iter().sum();
-                row.push(f64::from(count - skipped) / left as f64);
+            for counts in &counts {
+                let count: u32 = (0..batches)
+                    .filter(|&b| kept_batch(b))
+                    .map(|b| counts[b])
+                    .sum();
+                row.push(f64::from(count) / left as f64);
             }
             row
         };
@@ -377,50 +404,26 @@ fn batch_bounds(n: usize, batches: usize, b: usize) -> (usize, usize) {
     (b * n / batches, (b + 1) * n / batches)
 }
 
-/// The median (rank ceil(m / 2) of m values) of `values`, then of `values`
-/// without each of `batches` equal batches of consecutive runs, in one
-/// selection: every such median has a rank in the whole sample within one
-/// batch's length of the whole median, so only that window is sorted.
-fn medians_without_each_batch(values: &[f64], batches: usize) -> Vec<f64> {
-    let n = values.len();
-    let bounds = |b: usize| batch_bounds(n, batches, b);
-    let batch_of = |i: usize| ((i + 1) * batches).div_ceil(n) - 1;
-    // 1-based ranks wanted, among the runs kept: whole, then without b.
-    let wanted: Vec<usize> = std::iter::once(n.div_ceil(2))
-        .chain((0..batches).map(|b| {
-            let (from, to) = bounds(b);
-            (n - (to - from)).div_ceil(2)
-        }))
-        .collect();
-    let longest = (0..batches)
-        .map(|b| bounds(b).1 - bounds(b).0)
-        .max()
-        .unwrap_or(0);
-    let lo = *wanted.iter().min().expect("a rank"); // 1-based
-    let hi = (wanted.iter().max().expect("a rank") + longest).min(n);
-    let cmp = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
-    let mut pairs: Vec<(f64, usize)> = values.iter().copied().zip(0..).collect();
-    pairs.select_nth_unstable_by(lo - 1, cmp);
-    let upper = &mut pairs[lo - 1..];
-    upper.select_nth_unstable_by(hi - lo, cmp);
-    pairs[lo - 1..hi].sort_unstable_by(cmp);
-    // Runs of each batch ranked below the window.
-    let mut below = vec![0usize; batches];
-    for &(_, i) in &pairs[..lo - 1] {
-        below[batch_of(i)] += 1;
-    }
-    let whole = pairs[wanted[0] - 1].0;
-    let mut out = vec![whole];
-    for b in 0..batches {
-        let mut kept = lo - 1 - below[b];
-        let found = pairs[lo - 1..hi].iter().find(|&&(_, i)| {
-            if batch_of(i) == b {
-                return false;
+/// The median (rank ceil(m / 2) of m values) of `values`, then of the
+/// values of the batches (runs `bounds[b]`) each jackknife row keeps (see
+/// [`deletes`]).
+fn medians_of_jackknife_rows(values: &[f64], bounds: &[(usize, usize)]) -> Vec<f64> {
+    let batches = bounds.len();
+    let mut buffer = Vec::with_capacity(values.len());
+    let median = |buffer: &mut Vec<f64>| {
+        let at = buffer.len().div_ceil(2) - 1;
+        *buffer.select_nth_unstable_by(at, f64::total_cmp).1
+    };
+    buffer.extend_from_slice(values);
+    let mut out = vec![median(&mut buffer)];
+    for h in 0..batches {
+        buffer.clear();
+        for (b, &(from, to)) in bounds.iter().enumerate() {
+            if !deletes(batches, h, b) {
+                buffer.extend_from_slice(&values[from..to]);
             }
-            kept += 1;
-            kept == wanted[1 + b]
-        });
-        out.push(found.expect("the window holds every batch's median").0);
+        }
+        out.push(median(&mut buffer));
     }
     out
 }
@@ -432,7 +435,7 @@ mod tests {
     /// Each median against a sort of the runs kept, for lengths that do
     /// and do not divide into the batches, with ties and both zeros.
     #[test]
-    fn medians_without_each_batch_are_those_of_a_sort() {
+    fn medians_of_jackknife_rows_are_those_of_a_sort() {
         for (n, batches) in [(1000, 10), (1003, 10), (37, 4), (10, 10), (2001, 7)] {
             let values: Vec<f64> = (0..n)
                 .map(|i| {
@@ -445,23 +448,32 @@ mod tests {
                     }
                 })
                 .collect();
-            let found = medians_without_each_batch(&values, batches);
+            let bounds: Vec<_> = (0..batches).map(|b| batch_bounds(n, batches, b)).collect();
+            let found = medians_of_jackknife_rows(&values, &bounds);
             let median = |mut v: Vec<f64>| {
                 v.sort_by(f64::total_cmp);
                 v[v.len().div_ceil(2) - 1]
             };
             assert_eq!(found[0].to_bits(), median(values.clone()).to_bits());
-            for b in 0..batches {
-                let (from, to) = (b * n / batches, (b + 1) * n / batches);
-                let kept: Vec<f64> = values[..from]
-                    .iter()
-                    .chain(&values[to..])
-                    .copied()
+            for h in 0..batches {
+                let kept: Vec<f64> = (0..n)
+                    .filter(|&i| {
+                        let b = (0..batches).find(|&b| i < bounds[b].1).unwrap();
+                        !deletes(batches, h, b)
+                    })
+                    .map(|i| values[i])
                     .collect();
                 assert_eq!(
-                    found[1 + b].to_bits(),
+                    kept.len(),
+                    n - (0..batches)
+                        .filter(|&b| deletes(batches, h, b))
+                        .map(|b| bounds[b].1 - bounds[b].0)
+                        .sum::<usize>()
+                );
+                assert_eq!(
+                    found[1 + h].to_bits(),
                     median(kept).to_bits(),
-                    "n {n}, batch {b} of {batches}"
+                    "n {n}, row {h} of {batches}"
                 );
             }
         }

@@ -30,7 +30,7 @@ mod coupling;
 mod shapley;
 
 pub use coupling::{Coupling, BRIDGE_OUTPUTS};
-pub use shapley::{sequential, shapley, Attribution, Game, Method, Subset, MAX_PLAYERS};
+pub use shapley::{deletes, sequential, shapley, Attribution, Game, Method, Subset, MAX_PLAYERS};
 
 use crate::claims::Claim;
 use crate::config::Scenario;
@@ -75,7 +75,8 @@ pub struct BridgeOptions {
     /// Enumerate every subset up to this many steps.
     pub exact_max_steps: usize,
     /// Batches the runs are cut into for the jackknife standard errors
-    /// (each estimate is repeated without each batch).
+    /// (each estimate is repeated without each half of them; see
+    /// [`deletes`]).
     pub batches: usize,
     /// Step names in the order of the one-at-a-time waterfall; steps not
     /// named follow by decreasing size of their Shapley contribution to
