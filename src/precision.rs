@@ -14,7 +14,9 @@
 //! about 5 % a step (at least one chunk of 2,048 runs; rounding up to
 //! whole chunks makes the first steps up to 6.25 %). A replicated LHS or
 //! Sobol run (`--replicates R`) steps by whole multiples of R chunks, so
-//! that every randomisation holds the same runs at each checkpoint. At each it predicts,
+//! that every randomisation holds the same runs at each checkpoint (but a
+//! cap that is not such a multiple, where the last chunks fall to the
+//! first replicates). At each it predicts,
 //! from the half-widths so far (which shrink as one over the square root of
 //! the runs), the checkpoint where every target will be met, and runs on to
 //! it. The checkpoints depend only on the results at earlier checkpoints,

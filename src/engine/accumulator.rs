@@ -356,6 +356,16 @@ impl Accumulator {
         if self.replicates.iter().map(|r| r.runs).sum::<u64>() != self.runs {
             return Err("its replicates do not hold its runs".into());
         }
+        let outer_empty = self.moments.is_empty()
+            && self.hits.is_empty()
+            && self.histograms.is_empty()
+            && matches!(&self.quantiles, Quantiles::Sketch(s) if s.is_empty());
+        if !outer_empty {
+            return Err("a run of replicates holds results outside them".into());
+        }
+        if !self.replicates.windows(2).all(|w| w[0].merges_with(&w[1])) {
+            return Err("its replicates cannot be merged with each other".into());
+        }
         self.replicates.iter().enumerate().try_for_each(|(r, acc)| {
             if acc.replicates.is_empty() {
                 acc.check_runs(claims, plan.quantiles)
@@ -588,9 +598,17 @@ impl Accumulator {
             .collect();
         summary.replicates = parts.len() as u64;
         if parts.len() < 2 {
-            // Nothing to read a spread from: the outputs state no interval
-            // (see `Summary::replicates`), and claims.csv's std_error is
-            // the iid formula's, as for a run without replicates.
+            // Nothing to read a spread from: no interval (the iid ones of
+            // the pooled summary would be wrong), and claims.csv's
+            // std_error is the iid formula's, as for a run without
+            // replicates.
+            for band in &mut summary.bands {
+                band.mean_interval = None;
+                band.percentile_intervals = [None; 7];
+            }
+            for claim in &mut summary.claims {
+                claim.interval = None;
+            }
             return summary;
         }
         summary.quantile_error = parts

@@ -51,9 +51,10 @@ impl RunPlan {
     /// Memory this shard needs on `threads` threads, in bytes (an upper
     /// estimate): the kept values of exact quantiles, one accumulator per
     /// thread and one more (the sketches the pilot refined, which every
-    /// accumulator starts from). With replicates, one more accumulator a
-    /// replicate, and kept values twice (the pooled quantiles are read from
-    /// a copy of every replicate's). With sketch quantiles it does not
+    /// accumulator starts from). With replicates, each replicate's own
+    /// accumulator (its sketches, or for exact quantiles its moments), and
+    /// kept values twice (the pooled quantiles are read from a copy of
+    /// every replicate's). With sketch quantiles it does not
     /// grow with the runs.
     pub(crate) fn memory(&self, threads: usize) -> f64 {
         let copies = if self.replicates > 1 { 2.0 } else { 1.0 };
@@ -62,17 +63,23 @@ impl RunPlan {
             QuantileMethod::Exact => copies * self.shard_runs() as f64 * (COLUMNS * 8) as f64,
             QuantileMethod::Sketch => 0.0,
         };
+        // A replicate's own accumulator: sketches, or for exact quantiles
+        // only its moments and claim counts (about 110 kB; 256 kB counted).
         let replicates = if self.replicates > 1 {
-            self.replicates as usize
+            self.replicates as f64
         } else {
-            0
+            0.0
+        };
+        let per_replicate = match self.quantiles {
+            QuantileMethod::Exact => (1 << 18) as f64,
+            QuantileMethod::Sketch => Accumulator::SKETCHES_BYTES as f64,
         };
         // Sketches, and a worker's tile, sample block and group of outputs.
         let scratch = COLUMNS * TILE_STRIDE * 8
             + (CHUNK_RUNS as usize + BLOCK_PAD) * Param::COUNT * 8
             + GROUP * std::mem::size_of::<Outputs>();
         let per_thread = (Accumulator::SKETCHES_BYTES + scratch) as f64;
-        exact + (threads + 1 + replicates) as f64 * per_thread
+        exact + (threads + 1) as f64 * per_thread + replicates * per_replicate
     }
 
     /// Checks the plan against [`limits::MAX_RUNS`] and the memory of this
@@ -115,6 +122,12 @@ impl RunPlan {
                     limits::bytes(sketch.memory(1))
                 ),
             }
+        };
+        // Each replicate keeps its own sketches.
+        let instead = if self.replicates > 1 && !exact {
+            format!("{instead}, or give fewer --replicates (each keeps its own sketches)")
+        } else {
+            instead
         };
         let what = if self.shard.count == 1 {
             format!("a run of {} runs", number(self.runs as f64, 0))
@@ -424,30 +437,26 @@ impl Engine {
                 .into_par_iter()
                 .enumerate()
                 .try_for_each(|(i, rows)| one_chunk(chunk_of(i as u64), false, rows).map(drop))?,
-            // A pass per replicate, so that a worker fills one accumulator
-            // at a time (not one per replicate), merged after each pass.
+            // One pass over the chunks in replicate-major order: each worker
+            // takes a contiguous stretch, so it mostly fills one
+            // accumulator at a time (of one replicate or two), while every
+            // core stays busy however few chunks a replicate has.
             None => {
                 let mut rows: Vec<Option<Vec<&mut [f64]>>> = rows.map(Some).collect();
-                for r in 0..replicates {
-                    if rows.is_empty() {
-                        (0..chunks)
-                            .into_par_iter()
-                            .filter(|&i| replicate_of(i) == r)
-                            .try_for_each(|i| {
-                                one_chunk(chunk_of(i), false, Vec::new()).map(drop)
-                            })?;
-                    } else {
-                        let mine: Vec<(u64, Vec<&mut [f64]>)> = (0..chunks)
-                            .zip(rows.iter_mut())
-                            .filter(|&(i, _)| replicate_of(i) == r)
-                            .map(|(i, slot)| (i, slot.take().expect("each chunk once")))
-                            .collect();
-                        mine.into_par_iter().try_for_each(|(i, rows)| {
-                            one_chunk(chunk_of(i), false, rows).map(drop)
-                        })?;
-                    }
-                    settle(&pool, &mut totals);
-                }
+                let mut order: Vec<u64> = (0..chunks).collect();
+                order.sort_by_key(|&i| (replicate_of(i), i));
+                let work: Vec<(u64, Vec<&mut [f64]>)> = order
+                    .into_iter()
+                    .map(|i| {
+                        let rows = rows
+                            .get_mut(i as usize)
+                            .map(|slot| slot.take().expect("each chunk once"))
+                            .unwrap_or_default();
+                        (i, rows)
+                    })
+                    .collect();
+                work.into_par_iter()
+                    .try_for_each(|(i, rows)| one_chunk(chunk_of(i), false, rows).map(drop))?;
             }
             // Batches keep `--samples` blocks in run order with bounded memory.
             Some(sink) => {

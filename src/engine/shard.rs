@@ -237,8 +237,10 @@ pub fn merge_shards(dirs: &[PathBuf]) -> Result<(RunIdentity, Accumulator), Shar
         .filter_map(|d| std::fs::metadata(d.join(STATE_FILE)).ok())
         .map(|m| m.len())
         .sum();
+    // The states, their merge, and for a replicated exact run the pooled
+    // copy its summary reads.
     crate::limits::check_memory(
-        2.0 * size as f64,
+        3.0 * size as f64,
         &format!("merging {} shard states", dirs.len()),
         "merge on a machine with more memory, or rerun with fewer runs",
     )

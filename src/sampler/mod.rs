@@ -217,7 +217,17 @@ impl Sampler {
 
     /// Runs `start .. start + len` (chunk number `chunk`) as a block of
     /// `len` rows and one column per uncertain parameter.
+    ///
+    /// # Panics
+    /// With replicates ([`Sampler::with_replicates`]), if the runs do not
+    /// lie in chunk `chunk` (runs `2048 chunk .. 2048 (chunk + 1)`), which
+    /// decides their replicate.
     pub fn block(&self, chunk: u64, start: u64, len: usize) -> Array2<f64> {
+        let first = chunk * CHUNK_RUNS;
+        assert!(
+            self.replicates == 1 || (start >= first && start + len as u64 <= first + CHUNK_RUNS),
+            "runs {start}.. are not in chunk {chunk}"
+        );
         // Column-major: a column is drawn, correlated and read in one sweep.
         let mut block = Array2::zeros((len, self.params.len()).f());
         self.block_into(chunk, start, block.view_mut());
