@@ -37,8 +37,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let claim = summary
         .claim(nexus_mc::claims::names::GDP_SHARE)
         .expect("the default claim set has it");
-    // With its standard error, or the 95 % bound when no run (or every run) holds it.
-    let p = claim_probability(claim.probability(), claim.std_error(), claim.runs);
+    // With its standard error (Monte Carlo draws are iid), or the 95 % bound
+    // when no run (or every run) holds it.
+    let p = claim_probability(claim.probability(), Some(claim.std_error()), claim.runs);
     println!(
         "{}: P(GDP share 2035 >= 1.2 %) = {p} ({} runs)",
         scenario.name, claim.runs

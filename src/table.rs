@@ -135,14 +135,25 @@ pub fn probability(p: f64) -> String {
 /// when the claim held in no run or in every run (where the standard error
 /// is 0 and says nothing), the bound of Wilson's 95 % interval, as
 /// `claim_intervals.csv` states it (one-sided, it holds at 97.5 %).
+/// `std_error` is `None` for a sample whose error is not stated (a Latin
+/// hypercube or Sobol run without replicates is not iid): the probability
+/// then stands alone, with the reason.
 ///
 /// ```
 /// use nexus_mc::table::claim_probability;
-/// assert_eq!(claim_probability(0.2142, 0.00041, 1_000_000), "0.2142 +- 0.00041");
-/// assert_eq!(claim_probability(0.0, 0.0, 20_000), "0 (no run; below 0.00019 at 97.5 %)");
-/// assert_eq!(claim_probability(1.0, 0.0, 1_000), "1 (every run; above 1 - 0.0038 at 97.5 %)");
+/// assert_eq!(claim_probability(0.2142, Some(0.00041), 1_000_000), "0.2142 +- 0.00041");
+/// assert_eq!(claim_probability(0.0, Some(0.0), 20_000), "0 (no run; below 0.00019 at 97.5 %)");
+/// assert_eq!(claim_probability(1.0, Some(0.0), 1_000), "1 (every run; above 1 - 0.0038 at 97.5 %)");
+/// assert_eq!(claim_probability(0.0, None, 1_000), "0 (no run; not iid, no error stated)");
 /// ```
-pub fn claim_probability(p: f64, std_error: f64, runs: u64) -> String {
+pub fn claim_probability(p: f64, std_error: Option<f64>, runs: u64) -> String {
+    let Some(std_error) = std_error else {
+        return match p {
+            0.0 => "0 (no run; not iid, no error stated)".into(),
+            1.0 => "1 (every run; not iid, no error stated)".into(),
+            _ => format!("{} (not iid, no error stated)", probability(p)),
+        };
+    };
     if p == 0.0 {
         let (_, hi) = crate::stats::wilson_interval(0, runs);
         format!("0 (no run; below {} at 97.5 %)", significant(hi, 2))

@@ -77,7 +77,7 @@ pub struct RunArgs {
     pub precision: Option<PrecisionSpec>,
 
     /// Independent randomisations of a --sampler lhs or sobol run, 2 to
-    /// 1,024, whose spread gives the 95 % intervals (Student's t over R)
+    /// 1,024 (1: none), whose spread gives the 95 % intervals (Student's t over R)
     /// in band_intervals.csv and claim_intervals.csv and the std_error of
     /// claims.csv. Chunk c (2,048 runs) belongs to randomisation c mod R;
     /// each LHS chunk is then a Latin hypercube of its own, and each Sobol
@@ -280,6 +280,7 @@ fn check_samples_path(samples: &Path, out: &Path, inputs: &[PathBuf], force: boo
 /// The headline: where the outputs are and what they say, in a few lines.
 fn print_summary(results: &RunResults, timing: &str, out: &Path, files: &[String]) {
     let (identity, summary, runs) = (&results.identity, &results.summary, results.runs);
+    let stated = output::errors_stated(summary, identity);
     println!(
         "{}: {} runs (sampler {}, seed {}, {} quantiles){timing}",
         identity.scenario,
@@ -295,11 +296,15 @@ fn print_summary(results: &RunResults, timing: &str, out: &Path, files: &[String
         );
     }
     if let Some(c) = summary.claims.first() {
-        println!("P({}) = {}", c.claim, probability(c));
+        println!("P({}) = {}", c.claim, probability(c, stated));
     }
     let mut t = Table::new(["claim", "test", "P(holds)"]);
     for c in &summary.claims {
-        t.row([c.claim.name.clone(), c.claim.to_string(), probability(c)]);
+        t.row([
+            c.claim.name.clone(),
+            c.claim.to_string(),
+            probability(c, stated),
+        ]);
     }
     print!("{}", t.render());
     if let Some(p) = &results.precision {
@@ -374,9 +379,11 @@ fn listing(files: &[String]) -> Vec<String> {
     shown
 }
 
-/// A claim's probability with its error, as `nexus_mc::table::claim_probability` words it.
-fn probability(c: &ClaimResult) -> String {
-    nexus_mc::table::claim_probability(c.probability(), c.std_error(), c.runs)
+/// A claim's probability with its error (if `stated`: see
+/// [`output::errors_stated`]), as `nexus_mc::table::claim_probability`
+/// words it.
+fn probability(c: &ClaimResult, stated: bool) -> String {
+    nexus_mc::table::claim_probability(c.probability(), stated.then(|| c.std_error()), c.runs)
 }
 
 /// The `--samples` file: written to a temporary file beside the target and

@@ -260,7 +260,7 @@ fn print_summary(results: &SensitivityStudy) {
             let se = (p * (1.0 - p) / runs.max(1) as f64).sqrt();
             println!(
                 "\"{claim}\" holds in a share {} of {} runs; the runs where it holds differ most in {}",
-                nexus_mc::table::claim_probability(*p, se, runs),
+                nexus_mc::table::claim_probability(*p, Some(se), runs),
                 number(runs as f64, 0),
                 top.join(", ")
             );

@@ -338,13 +338,20 @@ impl Manifest {
             claim_std_error: if identity.replicates > 1 {
                 format!(
                     "s / sqrt({r}), s the standard deviation of the probabilities of the {r} \
-                     independent replicates (0 when they all agree)",
+                     independent replicates (0 when they all agree); sqrt(p * (1 - p) / runs) \
+                     for a claim that held or failed in under 10 runs a replicate, and in a \
+                     shard holding fewer than two replicates",
                     r = identity.replicates
                 )
+            } else if identity.sampler == "mc" {
+                "sqrt(p * (1 - p) / runs), the Monte Carlo standard error".into()
             } else {
-                "sqrt(p * (1 - p) / runs), the Monte Carlo standard error; conservative for \
-                 lhs and sobol samples"
-                    .into()
+                format!(
+                    "sqrt(p * (1 - p) / runs), the formula for iid draws, kept in claims.csv \
+                     for readers of earlier versions: a {} sample is not iid and its error is \
+                     not stated (give --replicates R for one)",
+                    identity.sampler
+                )
             },
             precision: None,
         }

@@ -20,7 +20,7 @@ pub use rows::{
     SwitchingRow, TornadoRow,
 };
 pub use run::{
-    band_interval_rows, band_rows, claim_interval_rows, claim_rows, histogram_rows,
+    band_interval_rows, band_rows, claim_interval_rows, claim_rows, errors_stated, histogram_rows,
     is_samples_file, samples_target_problem, SamplesWriter,
 };
 pub use sensitivity::{

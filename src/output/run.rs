@@ -101,6 +101,14 @@ impl Source {
     }
 }
 
+/// Whether the intervals and claim errors of `summary`, a summary of the
+/// run `run`, may be stated: for Monte Carlo draws, and for a replicated
+/// run whose summary holds two replicates or more; not for a Latin
+/// hypercube or Sobol sample read as if it were iid.
+pub fn errors_stated(summary: &Summary, run: &RunIdentity) -> bool {
+    Source::of(summary, run).states()
+}
+
 /// The rows of `band_intervals.csv`: per metric and year, the 95 %
 /// interval of the mean and of each percentile, with its `method`: for
 /// Monte Carlo draws normal (mean) and order statistics (percentiles),

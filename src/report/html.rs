@@ -166,19 +166,25 @@ fn claims(o: &mut String, r: &Report) {
     if let Some(run) = &r.data.run {
         o.push_str("<h2>The published claims</h2>\n");
         if let Some(c) = run.claims.first() {
-            let held = if c.probability == 0.0 {
-                format!(
+            let held = match run.stated_error(c) {
+                _ if c.probability == 1.0 => "held in every one".to_string(),
+                Some(_) if c.probability == 0.0 => format!(
                     "held in none of them (below {} at 97.5 % confidence)",
                     significant(crate::stats::wilson_interval(0, c.runs).1, 2)
-                )
-            } else if c.probability == 1.0 {
-                "held in every one".to_string()
-            } else {
-                format!(
+                ),
+                Some(se) => format!(
                     "held in a share {} of them (standard error {})",
                     probability(c.probability),
-                    significant(c.std_error, 2)
-                )
+                    significant(se, 2)
+                ),
+                None if c.probability == 0.0 => "held in none of them (a sample that is not \
+                    iid: no bound stated; give --replicates for one)"
+                    .to_string(),
+                None => format!(
+                    "held in a share {} of them (a sample that is not iid: no error stated; \
+                     give --replicates for one)",
+                    probability(c.probability)
+                ),
             };
             if let Some(shard) = run.manifest.shard {
                 let _ = writeln!(
@@ -209,7 +215,11 @@ fn claims(o: &mut String, r: &Report) {
                 vec![
                     text(c.claim.clone()),
                     text(format!("{} {} {} {}", c.metric, c.year, c.op, c.threshold)),
-                    num(claim_probability(c.probability, c.std_error, c.runs)),
+                    num(claim_probability(
+                        c.probability,
+                        run.stated_error(c),
+                        c.runs,
+                    )),
                     num(c.runs.to_string()),
                 ]
             })

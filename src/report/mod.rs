@@ -304,7 +304,7 @@ fn run_charts(run: &RunFiles) -> std::result::Result<Vec<Chart>, String> {
                     "P({} {}) = {}",
                     c.op,
                     crate::table::significant(c.threshold, 4),
-                    crate::table::claim_probability(c.probability, c.std_error, c.runs)
+                    crate::table::claim_probability(c.probability, run.stated_error(c), c.runs)
                 )
             })
             .unwrap_or_default();

@@ -31,6 +31,18 @@ pub struct RunFiles {
     pub histogram: Vec<HistogramRow>,
 }
 
+impl RunFiles {
+    /// The standard error of a claim of `claims.csv` as the report may
+    /// state it: for Monte Carlo draws and for a whole replicated run (a
+    /// shard may hold too few replicates), not for a Latin hypercube or
+    /// Sobol sample read as if it were iid.
+    pub fn stated_error(&self, claim: &ClaimRow) -> Option<f64> {
+        let m = &self.manifest;
+        let stated = m.sampler == "mc" || (m.replicates > 1 && m.shard.is_none());
+        stated.then_some(claim.std_error)
+    }
+}
+
 /// The outputs of one `sensitivity`.
 pub struct SensitivityFiles {
     /// Its manifest.

@@ -408,3 +408,31 @@ fn a_replicated_run_in_shards_merges_to_its_bytes_and_says_where_a_shard_cannot_
     );
     assert_bad_input(&o, "replicates 2 vs 4");
 }
+
+#[test]
+fn a_sample_that_is_not_iid_states_no_error_without_replicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let args: Vec<&str> = ["run", "-n", "65536", "--sampler", "lhs", "--report"]
+            .iter()
+            .chain(extra)
+            .copied()
+            .collect();
+        let o = nexus(&args, dir.path());
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let alone = run(&["--out", "alone"]);
+    assert!(alone.contains("not iid, no error stated"), "{alone}");
+    assert!(
+        !alone.contains("+-") && !alone.contains("at 97.5 %"),
+        "{alone}"
+    );
+    let report = read(&dir.path().join("alone"), "report.html");
+    assert!(report.contains("not iid, no error stated") && !report.contains("at 97.5 %"));
+    let replicated = run(&["--replicates", "16", "--out", "replicated"]);
+    assert!(
+        replicated.contains("+-") && !replicated.contains("not iid"),
+        "{replicated}"
+    );
+}
