@@ -34,7 +34,9 @@ mod sensitivity;
 
 pub use baseline::{baseline, BaselineOptions};
 pub use bridge::{bridge, BridgeCommand, BridgeResults};
-pub use run::{merge, run, run_with_samples, MergeOptions, RunOptions, RunResults};
+pub use run::{
+    merge, run, run_with_samples, MergeOptions, RunOptions, RunResults, DEFAULT_REPLICATES,
+};
 pub use sensitivity::{sensitivity, Method, SensitivityOptions, SensitivityStudy, DEFAULT_OUTPUTS};
 
 use std::path::PathBuf;
