@@ -280,7 +280,7 @@ fn check_samples_path(samples: &Path, out: &Path, inputs: &[PathBuf], force: boo
 /// The headline: where the outputs are and what they say, in a few lines.
 fn print_summary(results: &RunResults, timing: &str, out: &Path, files: &[String]) {
     let (identity, summary, runs) = (&results.identity, &results.summary, results.runs);
-    let stated = output::errors_stated(summary, identity);
+    let stated = output::errors_stated(&identity.sampler, identity.replicates, summary.replicates);
     println!(
         "{}: {} runs (sampler {}, seed {}, {} quantiles){timing}",
         identity.scenario,

@@ -76,7 +76,7 @@ pub struct Accumulator {
 /// The fewest hits (and misses) a replicate, on average, for which a
 /// claim's interval is read from the replicates' spread; see
 /// [`ClaimResult::from_replicates`].
-const MIN_REPLICATE_HITS: u64 = 10;
+pub(crate) const MIN_REPLICATE_HITS: u64 = 10;
 
 /// What a pilot of the first chunks of a sketch run fixes before the run:
 /// around each band percentile of each column, the range of values to count
@@ -912,8 +912,8 @@ pub struct Band {
     /// (see [`Summary::replicates`]).
     pub percentile_intervals: [Option<(f64, f64)>; 7],
     /// The 95 % interval of the mean: normal (valid for iid draws only) or
-    /// read from the replicates' spread; `None` from a single run, or
-    /// replicates that all gave the same mean.
+    /// read from the replicates' spread; `None` from a single run, or a
+    /// shard that holds runs of fewer than two replicates.
     pub mean_interval: Option<(f64, f64)>,
 }
 

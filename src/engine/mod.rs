@@ -31,7 +31,7 @@ use std::sync::Mutex;
 use ndarray::{s, Array2, ShapeBuilder};
 use rayon::prelude::*;
 
-pub(crate) use accumulator::{column, COLUMNS, HISTOGRAMS};
+pub(crate) use accumulator::{column, COLUMNS, HISTOGRAMS, MIN_REPLICATE_HITS};
 pub use accumulator::{
     Accumulator, Band, ClaimResult, HistogramOf, Refinement, Summary, BAND_METRICS, HISTOGRAM_BINS,
 };
@@ -422,42 +422,20 @@ impl Engine {
             samples
         };
         let replicates = self.plan.replicates;
-        let replicate_of = move |i: u64| self.plan.replicate_of(chunk_of(i));
         // Per replicate, its accumulators merged so far.
         let mut totals: Vec<Option<Accumulator>> = (0..replicates).map(|_| None).collect();
         match sink.as_mut() {
             // One parallel pass over every chunk of the shard, listing none
             // and keeping nothing per chunk: batches would make the threads
             // wait for each batch's slowest chunk.
-            None if replicates == 1 && rows.len() == 0 => (0..chunks)
+            None if rows.len() == 0 => (0..chunks)
                 .into_par_iter()
                 .try_for_each(|i| one_chunk(chunk_of(i), false, Vec::new()).map(drop))?,
-            None if replicates == 1 => rows
+            None => rows
                 .collect::<Vec<_>>()
                 .into_par_iter()
                 .enumerate()
                 .try_for_each(|(i, rows)| one_chunk(chunk_of(i as u64), false, rows).map(drop))?,
-            // One pass over the chunks in replicate-major order: each worker
-            // takes a contiguous stretch, so it mostly fills one
-            // accumulator at a time (of one replicate or two), while every
-            // core stays busy however few chunks a replicate has.
-            None => {
-                let mut rows: Vec<Option<Vec<&mut [f64]>>> = rows.map(Some).collect();
-                let mut order: Vec<u64> = (0..chunks).collect();
-                order.sort_by_key(|&i| (replicate_of(i), i));
-                let work: Vec<(u64, Vec<&mut [f64]>)> = order
-                    .into_iter()
-                    .map(|i| {
-                        let rows = rows
-                            .get_mut(i as usize)
-                            .map(|slot| slot.take().expect("each chunk once"))
-                            .unwrap_or_default();
-                        (i, rows)
-                    })
-                    .collect();
-                work.into_par_iter()
-                    .try_for_each(|(i, rows)| one_chunk(chunk_of(i), false, rows).map(drop))?;
-            }
             // Batches keep `--samples` blocks in run order with bounded memory.
             Some(sink) => {
                 let batch = 4 * rayon::current_num_threads() as u64;

@@ -4,7 +4,9 @@ use std::io::{self, Write};
 
 use super::csv_number;
 use super::rows::{BandIntervalRow, BandRow, ClaimIntervalRow, ClaimRow, HistogramRow};
-use crate::engine::{QuantileMethod, RunIdentity, SampleBlock, Summary, SAMPLE_OUTPUTS};
+use crate::engine::{
+    QuantileMethod, RunIdentity, SampleBlock, Summary, MIN_REPLICATE_HITS, SAMPLE_OUTPUTS,
+};
 use crate::model::Param;
 use crate::stats::Percentile;
 
@@ -62,16 +64,22 @@ enum Source {
 }
 
 impl Source {
-    fn of(summary: &Summary, run: &RunIdentity) -> Source {
-        if run.replicates > 1 && summary.replicates > 1 {
-            Source::Replicates(summary.replicates)
-        } else if run.replicates > 1 {
+    /// The source of a run of `sampler` planned with `planned` replicates,
+    /// of which the results at hand hold `held`.
+    fn of(sampler: &str, planned: u64, held: u64) -> Source {
+        if planned > 1 && held > 1 {
+            Source::Replicates(held)
+        } else if planned > 1 {
             Source::FewReplicates
-        } else if run.sampler == "mc" {
+        } else if sampler == "mc" {
             Source::Iid
         } else {
-            Source::NotIid(run.sampler.clone())
+            Source::NotIid(sampler.to_string())
         }
+    }
+
+    fn of_summary(summary: &Summary, run: &RunIdentity) -> Source {
+        Source::of(&run.sampler, run.replicates, summary.replicates)
     }
 
     /// Whether this source states intervals at all.
@@ -101,12 +109,13 @@ impl Source {
     }
 }
 
-/// Whether the intervals and claim errors of `summary`, a summary of the
-/// run `run`, may be stated: for Monte Carlo draws, and for a replicated
-/// run whose summary holds two replicates or more; not for a Latin
-/// hypercube or Sobol sample read as if it were iid.
-pub fn errors_stated(summary: &Summary, run: &RunIdentity) -> bool {
-    Source::of(summary, run).states()
+/// Whether the intervals and claim errors of results of a run of
+/// `sampler` planned with `planned` replicates, `held` of which the results
+/// hold (a shard may hold fewer), may be stated: for Monte Carlo draws,
+/// and for a replicated run whose results hold two replicates or more;
+/// not for a Latin hypercube or Sobol sample read as if it were iid.
+pub fn errors_stated(sampler: &str, planned: u64, held: u64) -> bool {
+    Source::of(sampler, planned, held).states()
 }
 
 /// The rows of `band_intervals.csv`: per metric and year, the 95 %
@@ -117,7 +126,7 @@ pub fn errors_stated(summary: &Summary, run: &RunIdentity) -> bool {
 /// quantiles are sketched; none for a sampler that is not iid without
 /// replicates. `run` is the run `summary` is of.
 pub fn band_interval_rows(summary: &Summary, run: &RunIdentity) -> Vec<BandIntervalRow> {
-    let source = Source::of(summary, run);
+    let source = Source::of_summary(summary, run);
     let sketch = run.quantiles == QuantileMethod::Sketch;
     let mut rows = Vec::with_capacity(summary.bands.len() * 8);
     for b in &summary.bands {
@@ -157,7 +166,7 @@ pub fn band_interval_rows(summary: &Summary, run: &RunIdentity) -> Vec<BandInter
 /// claim too rare for t; see [`crate::engine::ClaimResult::from_replicates`]), none for a sampler that is not iid
 /// without replicates. `run` is the run `summary` is of.
 pub fn claim_interval_rows(summary: &Summary, run: &RunIdentity) -> Vec<ClaimIntervalRow> {
-    let source = Source::of(summary, run);
+    let source = Source::of_summary(summary, run);
     summary
         .claims
         .iter()
@@ -169,9 +178,10 @@ pub fn claim_interval_rows(summary: &Summary, run: &RunIdentity) -> Vec<ClaimInt
                 lo: interval.map(|i| i.0),
                 hi: interval.map(|i| i.1),
                 method: match source {
-                    Source::Replicates(_) if !c.from_replicates() => {
-                        "wilson: under 10 hits or misses a replicate, too few for t".into()
-                    }
+                    Source::Replicates(_) if !c.from_replicates() => format!(
+                        "wilson: under {MIN_REPLICATE_HITS} hits or misses a replicate, too few \
+                         for t"
+                    ),
                     _ => source.method(c.interval().is_some(), "wilson", false),
                 },
             }

@@ -38,8 +38,9 @@ impl RunFiles {
     /// Sobol sample read as if it were iid.
     pub fn stated_error(&self, claim: &ClaimRow) -> Option<f64> {
         let m = &self.manifest;
-        let stated = m.sampler == "mc" || (m.replicates > 1 && m.shard.is_none());
-        stated.then_some(claim.std_error)
+        // A shard's manifest does not say how many replicates it holds.
+        let held = if m.shard.is_none() { m.replicates } else { 0 };
+        crate::output::errors_stated(&m.sampler, m.replicates, held).then_some(claim.std_error)
     }
 }
 

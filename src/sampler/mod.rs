@@ -260,22 +260,18 @@ impl Sampler {
             SamplerKind::Lhs => {
                 // One hypercube over the run, or (with replicates) over
                 // this chunk alone, its runs counted from 0.
-                let (chunk_lhs, seed, start) = if self.replicates > 1 {
+                let chunk_lhs: Vec<hash::Permutation>;
+                let (lhs, seed, start) = if self.replicates > 1 {
                     let key = hash::derive(hash::derive(self.seed, REPLICATE_LABEL), chunk);
-                    let perms: Vec<_> = (0..self.params.len())
+                    chunk_lhs = (0..self.params.len())
                         .map(|d| {
                             let k = hash::derive(hash::derive(key, LHS_LABEL), d as u64);
                             hash::Permutation::new(block.nrows() as u64, k)
                         })
                         .collect();
-                    (perms, key, 0)
+                    (chunk_lhs.as_slice(), key, 0)
                 } else {
-                    (Vec::new(), self.seed, start)
-                };
-                let lhs = if self.replicates > 1 {
-                    &chunk_lhs
-                } else {
-                    &self.lhs
+                    (self.lhs.as_slice(), self.seed, start)
                 };
                 // Top 52 bits of the word (all a uniform is made of) per unit
                 // of stratum, without a division a value.

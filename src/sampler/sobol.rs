@@ -47,24 +47,25 @@ impl ScrambledSobol {
         ScrambledSobol {
             directions,
             steps,
-            seeds: (0..dims)
-                .map(|d| hash::derive(key, d as u64) as u32)
-                .collect(),
-            key: hash::derive(key, u64::MAX),
+            seeds: Vec::new(),
+            key: 0,
         }
+        .scrambled(key)
     }
 
     /// The same points scrambled by `key` instead: an independent
     /// randomisation, sharing the direction numbers.
     pub(crate) fn rekeyed(&self, key: u64) -> Self {
-        ScrambledSobol {
-            directions: self.directions.clone(),
-            steps: self.steps.clone(),
-            seeds: (0..self.seeds.len())
-                .map(|d| hash::derive(key, d as u64) as u32)
-                .collect(),
-            key: hash::derive(key, u64::MAX),
-        }
+        self.clone().scrambled(key)
+    }
+
+    /// These points with the scramble of `key` (one seed a dimension).
+    fn scrambled(mut self, key: u64) -> Self {
+        self.seeds = (0..self.directions.len())
+            .map(|d| hash::derive(key, d as u64) as u32)
+            .collect();
+        self.key = hash::derive(key, u64::MAX);
+        self
     }
 
     /// Coordinate `dim` of point `index` (`index < 2^32`), in (0, 1).
