@@ -12,11 +12,10 @@
 use std::sync::OnceLock;
 
 use nexus_mc::config::Scenario;
-use nexus_mc::engine::{Engine, QuantileMethod, RunPlan, Summary, CHUNK_RUNS};
+use nexus_mc::engine::{QuantileMethod, RunPlan, Summary, CHUNK_RUNS};
 use nexus_mc::model::Metric;
 use nexus_mc::sampler::SamplerKind;
 use nexus_mc::stats::Percentile;
-use nexus_mc::Control;
 
 /// Runs of each seed's run.
 const RUNS: u64 = 1 << 13;
@@ -33,19 +32,14 @@ const OUTPUTS: [(Metric, i32); 4] = [
     (Metric::GdpTotal, 2050),
 ];
 
+/// A Monte Carlo run.
 fn summary(scenario: &Scenario, runs: u64, seed: u64, quantiles: QuantileMethod) -> Summary {
     let plan = RunPlan {
-        runs,
         seed,
-        sampler: SamplerKind::Mc,
         quantiles,
         ..RunPlan::new(runs)
     };
-    let engine = Engine::new(scenario, plan).unwrap();
-    engine
-        .run(&Control::default())
-        .unwrap()
-        .summary(engine.claims())
+    crate::common::summary(scenario, plan)
 }
 
 /// Central with a claim `c{k}` "the 2035 GDP share >= t_k" per threshold.
@@ -203,11 +197,7 @@ fn replicated(sampler: SamplerKind, runs: u64, seed: u64, quantiles: QuantileMet
         quantiles,
         ..RunPlan::new(runs)
     };
-    let engine = Engine::new(scenario(), plan).unwrap();
-    engine
-        .run(&Control::default())
-        .unwrap()
-        .summary(engine.claims())
+    crate::common::summary(scenario(), plan)
 }
 
 /// Replicated intervals (Student's t over 16 randomisations; Wilson's of

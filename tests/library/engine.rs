@@ -6,8 +6,7 @@ use std::sync::atomic::AtomicBool;
 
 use nexus_mc::config::Scenario;
 use nexus_mc::engine::{
-    Accumulator, Engine, EngineError, QuantileMethod, RunPlan, Shard, Summary, BAND_METRICS,
-    CHUNK_RUNS,
+    Accumulator, Engine, EngineError, QuantileMethod, RunPlan, Shard, BAND_METRICS, CHUNK_RUNS,
 };
 use nexus_mc::model::{year_of, Metric, Param, YEARS};
 use nexus_mc::output::{
@@ -16,6 +15,8 @@ use nexus_mc::output::{
 use nexus_mc::sampler::SamplerKind;
 use nexus_mc::stats::LogSketch;
 use nexus_mc::Control;
+
+use crate::common::summary;
 
 /// Four chunks, the last one partial.
 const RUNS: u64 = 3 * CHUNK_RUNS + 517;
@@ -166,14 +167,6 @@ fn a_different_seed_gives_different_bands() {
     let a = csv_bytes(&central, p, run_on(&central, p, 2));
     let b = csv_bytes(&central, p, run_on(&central, RunPlan { seed: 8, ..p }, 2));
     assert_ne!(a[0], b[0]);
-}
-
-fn summary(scenario: &Scenario, plan: RunPlan) -> Summary {
-    let engine = Engine::new(scenario, plan).unwrap();
-    engine
-        .run(&Control::default())
-        .unwrap()
-        .summary(engine.claims())
 }
 
 #[test]

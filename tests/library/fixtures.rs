@@ -2,7 +2,7 @@
 //! shard states as `run --shard` writes them.
 
 use nexus_mc::config::Scenario;
-use nexus_mc::engine::{Engine, RunPlan, Shard, ShardState};
+use nexus_mc::engine::{Engine, RunPlan, Shard, ShardState, Summary};
 use nexus_mc::model::{Model, Outputs, ParamSet};
 use nexus_mc::Control;
 
@@ -17,6 +17,15 @@ pub fn run(params: &ParamSet) -> Outputs {
     let mut out = Outputs::default();
     model.evaluate(params, &mut out);
     out
+}
+
+/// The summary of a whole run of `plan` on `scenario`.
+pub fn summary(scenario: &Scenario, plan: RunPlan) -> Summary {
+    let engine = Engine::new(scenario, plan).unwrap();
+    engine
+        .run(&Control::default())
+        .unwrap()
+        .summary(engine.claims())
 }
 
 /// The bytes of `shard`'s state file for `plan` on `scenario`, as

@@ -16,9 +16,12 @@ use nexus_mc::{Control, Scenario};
 const TARGET: f64 = 0.003;
 const SPEC: &str = "claims=0.003,gdp_share_pct:2035:p50=1%";
 
-fn run(seed: u64, threads: usize) -> RunResults {
+/// A `--precision SPEC` run of central capped at 10^6 runs (16 replicates
+/// for lhs and sobol, the default).
+fn run(sampler: SamplerKind, seed: u64, threads: usize) -> RunResults {
     let opts = RunOptions {
         seed,
+        sampler,
         precision: Some(SPEC.parse::<PrecisionSpec>().unwrap()),
         ..RunOptions::new(Scenario::load("central").unwrap(), 1_000_000)
     };
@@ -46,7 +49,7 @@ fn a_precision_run_keeps_its_promise_at_little_more_than_the_runs_it_needs() {
     let seeds = 200;
     let mut covered = 0;
     for seed in 1..=seeds {
-        let r = run(seed, 2);
+        let r = run(SamplerKind::Mc, seed, 2);
         let report = r.precision.as_ref().unwrap();
         assert!(report.reached, "seed {seed}: {report:?}");
         assert_eq!(report.runs, r.runs);
@@ -81,19 +84,27 @@ fn a_precision_run_keeps_its_promise_at_little_more_than_the_runs_it_needs() {
     assert!((0.91..=0.99).contains(&share), "covered {share}");
 }
 
-#[test]
-fn a_precision_run_stops_at_the_same_runs_and_bytes_on_any_threads() {
+/// A precision run of `sampler` stops at the same runs, with the same
+/// report and bytes, on one thread and on two.
+fn assert_the_same_on_one_and_two_threads(sampler: SamplerKind) {
     let bytes = |r: &RunResults| {
         let mut b = Vec::new();
         write_rows(&mut b, &nexus_mc::output::band_rows(&r.summary)).unwrap();
         write_rows(&mut b, &claim_interval_rows(&r.summary, &r.identity)).unwrap();
         b
     };
-    let one = run(7, 1);
-    let two = run(7, 2);
-    assert_eq!(one.runs, two.runs);
-    assert_eq!(one.precision, two.precision);
-    assert!(bytes(&one) == bytes(&two));
+    let (one, two) = (run(sampler, 7, 1), run(sampler, 7, 2));
+    assert_eq!(one.runs, two.runs, "{sampler}");
+    assert_eq!(one.precision, two.precision, "{sampler}");
+    assert!(
+        bytes(&one) == bytes(&two),
+        "{sampler}: threads change the bytes"
+    );
+}
+
+#[test]
+fn a_precision_run_stops_at_the_same_runs_and_bytes_on_any_threads() {
+    assert_the_same_on_one_and_two_threads(SamplerKind::Mc);
 }
 
 #[test]
@@ -120,22 +131,9 @@ fn the_cap_coming_first_is_said_and_the_run_is_the_cap() {
 fn a_replicated_precision_run_keeps_its_promise_with_lhs_and_sobol() {
     let truth = truth();
     for sampler in [SamplerKind::Lhs, SamplerKind::Sobol] {
-        let run = |seed, threads| {
-            let opts = RunOptions {
-                seed,
-                sampler,
-                precision: Some(SPEC.parse::<PrecisionSpec>().unwrap()),
-                ..RunOptions::new(Scenario::load("central").unwrap(), 1_000_000)
-            };
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| commands::run(&opts, &Control::default()).unwrap())
-        };
         let mut covered = 0;
         for seed in 1..=20 {
-            let r = run(seed, 2);
+            let r = run(sampler, seed, 2);
             let report = r.precision.as_ref().unwrap();
             assert!(report.reached, "{sampler} seed {seed}: {report:?}");
             assert_eq!(r.summary.replicates, 16);
@@ -163,17 +161,6 @@ fn a_replicated_precision_run_keeps_its_promise_with_lhs_and_sobol() {
             );
         }
         assert!(covered >= 16, "{sampler}: covered {covered} of 20");
-        let (one, two) = (run(7, 1), run(7, 2));
-        assert_eq!(one.precision, two.precision);
-        let bytes = |r: &RunResults| {
-            let mut b = Vec::new();
-            write_rows(&mut b, &nexus_mc::output::band_rows(&r.summary)).unwrap();
-            write_rows(&mut b, &claim_interval_rows(&r.summary, &r.identity)).unwrap();
-            b
-        };
-        assert!(
-            bytes(&one) == bytes(&two),
-            "{sampler}: threads change the bytes"
-        );
+        assert_the_same_on_one_and_two_threads(sampler);
     }
 }
