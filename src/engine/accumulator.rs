@@ -2,15 +2,19 @@
 //! claim counts, for the band metrics in every year. Mergeable: chunks,
 //! threads and shards all combine through [`Accumulator::merge`].
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::plan::{QuantileMethod, RunPlan, CHUNK_RUNS};
+use crate::arch::Supported;
 use crate::claims::Claim;
 use crate::model::{year_of, Metric, YEARS};
 use crate::stats::{
     exact_at_ranks, exact_quantiles, mean_interval, quantile_ranks, rank, replicate_interval,
     replicate_std_error, wilson_interval, ExactMoments, Histogram, LogSketch, Percentile,
+    RankWindow, WindowedColumn,
 };
 
 /// The metrics `bands.csv` reports, each for every year 2026..2050.
@@ -51,6 +55,12 @@ enum Quantiles {
     Exact(Vec<Vec<f64>>),
     /// A bounded sketch.
     Sketch(Vec<LogSketch>),
+    /// Exact quantiles from part of the values: per column, its values seen
+    /// through its window (see [`Windows`]). Only in the accumulators of
+    /// one process's run, never in a file (last, so that the variants
+    /// written keep their numbers in the shard state format).
+    #[serde(skip)]
+    Windowed(Windows, Vec<WindowedColumn>),
 }
 
 /// Everything a run keeps, mergeable.
@@ -149,6 +159,74 @@ impl Refinement {
     }
 }
 
+/// What a pilot of the first chunks of an exact run fixes before the run:
+/// per column, the values to keep, those around each rank the summary
+/// reads, with a count of the rest by part of the range (see
+/// [`RankWindow`]). Every value of the histogram columns is kept, since
+/// their histograms are drawn from the values at the end.
+#[derive(Clone, Debug)]
+pub(crate) struct Windows(Arc<[(RankWindow, usize)]>);
+
+impl Windows {
+    /// Windows of every column, with no room reserved (for tests).
+    #[cfg(test)]
+    pub(crate) fn of(windows: Vec<RankWindow>) -> Windows {
+        Windows(windows.into_iter().map(|w| (w, 0)).collect())
+    }
+
+    /// The windows a pilot (an exact accumulator of the first runs) gives
+    /// a run whose smallest sample summarised (a replicate's, or else the
+    /// run's) has `smallest` runs: for percentile `p` of a column, the
+    /// pilot's values of ranks `r - m` and `r + m` around its rank `r`,
+    /// with `m = sqrt(p (1 - p) P) (Z (1 + s) + 1.96 s)`, `s = sqrt(P /
+    /// smallest)`, for a pilot of `P` runs: the spread of the pilot's
+    /// quantile and the run's, as for [`Refinement`], and the distance from
+    /// a band percentile's rank to those of its interval. With each window,
+    /// the values a run of `runs` runs keeps in its column, as the pilot
+    /// has them and then some: every accumulator of the run reserves room
+    /// for that many (address space, not memory, until the values come),
+    /// so that no column grows by copying.
+    pub(crate) fn from_pilot(pilot: &Accumulator, smallest: u64, runs: u64) -> Windows {
+        let mut pilot = pilot.pooled();
+        let n = pilot.runs;
+        let Quantiles::Exact(columns) = &mut pilot.quantiles else {
+            panic!("a window's pilot keeps every value");
+        };
+        let s = (n as f64 / smallest as f64).sqrt();
+        let ranges: Vec<(u64, u64)> = Percentile::BANDS
+            .iter()
+            .map(|&p| {
+                let q = f64::from(p.0) / 100.0;
+                let spread = (q * (1.0 - q) * n as f64).sqrt();
+                let m = (spread * (Refinement::Z * (1.0 + s) + crate::stats::Z * s)).ceil() as u64;
+                let r = rank(p, n);
+                (r.saturating_sub(m + 1).max(1), (r + m + 1).min(n))
+            })
+            .collect();
+        let histogram_columns: Vec<usize> = HISTOGRAMS
+            .iter()
+            .map(|&(metric, year, _)| column_of(metric, year))
+            .collect();
+        let windows: Vec<(RankWindow, usize)> = columns
+            .par_iter_mut()
+            .enumerate()
+            .map(|(c, values)| {
+                let window = if histogram_columns.contains(&c) {
+                    RankWindow::everything()
+                } else {
+                    RankWindow::from_pilot(values, &ranges)
+                };
+                let mut sifted = WindowedColumn::default();
+                sifted.add(Supported::current(), &window, values);
+                let share = sifted.kept().len() as f64 / n as f64;
+                let room = (runs as f64 * (share * 1.1 + 0.01)).min(runs as f64) as usize;
+                (window, room + CHUNK_RUNS as usize)
+            })
+            .collect();
+        Windows(windows.into())
+    }
+}
+
 /// Where a non-finite model output appeared.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct NonFinite {
@@ -231,7 +309,7 @@ impl Accumulator {
                         })
                         .collect(),
                 ),
-                Quantiles::Sketch(sketches) => Quantiles::Sketch(sketches.clone()),
+                other => other.clone(),
             },
             hits: first.hits.clone(),
             histograms: first.histograms.clone(),
@@ -241,6 +319,65 @@ impl Accumulator {
             pooled.merge(r);
         }
         pooled
+    }
+
+    /// An empty exact accumulator that keeps the values `windows` keep
+    /// (see [`Accumulator::new`] for `claims` and `shifts`).
+    pub(crate) fn windowed(claims: usize, shifts: &[f64], windows: &Windows) -> Accumulator {
+        let mut acc = Accumulator::new(QuantileMethod::Exact, claims, shifts);
+        let columns = windows
+            .0
+            .iter()
+            .map(|&(_, room)| WindowedColumn::with_room(room))
+            .collect();
+        acc.quantiles = Quantiles::Windowed(windows.clone(), columns);
+        acc
+    }
+
+    /// Whether every rank a summary reads falls among the values kept, for
+    /// the whole run and for each replicate (always, but for a windowed
+    /// accumulator: see [`Windows`]).
+    pub(crate) fn windows_cover(&self) -> bool {
+        let parts: Vec<&Accumulator> = match self.replicates.is_empty() {
+            true => vec![self],
+            false => self.replicates.iter().filter(|r| r.runs > 0).collect(),
+        };
+        let windowed: Vec<&Vec<WindowedColumn>> = parts
+            .iter()
+            .filter_map(|acc| match &acc.quantiles {
+                Quantiles::Windowed(_, columns) => Some(columns),
+                _ => None,
+            })
+            .collect();
+        if windowed.is_empty() {
+            return true;
+        }
+        let whole = Ranks::of(self.runs);
+        let each: Vec<Ranks> = parts.iter().map(|acc| Ranks::of(acc.runs)).collect();
+        (0..COLUMNS).into_par_iter().all(|c| {
+            let columns: Vec<&WindowedColumn> = windowed.iter().map(|cols| &cols[c]).collect();
+            RankWindow::covers(&columns, &whole.all)
+                && (parts.len() < 2
+                    || columns
+                        .iter()
+                        .zip(&each)
+                        .all(|(&column, ranks)| RankWindow::covers(&[column], &ranks.all)))
+        })
+    }
+
+    /// The values kept in every column, for tests.
+    #[cfg(test)]
+    pub(crate) fn kept_values(&self) -> usize {
+        let own = match &self.quantiles {
+            Quantiles::Exact(columns) => columns.iter().map(Vec::len).sum(),
+            Quantiles::Windowed(_, columns) => columns.iter().map(|c| c.kept().len()).sum(),
+            Quantiles::Sketch(_) => 0,
+        };
+        own + self
+            .replicates
+            .iter()
+            .map(Accumulator::kept_values)
+            .sum::<usize>()
     }
 
     /// An empty exact accumulator that keeps no values (its caller keeps
@@ -305,6 +442,9 @@ impl Accumulator {
                     if let Some(column) = columns.get_mut(c) {
                         column.extend_from_slice(values);
                     }
+                }
+                Quantiles::Windowed(windows, columns) => {
+                    columns[c].add(Supported::current(), &windows.0[c].0, values);
                 }
                 Quantiles::Sketch(sketches) => {
                     // The counts of the next column come in from the
@@ -431,11 +571,14 @@ impl Accumulator {
                 }
                 sketches.iter().try_for_each(LogSketch::check)?;
             }
+            Quantiles::Windowed(..) => {
+                return Err("it holds a window, which no state file can".into())
+            }
         }
         // Counted histograms come with refined sketches only, each over the
         // run's bins and holding every run.
         let histograms_fit = match &self.quantiles {
-            Quantiles::Exact(_) => self.histograms.is_empty(),
+            Quantiles::Exact(_) | Quantiles::Windowed(..) => self.histograms.is_empty(),
             Quantiles::Sketch(_) => [0, HISTOGRAMS.len()].contains(&self.histograms.len()),
         };
         let holds_every_run = |h: &Histogram| {
@@ -500,10 +643,17 @@ impl Accumulator {
                     a.extend_from_slice(b);
                 }
             }
+            (Quantiles::Windowed(wa, a), Quantiles::Windowed(wb, b)) => {
+                assert!(
+                    Arc::ptr_eq(&wa.0, &wb.0),
+                    "merging columns of other windows"
+                );
+                a.par_iter_mut().zip(b).for_each(|(a, b)| a.merge(b));
+            }
             (Quantiles::Sketch(a), Quantiles::Sketch(b)) => {
                 a.par_iter_mut().zip(b).for_each(|(a, b)| a.merge(b));
             }
-            _ => panic!("merging exact and sketch accumulators"),
+            _ => panic!("merging accumulators of different quantile states"),
         }
         assert_eq!(
             self.histograms.len(),
@@ -549,6 +699,7 @@ impl Accumulator {
         }
         let same_method = match (&self.quantiles, &other.quantiles) {
             (Quantiles::Exact(a), Quantiles::Exact(b)) => a.len() == b.len(),
+            (Quantiles::Windowed(a, _), Quantiles::Windowed(b, _)) => Arc::ptr_eq(&a.0, &b.0),
             (Quantiles::Sketch(a), Quantiles::Sketch(b)) => {
                 a.len() == b.len() && a.iter().zip(b).all(|(a, b)| a.merges_with(b))
             }
@@ -658,6 +809,15 @@ impl Accumulator {
                     ranks.read(|i| (at[i], 0.0))
                 })
                 .collect(),
+            Quantiles::Windowed(_, columns) => columns
+                .par_iter_mut()
+                .map(|v| {
+                    let at = v
+                        .at_ranks(&ranks.all)
+                        .expect("the engine keeps every value where a window misses a rank");
+                    ranks.read(|i| (at[i], 0.0))
+                })
+                .collect(),
             Quantiles::Sketch(sketches) => {
                 let found: Vec<_> = sketches
                     .par_iter()
@@ -748,12 +908,32 @@ impl Accumulator {
                 let q = exact_quantiles(&mut columns[c], &[Percentile(1), Percentile(99)]);
                 (q[0], q[1])
             }
+            // The histogram columns' windows keep every value.
+            Quantiles::Windowed(_, columns) => {
+                let ranks = [
+                    rank(Percentile(1), self.runs),
+                    rank(Percentile(99), self.runs),
+                ];
+                let q = columns[c]
+                    .at_ranks(&ranks)
+                    .expect("a histogram column keeps every value");
+                (q[0], q[1])
+            }
             Quantiles::Sketch(s) => (s[c].quantile(Percentile(1)), s[c].quantile(Percentile(99))),
         };
         let (lo, hi) = histogram_range(p1, p99, threshold);
         let mut h = Histogram::new(lo, hi, HISTOGRAM_BINS);
         match &self.quantiles {
             Quantiles::Exact(columns) => columns[c].iter().for_each(|&x| h.add(x, 1)),
+            Quantiles::Windowed(_, columns) => {
+                let kept = columns[c].kept();
+                assert_eq!(
+                    kept.len() as u64,
+                    self.runs,
+                    "a histogram column keeps every value"
+                );
+                kept.iter().for_each(|&x| h.add(x, 1));
+            }
             Quantiles::Sketch(s) => s[c].values().for_each(|(x, n)| h.add(x, n)),
         }
         h

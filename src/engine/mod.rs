@@ -45,6 +45,7 @@ use crate::limits;
 use crate::model::{Metric, Model, Outputs, Param, ParamSet};
 use crate::sampler::Sampler;
 use crate::table::number;
+use accumulator::Windows;
 use tile::{write_group, GROUP, TILE, TILE_STRIDE};
 
 impl RunPlan {
@@ -225,7 +226,7 @@ impl Engine {
         }
         if plan.quantiles == QuantileMethod::Exact && plan.runs > limits::MAX_EXACT_RUNS {
             return Err(EngineError::Plan(format!(
-                "exact quantiles keep every value ({} bytes a run), so they stop at {} runs \
+                "exact quantiles may keep every value ({} bytes a run), so they stop at {} runs \
                  ({:.1} GB); {} runs need --quantiles sketch (relative error 2^-12 at the band \
                  percentiles, about 0.02 %)",
                 COLUMNS * 8,
@@ -293,7 +294,7 @@ impl Engine {
         if plan.quantiles == QuantileMethod::Sketch {
             // The pilot: the run's first chunks, the same in every shard.
             let pilot_chunks = plan.chunks().min(Refinement::PILOT_CHUNKS);
-            let pilot = engine.run_chunks(pilot_chunks, |i| i, &Control::default(), None)?;
+            let pilot = engine.run_chunks(pilot_chunks, |i| i, &Control::default(), None, None)?;
             engine.refinement = Some(Refinement::from_pilot(&pilot, plan.runs));
         }
         Ok(engine)
@@ -302,9 +303,14 @@ impl Engine {
     /// An empty accumulator for this run's chunks.
     /// For exact quantiles it keeps no values: [`Engine::run_chunks`] keeps
     /// them in run order.
-    fn fresh(&self) -> Accumulator {
+    /// With `windows`, it keeps the values they keep.
+    fn fresh(&self, windows: Option<&Windows>) -> Accumulator {
         match (&self.refinement, self.plan.quantiles) {
             (Some(r), _) => Accumulator::refined(self.claims.len(), &self.shifts, r),
+            (None, QuantileMethod::Exact) if windows.is_some() => {
+                let windows = windows.expect("windows");
+                Accumulator::windowed(self.claims.len(), &self.shifts, windows)
+            }
             (None, QuantileMethod::Exact) => {
                 Accumulator::without_kept_values(self.claims.len(), &self.shifts)
             }
@@ -361,7 +367,7 @@ impl Engine {
         sink: Option<SampleSink<'_>>,
     ) -> Result<Accumulator, EngineError> {
         let start = chunks.start;
-        self.run_chunks(chunks.end - start, move |i| start + i, control, sink)
+        self.run_chunks(chunks.end - start, move |i| start + i, control, sink, None)
     }
 
     fn run_inner(
@@ -370,14 +376,50 @@ impl Engine {
         sink: Option<SampleSink<'_>>,
     ) -> Result<Accumulator, EngineError> {
         let Shard { index, count } = self.plan.shard;
+        let chunk_of = move |i| index + i * count;
+        // An exact run in one process (whose samples need not be written
+        // twice) keeps only the values around the ranks it reads, unless a
+        // rank falls outside them: then it runs again keeping every value.
+        // Either way the summary is the same, to the bit.
+        if self.plan.quantiles == QuantileMethod::Exact
+            && count == 1
+            && sink.is_none()
+            && self.plan.chunks() >= Self::WINDOWED_CHUNKS
+        {
+            let pilot = self.run_chunks(
+                Refinement::PILOT_CHUNKS,
+                |i| i,
+                &Control::default(),
+                None,
+                None,
+            )?;
+            let smallest = self.plan.runs / self.plan.replicates;
+            let windows = Windows::from_pilot(&pilot, smallest, self.plan.runs);
+            drop(pilot);
+            if let Some(acc) = self.run_windowed(&windows, control)? {
+                return Ok(acc);
+            }
+        }
         control.start(self.plan.shard_runs());
-        self.run_chunks(
-            self.plan.shard_chunks(),
-            move |i| index + i * count,
-            control,
-            sink,
-        )
+        self.run_chunks(self.plan.shard_chunks(), chunk_of, control, sink, None)
     }
+
+    /// Evaluates the whole run keeping the values `windows` keep; `None`
+    /// if a rank the summary reads falls outside them.
+    fn run_windowed(
+        &self,
+        windows: &Windows,
+        control: &Control<'_>,
+    ) -> Result<Option<Accumulator>, EngineError> {
+        control.start(self.plan.runs);
+        let acc = self.run_chunks(self.plan.chunks(), |i| i, control, None, Some(windows))?;
+        Ok(acc.windows_cover().then_some(acc))
+    }
+
+    /// The fewest chunks for which an exact run keeps only the values
+    /// around the ranks it reads (see [`Windows`]): its pilot's runs are
+    /// then at most a quarter of the run.
+    const WINDOWED_CHUNKS: u64 = 4 * Refinement::PILOT_CHUNKS;
 
     /// Evaluates chunks `chunk_of(0) .. chunk_of(chunks - 1)`.
     fn run_chunks(
@@ -386,6 +428,7 @@ impl Engine {
         chunk_of: impl Fn(u64) -> u64 + Sync + Send + Copy,
         control: &Control<'_>,
         mut sink: Option<SampleSink<'_>>,
+        windows: Option<&Windows>,
     ) -> Result<Accumulator, EngineError> {
         // Workers take an accumulator of the chunk's replicate from the pool
         // for each chunk and put it back, so a few stay warm in cache
@@ -399,7 +442,10 @@ impl Engine {
         // its replicate's columns, laid out in run order and allocated once
         // (no vector grows or is copied into another), `rows[i]` being
         // chunk i's rows.
-        let mut kept = self.kept_columns(chunks, &chunk_of);
+        let mut kept = match windows {
+            Some(_) => None,
+            None => self.kept_columns(chunks, &chunk_of),
+        };
         let mut rows = self.kept_rows(&mut kept, chunks, &chunk_of).into_iter();
         let one_chunk = |c: u64, keep_samples: bool, mut rows: Vec<&mut [f64]>| {
             let replicate = self.plan.replicate_of(c);
@@ -408,7 +454,7 @@ impl Engine {
                 let at = pool.iter().rposition(|(r, _)| *r == replicate);
                 at.map(|i| pool.swap_remove(i).1)
             };
-            let mut acc = taken.unwrap_or_else(|| self.fresh());
+            let mut acc = taken.unwrap_or_else(|| self.fresh(windows));
             let taken = scratches.lock().expect("no panic holds the lock").pop();
             let mut scratch = taken.unwrap_or_else(|| Scratch::new(self.sampler.params().len()));
             let samples = self.chunk(c, &mut acc, &mut scratch, &mut rows, control, keep_samples);
@@ -461,7 +507,7 @@ impl Engine {
         settle(&pool, &mut totals);
         let mut replicates: Vec<Accumulator> = totals
             .into_iter()
-            .map(|acc| acc.unwrap_or_else(|| self.fresh()))
+            .map(|acc| acc.unwrap_or_else(|| self.fresh(windows)))
             .collect();
         if let Some(kept) = kept {
             for (acc, columns) in replicates.iter_mut().zip(kept) {
@@ -670,5 +716,88 @@ impl Scratch {
             tile: vec![0.0; COLUMNS * TILE_STRIDE],
             group: vec![Outputs::default(); GROUP],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sampler::SamplerKind;
+    use crate::stats::RankWindow;
+
+    /// An exact run long enough to keep values through windows.
+    fn long_exact(sampler: SamplerKind, replicates: u64) -> Engine {
+        let plan = RunPlan {
+            runs: Engine::WINDOWED_CHUNKS * CHUNK_RUNS + 517,
+            seed: 11,
+            sampler,
+            quantiles: QuantileMethod::Exact,
+            shard: Shard::WHOLE,
+            replicates,
+        };
+        Engine::new(&Scenario::load("central").unwrap(), plan).unwrap()
+    }
+
+    /// Its summary, to the bit (`Debug` tells -0.0 from 0.0).
+    fn summary_text(engine: &Engine, mut acc: Accumulator) -> String {
+        format!("{:?}", acc.summary(engine.claims()))
+    }
+
+    #[test]
+    fn windows_keep_a_fraction_of_the_values_and_read_the_same_summary() {
+        for (sampler, replicates) in [(SamplerKind::Mc, 1), (SamplerKind::Lhs, 4)] {
+            let engine = long_exact(sampler, replicates);
+            let runs = engine.plan.runs;
+            let every =
+                engine.run_chunks(engine.plan.chunks(), |i| i, &Control::default(), None, None);
+            let every = every.unwrap();
+            assert_eq!(every.kept_values(), runs as usize * COLUMNS);
+            let pilot = engine
+                .run_chunks(
+                    Refinement::PILOT_CHUNKS,
+                    |i| i,
+                    &Control::default(),
+                    None,
+                    None,
+                )
+                .unwrap();
+            let windows = Windows::from_pilot(&pilot, runs / replicates, runs);
+            let windowed = engine.run_windowed(&windows, &Control::default()).unwrap();
+            let windowed = windowed.expect("the pilot's windows cover every rank");
+            let kept = windowed.kept_values() as f64 / (runs as usize * COLUMNS) as f64;
+            assert!(kept < 0.5, "{sampler}: kept {kept}");
+            assert_eq!(
+                summary_text(&engine, windowed),
+                summary_text(&engine, every),
+                "{sampler}"
+            );
+            // And the public entry, which takes the same path.
+            let run = engine.run(&Control::default()).unwrap();
+            assert!(run.kept_values() < runs as usize * COLUMNS / 2);
+        }
+    }
+
+    #[test]
+    fn a_window_that_misses_a_rank_is_refused_and_the_run_keeps_everything() {
+        let engine = long_exact(SamplerKind::Mc, 1);
+        let far = Windows::of(vec![RankWindow::around(&[(1e300, 1e300)]); COLUMNS]);
+        assert!(engine
+            .run_windowed(&far, &Control::default())
+            .unwrap()
+            .is_none());
+        // A window missing one column's median alone is refused as well.
+        let mut windows = vec![RankWindow::everything(); COLUMNS];
+        windows[60] = RankWindow::around(&[(f64::NEG_INFINITY, -1e300)]);
+        let one_missing = Windows::of(windows);
+        assert!(engine
+            .run_windowed(&one_missing, &Control::default())
+            .unwrap()
+            .is_none());
+        let all = Windows::of(vec![RankWindow::everything(); COLUMNS]);
+        let kept = engine.run_windowed(&all, &Control::default()).unwrap();
+        assert_eq!(
+            kept.map(|acc| acc.kept_values()),
+            Some(engine.plan.runs as usize * COLUMNS)
+        );
     }
 }

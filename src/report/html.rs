@@ -453,7 +453,7 @@ fn provenances(o: &mut String, r: &Report) {
                 (
                     "quantiles",
                     if m.quantiles.method == "exact" {
-                        "exact (every value kept)".to_string()
+                        "exact (order statistics of every run)".to_string()
                     } else {
                         format!(
                             "{} (relative error at most {})",

@@ -16,6 +16,7 @@ mod histogram;
 mod interval;
 mod quantile;
 mod sketch;
+mod window;
 
 pub use exact::{ExactMoments, ExactSum};
 pub use histogram::Histogram;
@@ -26,3 +27,4 @@ pub use interval::{
 pub(crate) use quantile::exact_at_ranks;
 pub use quantile::{exact_quantiles, rank, Percentile};
 pub use sketch::{Bucket, LogSketch};
+pub(crate) use window::{RankWindow, WindowedColumn, BOUNDS as SIFT_BOUNDS};

@@ -520,3 +520,23 @@ fn every_command_entry_stops_when_cancelled_and_returns_interrupted() {
         "report",
     );
 }
+
+/// A single-process exact run this long keeps only the values around the
+/// ranks it reads (see `Engine::run`); shards keep every value. Both give
+/// the same bytes, on any number of threads, with and without replicates.
+#[test]
+fn a_long_exact_run_gives_the_bytes_of_shards_that_keep_every_value() {
+    let central = Scenario::load("central").unwrap();
+    for (sampler, replicates) in [(SamplerKind::Mc, 1), (SamplerKind::Lhs, 4)] {
+        let plan = RunPlan {
+            runs: 64 * CHUNK_RUNS + 517,
+            replicates,
+            ..plan(sampler, QuantileMethod::Exact)
+        };
+        let merged = csv_bytes(&central, plan, run_sharded(&central, plan, 2));
+        for threads in [1, 2] {
+            let one = csv_bytes(&central, plan, run_on(&central, plan, threads));
+            assert!(one == merged, "{sampler}, {threads} threads");
+        }
+    }
+}

@@ -10,6 +10,7 @@ use crate::distribution::beta_table::{
 use crate::engine::tile::{GROUP, TILE_STRIDE};
 use crate::engine::BAND_METRICS;
 use crate::model::{Outputs, YEARS};
+use crate::stats::SIFT_BOUNDS;
 
 /// Four lanes of a group of runs.
 const LANES: usize = 4;
@@ -189,4 +190,71 @@ pub(crate) fn beta_draws(
         unsafe { _mm256_storeu_pd(out.as_mut_ptr().add(k), x) };
     }
     whole
+}
+
+/// The sifting of `stats::window` for whole groups of four values: per
+/// bound, the values at or above it counted into `at_least`; the values at
+/// or above an odd number of bounds written to `out` in order, without a
+/// branch (the kept lanes moved to the front, then all four stored). Returns
+/// how many values it took and how many it kept.
+///
+/// # Panics
+/// If `out` is shorter than `values`.
+#[target_feature(enable = "avx2")]
+pub(crate) fn sift(
+    values: &[f64],
+    bounds: &[f64; SIFT_BOUNDS],
+    at_least: &mut [u64; SIFT_BOUNDS],
+    out: &mut [f64],
+) -> (usize, usize) {
+    const LANES: usize = 4;
+    // Per mask of kept lanes, the 32-bit lanes that bring them to the front.
+    const FRONT: [[i32; 8]; 16] = {
+        let mut table = [[0; 8]; 16];
+        let mut mask = 0;
+        while mask < 16 {
+            let mut next = 0;
+            let mut lane = 0;
+            while lane < 4 {
+                if mask & (1 << lane) != 0 {
+                    table[mask][2 * next] = 2 * lane;
+                    table[mask][2 * next + 1] = 2 * lane + 1;
+                    next += 1;
+                }
+                lane += 1;
+            }
+            mask += 1;
+        }
+        table
+    };
+    assert!(out.len() >= values.len(), "room for every value");
+    let mut counts = [_mm256_setzero_si256(); SIFT_BOUNDS];
+    let mut found = 0;
+    let groups = values.len() / LANES;
+    for g in 0..groups {
+        // SAFETY: (g + 1) * 4 <= values.len().
+        let x = unsafe { _mm256_loadu_pd(values.as_ptr().add(g * LANES)) };
+        let mut odd = _mm256_setzero_pd();
+        for (&b, count) in bounds.iter().zip(counts.iter_mut()) {
+            let at_or_above = _mm256_cmp_pd::<_CMP_GE_OQ>(x, _mm256_set1_pd(b));
+            odd = _mm256_xor_pd(odd, at_or_above);
+            // A lane at or above is all ones, -1: subtracting it counts one.
+            *count = _mm256_sub_epi64(*count, _mm256_castpd_si256(at_or_above));
+        }
+        let mask = _mm256_movemask_pd(odd) as usize;
+        // SAFETY: `FRONT[mask]` is 8 values; `mask` < 16.
+        let front = unsafe { _mm256_loadu_si256(FRONT[mask].as_ptr().cast()) };
+        let kept = _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(x), front));
+        // SAFETY: writes 4 values from `found`, at most g * 4: within
+        // out[..(g + 1) * 4].
+        unsafe { _mm256_storeu_pd(out.as_mut_ptr().add(found), kept) };
+        found += mask.count_ones() as usize;
+    }
+    for (total, count) in at_least.iter_mut().zip(counts) {
+        let mut lanes = [0u64; LANES];
+        // SAFETY: `lanes` holds the 4 values stored.
+        unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast(), count) };
+        *total += lanes.iter().sum::<u64>();
+    }
+    (groups * LANES, found)
 }

@@ -9,6 +9,7 @@ use crate::distribution::beta_table::{
 use crate::engine::tile::{GROUP, TILE_STRIDE};
 use crate::engine::BAND_METRICS;
 use crate::model::{Outputs, YEARS};
+use crate::stats::SIFT_BOUNDS;
 
 /// The tile writer of `engine::tile` for a full group of eight runs: their
 /// years in blocks of eight, each block transposed in registers (8 loads,
@@ -192,4 +193,49 @@ pub(crate) fn beta_draws(
         unsafe { _mm512_storeu_pd(out.as_mut_ptr().add(k), x) };
     }
     whole
+}
+
+/// The sifting of `stats::window` for whole groups of eight values: per
+/// bound, the values at or above it counted into `at_least`; the values
+/// at or above an odd number of bounds written to `out` in order, without
+/// a branch (the kept lanes compressed to the front, then all eight stored). Returns how many values it
+/// took and how many it kept.
+///
+/// # Panics
+/// If `out` is shorter than `values`.
+#[target_feature(enable = "avx512f")]
+pub(crate) fn sift(
+    values: &[f64],
+    bounds: &[f64; SIFT_BOUNDS],
+    at_least: &mut [u64; SIFT_BOUNDS],
+    out: &mut [f64],
+) -> (usize, usize) {
+    const LANES: usize = 8;
+    assert!(out.len() >= values.len(), "room for every value");
+    let b: [__m512d; SIFT_BOUNDS] = std::array::from_fn(|i| _mm512_set1_pd(bounds[i]));
+    let one = _mm512_set1_epi64(1);
+    let mut counts = [_mm512_setzero_si512(); SIFT_BOUNDS];
+    let mut found = 0;
+    let groups = values.len() / LANES;
+    for g in 0..groups {
+        // SAFETY: (g + 1) * 8 <= values.len().
+        let x = unsafe { _mm512_loadu_pd(values.as_ptr().add(g * LANES)) };
+        let mut odd: __mmask8 = 0;
+        for (b, count) in b.iter().zip(counts.iter_mut()) {
+            let at_or_above = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(x, *b);
+            odd ^= at_or_above;
+            *count = _mm512_mask_add_epi64(*count, at_or_above, *count, one);
+        }
+        // Compressed in a register and stored whole: a compressing store
+        // to memory is microcoded, and many times slower, on some cores.
+        let kept = _mm512_maskz_compress_pd(odd, x);
+        // SAFETY: writes 8 values from `found`, which is at most g * 8:
+        // within out[..(g + 1) * 8].
+        unsafe { _mm512_storeu_pd(out.as_mut_ptr().add(found), kept) };
+        found += odd.count_ones() as usize;
+    }
+    for (total, count) in at_least.iter_mut().zip(counts) {
+        *total += _mm512_reduce_add_epi64(count) as u64;
+    }
+    (groups * LANES, found)
 }

@@ -1,0 +1,413 @@
+//! Exact quantiles of a long sample in a fraction of its memory: a pilot
+//! sample says where the wanted ranks lie; the run then counts every value
+//! by part of the pilot's range and keeps only the values of the parts
+//! around those ranks. The counts place each wanted rank exactly, so the
+//! order statistic read from the kept values is the one a full sort finds,
+//! or, where a rank fell outside the kept parts, the column says so and
+//! its caller keeps everything instead. Never an approximation.
+
+use crate::arch::{Isa, Supported};
+
+use super::quantile::exact_at_ranks;
+
+/// Bounds of a window: two a range kept, at most seven ranges.
+pub(crate) const BOUNDS: usize = 14;
+
+/// Which values of a column to keep: those in a few ranges a pilot sample
+/// placed around the ranks to be read. A value's region is the number of
+/// bounds at or below it; odd regions are kept, even ones only counted.
+#[derive(Clone, Debug)]
+pub(crate) struct RankWindow {
+    /// Ascending: each kept range's least value, then the next value above
+    /// its greatest; `+inf` where there are fewer ranges (no finite value
+    /// reaches it).
+    bounds: [f64; BOUNDS],
+}
+
+impl RankWindow {
+    /// A window that keeps every value.
+    pub(crate) fn everything() -> RankWindow {
+        RankWindow::around(&[(f64::NEG_INFINITY, f64::INFINITY)])
+    }
+
+    /// The window that keeps the values from the pilot's value of rank
+    /// `lo` to that of rank `hi` (1-based, `lo <= hi <= pilot.len()`) of
+    /// each of at most seven `ranges`, beyond the pilot's least and greatest
+    /// values where a range begins or ends with them. `pilot` (not empty)
+    /// may be reordered.
+    pub(crate) fn from_pilot(pilot: &mut [f64], ranges: &[(u64, u64)]) -> RankWindow {
+        let n = pilot.len() as u64;
+        let mut ranks: Vec<u64> = ranges.iter().flat_map(|&(l, h)| [l, h]).collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        let values = exact_at_ranks(pilot, &ranks);
+        let value_of = |r: u64| values[ranks.partition_point(|&s| s < r)];
+        let kept: Vec<(f64, f64)> = ranges
+            .iter()
+            .map(|&(l, h)| {
+                let lo = if l <= 1 {
+                    f64::NEG_INFINITY
+                } else {
+                    value_of(l)
+                };
+                let hi = if h >= n { f64::INFINITY } else { value_of(h) };
+                (lo, hi)
+            })
+            .collect();
+        RankWindow::around(&kept)
+    }
+
+    /// The window that keeps the values of the closed ranges `kept` (at
+    /// most seven, each `lo <= hi`, neither NaN), joined where they overlap.
+    pub(crate) fn around(kept: &[(f64, f64)]) -> RankWindow {
+        assert!(kept.len() <= BOUNDS / 2, "at most {} ranges", BOUNDS / 2);
+        let mut kept = kept.to_vec();
+        kept.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut joined: Vec<(f64, f64)> = Vec::with_capacity(kept.len());
+        for (lo, hi) in kept {
+            match joined.last_mut() {
+                Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+                _ => joined.push((lo, hi)),
+            }
+        }
+        let mut bounds = [f64::INFINITY; BOUNDS];
+        for (pair, (lo, hi)) in bounds.chunks_mut(2).zip(joined) {
+            // Every value up to `hi` (and -0.0 with 0.0: bounds compare as
+            // numbers) falls in the range.
+            pair[0] = lo;
+            pair[1] = hi.next_up();
+        }
+        RankWindow { bounds }
+    }
+
+    /// Where 1-based `ranks` (ascending) of a sample whose regions hold
+    /// `counts` fall among its kept values; `None` if one falls in a region
+    /// that is not kept.
+    fn kept_ranks(counts: &[u64; BOUNDS + 1], ranks: &[u64]) -> Option<Vec<u64>> {
+        let (mut region, mut below, mut dropped) = (0, 0u64, 0u64);
+        ranks
+            .iter()
+            .map(|&r| {
+                while below + counts[region] < r {
+                    below += counts[region];
+                    if region % 2 == 0 {
+                        dropped += counts[region];
+                    }
+                    region += 1;
+                }
+                (region % 2 == 1).then_some(r - dropped)
+            })
+            .collect()
+    }
+
+    /// Whether ranks `ranks` (1-based, ascending, at most the values
+    /// counted) of the sample that `parts` (columns seen through this
+    /// window) count together fall among the kept values.
+    pub(crate) fn covers(parts: &[&WindowedColumn], ranks: &[u64]) -> bool {
+        let mut counts = [0u64; BOUNDS + 1];
+        for column in parts {
+            for (total, c) in counts.iter_mut().zip(column.regions()) {
+                *total += c;
+            }
+        }
+        RankWindow::kept_ranks(&counts, ranks).is_some()
+    }
+}
+
+/// A column's values seen through a [`RankWindow`]: every value counted by
+/// region, the values of the kept regions in full. Merges by adding counts
+/// and joining values; the order of values never matters.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct WindowedColumn {
+    /// Values counted.
+    count: u64,
+    /// Per bound, the values counted at or above it.
+    at_least: [u64; BOUNDS],
+    /// The values of the kept regions, in no particular order.
+    kept: Vec<f64>,
+}
+
+impl WindowedColumn {
+    /// An empty column with room for `values` kept values.
+    pub(crate) fn with_room(values: usize) -> WindowedColumn {
+        WindowedColumn {
+            kept: Vec::with_capacity(values),
+            ..Default::default()
+        }
+    }
+
+    /// Counts `values` (not NaN) and keeps those `window` keeps.
+    pub(crate) fn add(&mut self, isa: Supported, window: &RankWindow, values: &[f64]) {
+        let start = self.kept.len();
+        // Sifting writes every value, one slot past the last kept.
+        self.kept.resize(start + values.len() + 1, 0.0);
+        let found = sift(
+            isa,
+            values,
+            &window.bounds,
+            &mut self.at_least,
+            &mut self.kept[start..],
+        );
+        self.kept.truncate(start + found);
+        self.count += values.len() as u64;
+    }
+
+    /// Adds another column seen through the same window.
+    pub(crate) fn merge(&mut self, other: &WindowedColumn) {
+        self.count += other.count;
+        for (a, b) in self.at_least.iter_mut().zip(other.at_least) {
+            *a += b;
+        }
+        self.kept.extend_from_slice(&other.kept);
+    }
+
+    /// Per region, the values counted.
+    fn regions(&self) -> [u64; BOUNDS + 1] {
+        std::array::from_fn(|k| {
+            let from = if k == 0 {
+                self.count
+            } else {
+                self.at_least[k - 1]
+            };
+            from - self.at_least.get(k).copied().unwrap_or(0)
+        })
+    }
+
+    /// The values kept (all of them when the window keeps everything).
+    pub(crate) fn kept(&self) -> &[f64] {
+        &self.kept
+    }
+
+    /// The values of 1-based `ranks` (ascending, at most the values
+    /// counted) among every value counted, as a full sort finds them;
+    /// `None` if one falls outside the kept regions. Reorders the kept
+    /// values.
+    pub(crate) fn at_ranks(&mut self, ranks: &[u64]) -> Option<Vec<f64>> {
+        let ranks = RankWindow::kept_ranks(&self.regions(), ranks)?;
+        Some(exact_at_ranks(&mut self.kept, &ranks))
+    }
+}
+
+/// Counts, per bound, the values at or above it, and writes the values of
+/// odd regions to `out` (one slot longer than `values`: every value is
+/// written, and the next overwrites it unless it was kept); how many were
+/// kept. A value's region is found by a branch-free binary search over the
+/// bounds, and counted in one of two tables in turn, so that runs of
+/// values in one region do not wait on each other's counts.
+fn sift_portable(
+    values: &[f64],
+    bounds: &[f64; BOUNDS],
+    at_least: &mut [u64; BOUNDS],
+    out: &mut [f64],
+) -> usize {
+    let mut padded = [f64::INFINITY; 16];
+    padded[..BOUNDS].copy_from_slice(bounds);
+    let mut counts = [[0u64; BOUNDS + 1]; 2];
+    let last = out.len() - 1;
+    let mut found = 0;
+    for (k, &x) in values.iter().enumerate() {
+        let mut region = 0;
+        for step in [8, 4, 2, 1] {
+            region += step * usize::from(x >= padded[region + step - 1]);
+        }
+        counts[k % 2][region] += 1;
+        out[found.min(last)] = x;
+        found += region % 2;
+    }
+    let mut above = 0;
+    for (i, total) in at_least.iter_mut().enumerate().rev() {
+        above += counts[0][i + 1] + counts[1][i + 1];
+        *total += above;
+    }
+    found
+}
+
+/// [`sift_portable`] on the processor's path: the x86 kernels take whole
+/// groups of lanes, the portable code the rest.
+fn sift(
+    isa: Supported,
+    values: &[f64],
+    bounds: &[f64; BOUNDS],
+    at_least: &mut [u64; BOUNDS],
+    out: &mut [f64],
+) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    let (done, found) = {
+        use crate::arch::x86_64::{avx2, avx512};
+        match isa.isa() {
+            // SAFETY: `isa` is a path this processor runs.
+            Isa::Avx512 => unsafe { avx512::sift(values, bounds, at_least, out) },
+            // SAFETY: as above.
+            Isa::Avx2 => unsafe { avx2::sift(values, bounds, at_least, out) },
+            Isa::Portable => (0, 0),
+        }
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let (done, found) = {
+        let _ = isa;
+        (0, 0)
+    };
+    found + sift_portable(&values[done..], bounds, at_least, &mut out[found..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sorted(values: &[f64]) -> Vec<f64> {
+        let mut v = values.to_vec();
+        v.sort_by(f64::total_cmp);
+        v
+    }
+
+    /// A window from the first `pilot` values around the given quantiles
+    /// (`margin` pilot ranks either side), the whole sample added in
+    /// `pieces` columns merged.
+    fn windowed(
+        values: &[f64],
+        pilot: usize,
+        quantiles: &[f64],
+        margin: u64,
+        pieces: usize,
+    ) -> WindowedColumn {
+        let m = pilot as u64;
+        let ranges: Vec<(u64, u64)> = quantiles
+            .iter()
+            .map(|&p| {
+                let r = ((p * m as f64).ceil() as u64).clamp(1, m);
+                (r.saturating_sub(margin).max(1), (r + margin).min(m))
+            })
+            .collect();
+        let window = RankWindow::from_pilot(&mut values[..pilot].to_vec(), &ranges);
+        let mut total = WindowedColumn::default();
+        for piece in values.chunks(values.len().div_ceil(pieces)) {
+            let mut column = WindowedColumn::default();
+            column.add(Supported::current(), &window, piece);
+            total.merge(&column);
+        }
+        total
+    }
+
+    /// A skewed sample, evenly spread over its distribution.
+    fn skewed(n: u64) -> Vec<f64> {
+        (0..n)
+            .map(|i| {
+                let u =
+                    ((i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 11) as f64 + 0.5) / 2f64.powi(53);
+                (-u.ln()).powf(1.5)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ranks_near_the_pilots_are_read_exactly_from_a_fraction_of_the_values() {
+        // 200,000 values, a pilot of the first 20,000, a margin of 6
+        // standard errors of the pilot's median rank.
+        let values = skewed(200_000);
+        let mut column = windowed(&values, 20_000, &[0.05, 0.5, 0.95], 6 * 71, 3);
+        let all = sorted(&values);
+        let ranks = [10_000, 100_000, 100_001, 190_000];
+        assert!(RankWindow::covers(&[&column], &ranks));
+        let got = column.at_ranks(&ranks).expect("covered");
+        let want: Vec<f64> = ranks.iter().map(|&r| all[r as usize - 1]).collect();
+        assert_eq!(got, want);
+        // Three ranges of 2 x 426 of 20,000 pilot ranks: 12.8 % of the
+        // values, exactly so for this evenly spread sample.
+        let kept = column.kept().len() as f64 / values.len() as f64;
+        assert!((0.12..0.14).contains(&kept), "kept {kept}");
+    }
+
+    #[test]
+    fn a_rank_outside_the_kept_ranges_is_reported_not_guessed() {
+        // 0..50,000 in a scrambled order; the pilot's median range is
+        // about 24,900..25,100.
+        let values: Vec<f64> = (0..50_000)
+            .map(|i| f64::from((i * 7919) % 50_000))
+            .collect();
+        let mut column = windowed(&values, 5_000, &[0.5], 10, 2);
+        assert!(!RankWindow::covers(&[&column], &[1_000]));
+        assert_eq!(column.at_ranks(&[1_000]), None);
+        assert!(!RankWindow::covers(&[&column], &[25_000, 40_000]));
+        assert!(RankWindow::covers(&[&column], &[25_000]));
+        assert_eq!(column.at_ranks(&[25_000]), Some(vec![24_999.0]));
+    }
+
+    #[test]
+    fn overlapping_ranges_are_joined_and_everything_keeps_all() {
+        let values = skewed(10_000);
+        let all = sorted(&values);
+        let mut column = windowed(&values, 10_000, &[0.4, 0.45, 0.5], 600, 1);
+        // One range, pilot ranks 3,400..5,600 of the whole sample itself.
+        assert_eq!(column.kept().len(), 2_201);
+        assert_eq!(
+            column.at_ranks(&[3_400, 5_600]),
+            Some(vec![all[3_399], all[5_599]])
+        );
+        let mut everything = WindowedColumn::default();
+        everything.add(Supported::current(), &RankWindow::everything(), &values);
+        assert_eq!(everything.kept().len(), values.len());
+        assert_eq!(
+            everything.at_ranks(&[1, 10_000]),
+            Some(vec![all[0], all[9_999]])
+        );
+    }
+
+    /// Every build of the sifting kernel counts and keeps what the
+    /// portable copy does.
+    #[test]
+    fn sifting_agrees_across_builds() {
+        let paths = crate::arch::testable("sifting_agrees_across_builds");
+        let values = skewed(777);
+        let window = RankWindow::around(&[(0.5, 0.9), (-0.0, 0.1), (2.0, 3.0)]);
+        for len in [0, 1, 255, 256, 257, 777] {
+            let mut want = WindowedColumn::default();
+            want.add(
+                Supported::new(crate::arch::Isa::Portable).expect("portable"),
+                &window,
+                &values[..len],
+            );
+            for &isa in &paths {
+                let mut got = WindowedColumn::default();
+                got.add(isa, &window, &values[..len]);
+                assert_eq!(
+                    (got.at_least, &got.kept),
+                    (want.at_least, &want.kept),
+                    "{isa:?}, {len}"
+                );
+            }
+        }
+    }
+
+    proptest! {
+        /// Whatever the values, pilot and margin: a rank is either read as
+        /// a sort reads it or reported uncovered, and every rank is covered
+        /// when the margin spans the pilot.
+        #[test]
+        fn a_window_reads_what_a_sort_reads_or_nothing(
+            values in prop::collection::vec(
+                prop_oneof![-1e3f64..1e3, Just(0.0), Just(-0.0), Just(1.0), -1e300f64..1e300],
+                2..3_000,
+            ),
+            pilot in 1usize..500,
+            quantiles in prop::collection::vec(0.0f64..1.0, 1..8),
+            margin in 0u64..600,
+            pieces in 1usize..4,
+        ) {
+            let pilot = pilot.min(values.len());
+            let mut column = windowed(&values, pilot, &quantiles, margin, pieces);
+            let all = sorted(&values);
+            let n = values.len() as u64;
+            let ranks = [1, n.div_ceil(4), n.div_ceil(2), n];
+            let covered = RankWindow::covers(&[&column], &ranks);
+            match column.at_ranks(&ranks) {
+                Some(got) => {
+                    prop_assert!(covered);
+                    let want: Vec<u64> = ranks.iter().map(|&r| all[r as usize - 1].to_bits()).collect();
+                    prop_assert_eq!(got.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), want);
+                }
+                None => prop_assert!(!covered && margin < pilot as u64),
+            }
+        }
+    }
+}
