@@ -182,11 +182,10 @@ impl Windows {
     /// smallest)`, for a pilot of `P` runs: the spread of the pilot's
     /// quantile and the run's, as for [`Refinement`], and the distance from
     /// a band percentile's rank to those of its interval. With each window,
-    /// the values a run of `runs` runs keeps in its column, as the pilot
-    /// has them and then some: every accumulator of the run reserves room
-    /// for that many (address space, not memory, until the values come),
-    /// so that no column grows by copying.
-    pub(crate) fn from_pilot(pilot: &Accumulator, smallest: u64, runs: u64) -> Windows {
+    /// room for the values one of `workers` accumulators of that sample
+    /// keeps in its column, as the pilot has them and then some, so that
+    /// columns seldom grow by copying.
+    pub(crate) fn from_pilot(pilot: &Accumulator, smallest: u64, workers: usize) -> Windows {
         let mut pilot = pilot.pooled();
         let n = pilot.runs;
         let Quantiles::Exact(columns) = &mut pilot.quantiles else {
@@ -219,8 +218,11 @@ impl Windows {
                 let mut sifted = WindowedColumn::default();
                 sifted.add(Supported::current(), &window, values);
                 let share = sifted.kept().len() as f64 / n as f64;
-                let room = (runs as f64 * (share * 1.1 + 0.01)).min(runs as f64) as usize;
-                (window, room + CHUNK_RUNS as usize)
+                let share = (share * 1.1 + 0.01).min(1.0) * 1.25 / workers as f64;
+                (
+                    window,
+                    (smallest as f64 * share) as usize + CHUNK_RUNS as usize,
+                )
             })
             .collect();
         Windows(windows.into())

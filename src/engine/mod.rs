@@ -394,7 +394,8 @@ impl Engine {
                 None,
             )?;
             let smallest = self.plan.runs / self.plan.replicates;
-            let windows = Windows::from_pilot(&pilot, smallest, self.plan.runs);
+            let workers = rayon::current_num_threads();
+            let windows = Windows::from_pilot(&pilot, smallest, workers);
             drop(pilot);
             if let Some(acc) = self.run_windowed(&windows, control)? {
                 return Ok(acc);
@@ -761,7 +762,7 @@ mod tests {
                     None,
                 )
                 .unwrap();
-            let windows = Windows::from_pilot(&pilot, runs / replicates, runs);
+            let windows = Windows::from_pilot(&pilot, runs / replicates, 2);
             let windowed = engine.run_windowed(&windows, &Control::default()).unwrap();
             let windowed = windowed.expect("the pilot's windows cover every rank");
             let kept = windowed.kept_values() as f64 / (runs as usize * COLUMNS) as f64;
