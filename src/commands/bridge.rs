@@ -3,7 +3,7 @@
 
 use std::time::{Instant, SystemTime};
 
-use super::finish;
+use super::{finish, OutputSet};
 use crate::bridge::{Bridge, BridgeOptions, BridgeResult, Method};
 use crate::config::Scenario;
 use crate::error::{Error, Result};
@@ -139,6 +139,14 @@ impl BridgeResults {
         }
     }
 
+    /// `bridge.csv` and the manifest [`BridgeResults::write`] writes, in
+    /// memory.
+    pub fn output_set(&self) -> Result<OutputSet> {
+        let rows = output::bridge_rows(&self.result);
+        let tables = vec![super::table("bridge.csv", &rows)?];
+        Ok(OutputSet::new(tables, self.manifest(), self.clock))
+    }
+
     /// Writes `bridge.csv`, with `report` the waterfall chart and
     /// `report.html`, and `manifest.json` into `out`, which is replaced
     /// whole; returns the names of the files written (the manifest not
@@ -147,8 +155,8 @@ impl BridgeResults {
         out.begin()?;
         let mut manifest = self.manifest();
         let rows = output::bridge_rows(&self.result);
-        output::write_atomic(&out.file("bridge.csv"), |w| output::write_rows(w, &rows))?;
-        let mut files = vec!["bridge.csv".to_string()];
+        let mut files = Vec::new();
+        super::write_tables(&out, &[super::table("bridge.csv", &rows)?], &mut files)?;
         let data = |manifest: &BridgeManifest| ReportData {
             run: None,
             sensitivity: None,

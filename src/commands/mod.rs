@@ -48,10 +48,109 @@ use crate::output::{ManifestJson, OutDir};
 use crate::report::{Report, ReportData};
 use crate::Control;
 
+/// A command's output set in memory, as its `write` would write it (less
+/// charts, report and shard state): each CSV file's name and bytes, and
+/// the text of `manifest.json`, which lists those files with their
+/// checksums. For callers that want tables, not a directory (the Python
+/// package).
+#[derive(Clone, Debug)]
+pub struct OutputSet {
+    /// CSV files, in the order `write` writes them.
+    pub tables: Vec<(String, Vec<u8>)>,
+    /// `manifest.json`, as `write` writes it.
+    pub manifest: String,
+}
+
+impl OutputSet {
+    /// The set of `tables` with `manifest` stamped with their checksums and
+    /// the wall time since `clock`.
+    fn new<M: ManifestJson>(
+        tables: Vec<(String, Vec<u8>)>,
+        mut manifest: M,
+        clock: Instant,
+    ) -> OutputSet {
+        manifest.provenance_mut().stamp_bytes(&tables, clock);
+        let mut text = serde_json::to_string_pretty(&manifest).expect("a manifest serialises");
+        text.push('\n');
+        OutputSet {
+            tables,
+            manifest: text,
+        }
+    }
+}
+
+/// `rows` as the CSV file `name`, in memory.
+fn table<R: serde::Serialize + serde::de::DeserializeOwned>(
+    name: &str,
+    rows: &[R],
+) -> Result<(String, Vec<u8>)> {
+    let mut bytes = Vec::new();
+    crate::output::write_rows(&mut bytes, rows).map_err(|source| crate::Error::Write {
+        path: name.into(),
+        source,
+    })?;
+    Ok((name.to_string(), bytes))
+}
+
+/// Writes each of `tables` into `out`, and lists their names in `files`.
+fn write_tables(out: &OutDir, tables: &[(String, Vec<u8>)], files: &mut Vec<String>) -> Result<()> {
+    for (name, bytes) in tables {
+        crate::output::write_atomic(&out.file(name), |w| w.write_all(bytes))?;
+        files.push(name.clone());
+    }
+    Ok(())
+}
+
 /// `validate`: loads each scenario file (a path or a shipped name); every
 /// error names the file, line, key and reason.
 pub fn validate(files: &[String]) -> Vec<Result<Scenario, ConfigError>> {
     files.iter().map(|f| Scenario::load(f)).collect()
+}
+
+/// What `validate` prints of a valid scenario: its name, one line per
+/// parameter (family and the P5 / P50 / P95 of its marginal) and its rank
+/// correlations.
+pub fn describe(s: &Scenario) -> String {
+    let uncertain = s
+        .parameters
+        .iter()
+        .filter(|p| !p.distribution.is_fixed())
+        .count();
+    let mut t = crate::table::Table::new(["parameter", "distribution", "P5", "P50", "P95", "unit"]);
+    for spec in &s.parameters {
+        let [p5, p50, p95] = spec.percentiles();
+        t.row([
+            spec.param.name().to_string(),
+            spec.describe(),
+            p5,
+            p50,
+            p95,
+            spec.unit.clone(),
+        ]);
+    }
+    let correlations = match s.correlations.len() {
+        0 => String::new(),
+        n => format!(", {n} rank correlation{}", if n == 1 { "" } else { "s" }),
+    };
+    let mut out = format!(
+        "ok: {} (scenario {}: {uncertain} uncertain parameter{}{correlations})\n{}",
+        s.origin,
+        s.name,
+        if uncertain == 1 { "" } else { "s" },
+        t.render()
+    );
+    if !s.correlations.is_empty() {
+        let mut t = crate::table::Table::new(["rank correlation", "rank", "declared in"]);
+        for c in &s.correlations {
+            t.row([
+                format!("{}, {}", c.between.0, c.between.1),
+                c.rank.to_string(),
+                c.origin.clone(),
+            ]);
+        }
+        out.push_str(&t.render());
+    }
+    out
 }
 
 /// `report`: reads the output directories of `run` (or `merge`),

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
 
-use super::finish;
+use super::{finish, OutputSet};
 use crate::config::Scenario;
 use crate::engine::{
     merge_shards, Accumulator, Engine, QuantileMethod, RunIdentity, RunPlan, SampleBlock,
@@ -335,6 +335,35 @@ impl RunResults {
         }
     }
 
+    /// `bands.csv`, `claims.csv`, `histogram.csv` and their intervals
+    /// (`band_intervals.csv`, `claim_intervals.csv`), in memory.
+    fn tables(&self, manifest: &Manifest) -> Result<Vec<(String, Vec<u8>)>> {
+        let files = self.files(manifest);
+        Ok(vec![
+            super::table("bands.csv", &files.bands)?,
+            super::table("claims.csv", &files.claims)?,
+            super::table("histogram.csv", &files.histogram)?,
+            super::table(
+                "band_intervals.csv",
+                &output::band_interval_rows(&self.summary, &self.identity),
+            )?,
+            super::table(
+                "claim_intervals.csv",
+                &output::claim_interval_rows(&self.summary, &self.identity),
+            )?,
+        ])
+    }
+
+    /// The CSV files and manifest [`RunResults::write`] writes, in memory.
+    pub fn output_set(&self) -> Result<OutputSet> {
+        let manifest = self.manifest();
+        Ok(OutputSet::new(
+            self.tables(&manifest)?,
+            manifest,
+            self.clock,
+        ))
+    }
+
     /// Writes `bands.csv`, `claims.csv`, `histogram.csv`, their intervals
     /// (`band_intervals.csv`, `claim_intervals.csv`), for a shard
     /// `shard-state.bin`, with `report` the charts and `report.html`, and
@@ -343,31 +372,8 @@ impl RunResults {
     pub fn write(&self, mut out: OutDir, report: bool) -> Result<Vec<String>> {
         out.begin()?;
         let mut manifest = self.manifest();
-        let tables = self.files(&manifest);
         let mut files = Vec::new();
-        let mut table =
-            |name: &str, write: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| {
-                output::write_atomic(&out.file(name), write)?;
-                files.push(name.to_string());
-                Ok::<_, Error>(())
-            };
-        table("bands.csv", &|w| output::write_rows(w, &tables.bands))?;
-        table("claims.csv", &|w| output::write_rows(w, &tables.claims))?;
-        table("histogram.csv", &|w| {
-            output::write_rows(w, &tables.histogram)
-        })?;
-        table("band_intervals.csv", &|w| {
-            output::write_rows(
-                w,
-                &output::band_interval_rows(&self.summary, &self.identity),
-            )
-        })?;
-        table("claim_intervals.csv", &|w| {
-            output::write_rows(
-                w,
-                &output::claim_interval_rows(&self.summary, &self.identity),
-            )
-        })?;
+        super::write_tables(&out, &self.tables(&manifest)?, &mut files)?;
         if let Some(state) = &self.state {
             output::write_atomic(&out.file(STATE_FILE), |w| state.write_to(w))?;
             files.push(STATE_FILE.to_string());

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::{Instant, SystemTime};
 
-use super::finish;
+use super::{finish, OutputSet};
 use crate::claims::Claim;
 use crate::config::Scenario;
 use crate::error::{Error, Result};
@@ -49,6 +49,17 @@ impl Method {
         Method::Switching,
         Method::Morris,
         Method::Filter,
+    ];
+
+    /// Every method, Shapley effects last.
+    pub const EVERY: [Method; 7] = [
+        Method::Sobol,
+        Method::Tornado,
+        Method::Rank,
+        Method::Switching,
+        Method::Morris,
+        Method::Filter,
+        Method::Shapley,
     ];
 
     /// The name on the command line and in the manifest.
@@ -592,6 +603,51 @@ impl SensitivityStudy {
         }
     }
 
+    /// The CSV file of each method run, in memory, in the order
+    /// [`SensitivityStudy::write`] writes them.
+    fn tables(&self, manifest: &SensitivityManifest) -> Result<Vec<(String, Vec<u8>)>> {
+        let t = self.files(manifest);
+        let mut tables = Vec::new();
+        if let Some(rows) = &t.sobol {
+            tables.push(super::table("sobol.csv", rows)?);
+        }
+        if let Some(rows) = &t.shapley {
+            tables.push(super::table("shapley.csv", rows)?);
+        }
+        if let Some(rows) = &t.by_year {
+            tables.push(super::table("indices_by_year.csv", rows)?);
+        }
+        if let Some(rows) = &t.filter {
+            tables.push(super::table("filter.csv", rows)?);
+        }
+        if let Some(rows) = &t.tornado {
+            tables.push(super::table("tornado.csv", rows)?);
+        }
+        if let Some(r) = &self.rank {
+            let rows = output::rank_rows(&self.problem, r);
+            tables.push(super::table("rank_correlation.csv", &rows)?);
+        }
+        if let Some(rows) = &t.switching {
+            tables.push(super::table("switching_values.csv", rows)?);
+        }
+        if let Some(m) = &self.morris {
+            let rows = output::morris_rows(&self.problem, m);
+            tables.push(super::table("morris.csv", &rows)?);
+        }
+        Ok(tables)
+    }
+
+    /// The CSV files and manifest [`SensitivityStudy::write`] writes, in
+    /// memory.
+    pub fn output_set(&self) -> Result<OutputSet> {
+        let manifest = self.manifest();
+        Ok(OutputSet::new(
+            self.tables(&manifest)?,
+            manifest,
+            self.clock,
+        ))
+    }
+
     /// Writes the CSV file of each method run (`sobol.csv`, `shapley.csv`,
     /// `indices_by_year.csv`, `filter.csv`, `tornado.csv`,
     /// `rank_correlation.csv`, `switching_values.csv`, `morris.csv`), with
@@ -601,40 +657,8 @@ impl SensitivityStudy {
     pub fn write(&self, mut out: OutDir, report: bool) -> Result<Vec<String>> {
         out.begin()?;
         let mut manifest = self.manifest();
-        let t = self.files(&manifest);
         let mut files = Vec::new();
-        let mut write =
-            |name: &str, fill: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| {
-                output::write_atomic(&out.file(name), fill)?;
-                files.push(name.to_string());
-                Ok::<_, Error>(())
-            };
-        if let Some(rows) = &t.sobol {
-            write("sobol.csv", &|w| output::write_rows(w, rows))?;
-        }
-        if let Some(rows) = &t.shapley {
-            write("shapley.csv", &|w| output::write_rows(w, rows))?;
-        }
-        if let Some(rows) = &t.by_year {
-            write("indices_by_year.csv", &|w| output::write_rows(w, rows))?;
-        }
-        if let Some(rows) = &t.filter {
-            write("filter.csv", &|w| output::write_rows(w, rows))?;
-        }
-        if let Some(rows) = &t.tornado {
-            write("tornado.csv", &|w| output::write_rows(w, rows))?;
-        }
-        if let Some(r) = &self.rank {
-            let rows = output::rank_rows(&self.problem, r);
-            write("rank_correlation.csv", &|w| output::write_rows(w, &rows))?;
-        }
-        if let Some(rows) = &t.switching {
-            write("switching_values.csv", &|w| output::write_rows(w, rows))?;
-        }
-        if let Some(m) = &self.morris {
-            let rows = output::morris_rows(&self.problem, m);
-            write("morris.csv", &|w| output::write_rows(w, &rows))?;
-        }
+        super::write_tables(&out, &self.tables(&manifest)?, &mut files)?;
         let data = |manifest: &SensitivityManifest| ReportData {
             run: None,
             sensitivity: Some(self.files(manifest)),

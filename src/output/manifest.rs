@@ -134,6 +134,19 @@ impl Provenance {
         Ok(())
     }
 
+    /// Records the files `tables` (names and bytes, held in memory), their
+    /// SHA-256 and the wall time since `clock`, as [`Provenance::stamp`]
+    /// does for files on disk.
+    pub(crate) fn stamp_bytes(&mut self, tables: &[(String, Vec<u8>)], clock: Instant) {
+        use sha2::{Digest, Sha256};
+        self.files = tables.iter().map(|(name, _)| name.clone()).collect();
+        self.sha256 = tables
+            .iter()
+            .map(|(name, bytes)| (name.clone(), hex(&Sha256::digest(bytes))))
+            .collect();
+        self.wall_time_s = (clock.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    }
+
     /// Checks that every file of the set in `dir` is there with the SHA-256
     /// the manifest recorded; names the first that is not.
     pub(crate) fn verify(&self, dir: &Path) -> std::result::Result<(), ManifestError> {
