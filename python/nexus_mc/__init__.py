@@ -286,6 +286,7 @@ def run(
     threads: int | None = None,
     quantiles: str = "auto",
     replicates: int | None = None,
+    precision: str | None = None,
     progress: bool | None = None,
 ) -> RunResult:
     """Monte Carlo runs of a scenario: ``nexus-mc run``.
@@ -301,7 +302,10 @@ def run(
     quantiles: ``"auto"`` (exact up to 250,000 runs), ``"exact"`` or
         ``"sketch"``.
     replicates: independent randomisations of an lhs or sobol run, whose
-        spread gives its intervals (default: none).
+        spread gives its intervals (default: none; 16 with ``precision``).
+    precision: run until the 95 % intervals reach their targets, ``runs``
+        being the cap: ``"default"`` or targets as ``--precision`` takes
+        them, e.g. ``"gdp_share_pct:2035:p50=0.5%,claims=0.001"``.
     progress: draw a progress bar (needs tqdm); default: in a terminal or
         notebook only.
 
@@ -310,7 +314,8 @@ def run(
     ``.manifest``.
     """
     files, manifest = _native.run(
-        config, runs, seed, sampler, threads, quantiles, replicates, _progress(progress)
+        config, runs, seed, sampler, threads, quantiles, replicates, precision,
+        _progress(progress),
     )
     return RunResult(files, manifest)
 
@@ -320,6 +325,11 @@ def sensitivity(
     runs: int = 16_384,
     seed: int = 42,
     methods: Sequence[str] | None = None,
+    outputs: Sequence[str] = (),
+    replicates: int = 16,
+    confidence: float = 0.95,
+    permutations: int = 12_000,
+    trajectories: int = 100,
     threads: int | None = None,
     progress: bool | None = None,
 ) -> SensitivityResult:
@@ -334,6 +344,12 @@ def sensitivity(
     methods: any of ``"sobol"``, ``"tornado"``, ``"rank"``,
         ``"switching"``, ``"morris"``, ``"filter"``, ``"shapley"``; default
         all (Shapley effects when the scenario declares correlations).
+    outputs: outputs analysed besides the default ones, as ``"METRIC:YEAR"``
+        (``"gdp_total:2040"``).
+    replicates: independent scrambles behind the Sobol intervals.
+    confidence: coverage of the intervals, 0.5 to 0.9999.
+    permutations: permutations for Shapley effects.
+    trajectories: Morris trajectories.
     threads: worker threads (default: one per core).
     progress: draw a progress bar (needs tqdm).
 
@@ -342,8 +358,8 @@ def sensitivity(
     ``.morris``, ``.filter``, ``.indices_by_year`` and ``.manifest``.
     """
     files, manifest = _native.sensitivity(
-        config, runs, seed, None if methods is None else list(methods), threads,
-        _progress(progress),
+        config, runs, seed, None if methods is None else list(methods), list(outputs),
+        replicates, confidence, permutations, trajectories, threads, _progress(progress),
     )
     return SensitivityResult(files, manifest)
 

@@ -21,6 +21,7 @@ def run(
     threads: int | None,
     quantiles: str,
     replicates: int | None,
+    precision: str | None,
     progress: _Progress,
 ) -> _Tables: ...
 def sensitivity(
@@ -28,6 +29,11 @@ def sensitivity(
     runs: int,
     seed: int,
     methods: Sequence[str] | None,
+    outputs: Sequence[str],
+    replicates: int,
+    confidence: float,
+    permutations: int,
+    trajectories: int,
     threads: int | None,
     progress: _Progress,
 ) -> _Tables: ...

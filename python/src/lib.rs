@@ -15,6 +15,7 @@ use nexus_mc::commands::{
 };
 use nexus_mc::engine::QuantileMethod;
 use nexus_mc::error::Error;
+use nexus_mc::precision::PrecisionSpec;
 use nexus_mc::sampler::SamplerKind;
 use nexus_mc::{Control, Progress, Scenario};
 use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueError};
@@ -285,7 +286,7 @@ fn threads(n: Option<usize>) -> PyResult<Option<usize>> {
 
 /// `run`: see `nexus_mc.run`.
 #[pyfunction]
-#[pyo3(signature = (scenario, runs, seed, sampler, threads, quantiles, replicates, progress))]
+#[pyo3(signature = (scenario, runs, seed, sampler, threads, quantiles, replicates, precision, progress))]
 #[allow(clippy::too_many_arguments)]
 fn run(
     py: Python<'_>,
@@ -296,8 +297,13 @@ fn run(
     threads: Option<usize>,
     quantiles: &str,
     replicates: Option<u64>,
+    precision: Option<String>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Tables> {
+    let precision = precision
+        .map(|spec| spec.parse::<PrecisionSpec>())
+        .transpose()
+        .map_err(|e| SizeError::new_err(e.0))?;
     let quantiles = match quantiles {
         "auto" => None,
         "exact" => Some(QuantileMethod::Exact),
@@ -313,6 +319,7 @@ fn run(
         seed,
         quantiles,
         replicates,
+        precision,
         ..RunOptions::new(self::scenario(scenario)?, runs)
     };
     let threads = self::threads(threads)?;
@@ -324,16 +331,32 @@ fn run(
 
 /// `sensitivity`: see `nexus_mc.sensitivity`.
 #[pyfunction]
-#[pyo3(signature = (scenario, runs, seed, methods, threads, progress))]
+#[pyo3(signature = (
+    scenario, runs, seed, methods, outputs, replicates, confidence, permutations, trajectories,
+    threads, progress
+))]
+#[allow(clippy::too_many_arguments)]
 fn sensitivity(
     py: Python<'_>,
     scenario: &Bound<'_, PyAny>,
     runs: u64,
     seed: u64,
     methods: Option<Vec<String>>,
+    outputs: Vec<String>,
+    replicates: usize,
+    confidence: f64,
+    permutations: usize,
+    trajectories: usize,
     threads: Option<usize>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Tables> {
+    let outputs = outputs
+        .iter()
+        .map(|o| commands::parse_output(o))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(SizeError::new_err)?;
+    let confidence =
+        commands::parse_confidence(&confidence.to_string()).map_err(SizeError::new_err)?;
     let methods = methods
         .map(|names| {
             names
@@ -354,8 +377,13 @@ fn sensitivity(
         .transpose()?;
     let opts = SensitivityOptions {
         methods,
+        outputs,
         runs,
         seed,
+        replicates,
+        confidence,
+        permutations,
+        trajectories,
         ..SensitivityOptions::new(self::scenario(scenario)?)
     };
     let threads = self::threads(threads)?;

@@ -90,6 +90,28 @@ def test_sensitivity_tables_are_the_command_lines_bytes(tmp_path, threads):
     assert result.tornado is not None
 
 
+def test_every_option_reaches_the_engine_as_the_flag_does(tmp_path):
+    directory = cli("run", "-n", "300000", "--precision", "gdp_share_pct:2035:p50=1%",
+                    "--sampler", "sobol", out=tmp_path / "run")
+    result = nexus_mc.run(runs=300_000, precision="gdp_share_pct:2035:p50=1%", sampler="sobol")
+    assert_same_tables(result, directory)
+    assert result.manifest["precision"] is not None
+    directory = cli("sensitivity", "-n", "512", "--method", "sobol", "--method", "morris",
+                    "--output", "jobs:2040", "--replicates", "8", "--confidence", "0.9",
+                    "--trajectories", "20", out=tmp_path / "sens")
+    result = nexus_mc.sensitivity(runs=512, methods=["sobol", "morris"], outputs=["jobs:2040"],
+                                  replicates=8, confidence=0.9, trajectories=20)
+    assert_same_tables(result, directory)
+    assert "jobs:2040" in set(result.sobol.output)
+    assert result.tornado is None
+    with pytest.raises(nexus_mc.SizeError, match="unknown metric `job`"):
+        nexus_mc.sensitivity(outputs=["job:2040"])
+    with pytest.raises(nexus_mc.SizeError, match="coverage"):
+        nexus_mc.sensitivity(confidence=1.5)
+    with pytest.raises(nexus_mc.SizeError, match="is not a target"):
+        nexus_mc.run(precision="p50")
+
+
 def test_bridge_and_baseline_are_the_command_lines_bytes(tmp_path):
     directory = cli("bridge", "-n", "2000", "--group", "appraisal=additionality,displacement",
                     out=tmp_path / "bridge")

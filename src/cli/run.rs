@@ -91,8 +91,8 @@ pub struct RunArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 
-    /// Quantiles in bands.csv: `exact` keeps every value (1,600 bytes a run,
-    /// at most 2,000,000 runs); `sketch` keeps bounded memory for any RUNS,
+    /// Quantiles in bands.csv: `exact` reads the order statistics themselves
+    /// (keeping up to 1,600 bytes a run, at most 2,000,000 runs); `sketch` keeps bounded memory for any RUNS,
     /// with relative error 2^-12 (0.024 %) at the band percentiles a pilot
     /// of the first 32,768 runs locates (the manifest records the bound
     /// achieved; 2^-7 should one fall outside); `auto` is exact up to

@@ -10,7 +10,7 @@ use super::OutputArgs;
 use nexus_mc::commands::{self as sens_cmd, SensitivityOptions, SensitivityStudy};
 use nexus_mc::config::Scenario;
 use nexus_mc::error::Result;
-use nexus_mc::model::{check_year, Metric, Param};
+use nexus_mc::model::{Metric, Param};
 use nexus_mc::output;
 use nexus_mc::sensitivity::{Problem, Switch};
 use nexus_mc::table::{number, significant};
@@ -59,7 +59,7 @@ pub struct SensitivityArgs {
     /// Another output to analyse, as METRIC:YEAR (e.g. gdp_total:2040);
     /// repeatable. Always analysed: gdp_share_pct:2035, jobs:2035,
     /// npv_cum:2035, npv_cum:2050.
-    #[arg(long = "output", value_name = "METRIC:YEAR", value_parser = parse_output)]
+    #[arg(long = "output", value_name = "METRIC:YEAR", value_parser = sens_cmd::parse_output)]
     pub outputs: Vec<(Metric, i32)>,
 
     /// Independent scrambles of the Sobol points, 8 to 64: the N points are
@@ -70,7 +70,7 @@ pub struct SensitivityArgs {
     pub replicates: usize,
 
     /// Coverage of the Sobol and Shapley intervals, 0.5 to 0.9999.
-    #[arg(long, value_name = "C", default_value_t = 0.95, value_parser = parse_confidence)]
+    #[arg(long, value_name = "C", default_value_t = 0.95, value_parser = sens_cmd::parse_confidence)]
     pub confidence: f64,
 
     /// Random permutations of the inputs for Shapley effects, 100 to
@@ -126,34 +126,6 @@ impl Method {
             Method::Filter => sens_cmd::Method::Filter,
             Method::All => return None,
         })
-    }
-}
-
-fn parse_output(text: &str) -> std::result::Result<(Metric, i32), String> {
-    let (m, y) = text
-        .split_once(':')
-        .ok_or_else(|| format!("`{text}` is not METRIC:YEAR, e.g. gdp_total:2040"))?;
-    let metric = Metric::from_name(m.trim()).ok_or_else(|| {
-        let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
-        format!("unknown metric `{m}`; metrics are {}", names.join(", "))
-    })?;
-    let year: i32 = y
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{y}` is not a year"))?;
-    check_year(year).map_err(|e| e.0)?;
-    Ok((metric, year))
-}
-
-fn parse_confidence(text: &str) -> std::result::Result<f64, String> {
-    let range = nexus_mc::limits::CONFIDENCE;
-    match text.parse::<f64>() {
-        Ok(c) if range.contains(&c) => Ok(c),
-        _ => Err(format!(
-            "`{text}` is not a coverage from {} to {}, e.g. 0.95",
-            range.start(),
-            range.end()
-        )),
     }
 }
 

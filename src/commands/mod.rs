@@ -37,7 +37,10 @@ pub use bridge::{bridge, BridgeCommand, BridgeResults};
 pub use run::{
     merge, run, run_with_samples, MergeOptions, RunOptions, RunResults, DEFAULT_REPLICATES,
 };
-pub use sensitivity::{sensitivity, Method, SensitivityOptions, SensitivityStudy, DEFAULT_OUTPUTS};
+pub use sensitivity::{
+    parse_confidence, parse_output, sensitivity, Method, SensitivityOptions, SensitivityStudy,
+    DEFAULT_OUTPUTS,
+};
 
 use std::path::PathBuf;
 use std::time::Instant;

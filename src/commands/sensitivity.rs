@@ -135,6 +135,45 @@ impl SensitivityOptions {
     }
 }
 
+/// An output named as `METRIC:YEAR` (`gdp_total:2040`), as `--output` and
+/// the Python package take it.
+///
+/// ```
+/// use nexus_mc::commands::parse_output;
+/// use nexus_mc::model::Metric;
+/// assert_eq!(parse_output("jobs:2040"), Ok((Metric::Jobs, 2040)));
+/// assert!(parse_output("jobs:1999").is_err());
+/// ```
+pub fn parse_output(text: &str) -> std::result::Result<(Metric, i32), String> {
+    let (m, y) = text
+        .split_once(':')
+        .ok_or_else(|| format!("`{text}` is not METRIC:YEAR, e.g. gdp_total:2040"))?;
+    let metric = Metric::from_name(m.trim()).ok_or_else(|| {
+        let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+        format!("unknown metric `{m}`; metrics are {}", names.join(", "))
+    })?;
+    let year: i32 = y
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{y}` is not a year"))?;
+    crate::model::check_year(year).map_err(|e| e.0)?;
+    Ok((metric, year))
+}
+
+/// The coverage of the sensitivity intervals written as `text`, if a
+/// number within [`limits::CONFIDENCE`].
+pub fn parse_confidence(text: &str) -> std::result::Result<f64, String> {
+    let range = limits::CONFIDENCE;
+    match text.parse::<f64>() {
+        Ok(c) if range.contains(&c) => Ok(c),
+        _ => Err(format!(
+            "`{text}` is not a coverage from {} to {}, e.g. 0.95",
+            range.start(),
+            range.end()
+        )),
+    }
+}
+
 /// Each claim's name and P(holds) on the sample, and what Monte Carlo
 /// filtering found.
 pub type Filtering = (Vec<(String, f64)>, Vec<Filtered>);
