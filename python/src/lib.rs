@@ -269,19 +269,18 @@ fn sampler(name: &str) -> PyResult<SamplerKind> {
         .map_err(|e: nexus_mc::model::ValueError| SizeError::new_err(e.0))
 }
 
-/// Threads as the command line takes them.
-fn threads(n: Option<usize>) -> PyResult<Option<usize>> {
-    match n {
-        Some(0) => Err(SizeError::new_err(
-            "at least 1 thread is needed (leave threads out to use every core)",
-        )),
-        Some(n) if n > nexus_mc::limits::MAX_THREADS => Err(SizeError::new_err(format!(
-            "{n} threads is more than the {} allowed; more threads than cores do not make \
-             a run faster (leave threads out to use every core)",
-            nexus_mc::limits::MAX_THREADS
-        ))),
-        n => Ok(n),
-    }
+/// A Python value checked by the command line's parser of the same flag,
+/// given its text (`str(value)`): the same ranges and messages.
+fn flag<T>(value: &Bound<'_, PyAny>, parse: fn(&str) -> Result<T, String>) -> PyResult<T> {
+    parse(&value.str()?.to_string()).map_err(SizeError::new_err)
+}
+
+/// An optional flag, as [`flag`].
+fn optional<T>(
+    value: Option<&Bound<'_, PyAny>>,
+    parse: fn(&str) -> Result<T, String>,
+) -> PyResult<Option<T>> {
+    value.map(|v| flag(v, parse)).transpose()
 }
 
 /// `run`: see `nexus_mc.run`.
@@ -291,12 +290,12 @@ fn threads(n: Option<usize>) -> PyResult<Option<usize>> {
 fn run(
     py: Python<'_>,
     scenario: &Bound<'_, PyAny>,
-    runs: u64,
-    seed: u64,
+    runs: &Bound<'_, PyAny>,
+    seed: &Bound<'_, PyAny>,
     sampler: &str,
-    threads: Option<usize>,
+    threads: Option<&Bound<'_, PyAny>>,
     quantiles: &str,
-    replicates: Option<u64>,
+    replicates: Option<&Bound<'_, PyAny>>,
     precision: Option<String>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Tables> {
@@ -316,13 +315,13 @@ fn run(
     };
     let opts = RunOptions {
         sampler: self::sampler(sampler)?,
-        seed,
+        seed: flag(seed, commands::parse_seed)?,
         quantiles,
-        replicates,
+        replicates: optional(replicates, commands::parse_replicates)?,
         precision,
-        ..RunOptions::new(self::scenario(scenario)?, runs)
+        ..RunOptions::new(self::scenario(scenario)?, flag(runs, commands::parse_runs)?)
     };
-    let threads = self::threads(threads)?;
+    let threads = optional(threads, commands::parse_threads)?;
     let set = drive(py, threads, progress, |control| {
         commands::run(&opts, control)?.output_set()
     })?;
@@ -339,15 +338,15 @@ fn run(
 fn sensitivity(
     py: Python<'_>,
     scenario: &Bound<'_, PyAny>,
-    runs: u64,
-    seed: u64,
+    runs: &Bound<'_, PyAny>,
+    seed: &Bound<'_, PyAny>,
     methods: Option<Vec<String>>,
     outputs: Vec<String>,
     replicates: usize,
     confidence: f64,
     permutations: usize,
     trajectories: usize,
-    threads: Option<usize>,
+    threads: Option<&Bound<'_, PyAny>>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Tables> {
     let outputs = outputs
@@ -378,15 +377,15 @@ fn sensitivity(
     let opts = SensitivityOptions {
         methods,
         outputs,
-        runs,
-        seed,
+        runs: flag(runs, commands::parse_runs)?,
+        seed: flag(seed, commands::parse_seed)?,
         replicates,
         confidence,
         permutations,
         trajectories,
         ..SensitivityOptions::new(self::scenario(scenario)?)
     };
-    let threads = self::threads(threads)?;
+    let threads = optional(threads, commands::parse_threads)?;
     let set = drive(py, threads, progress, |control| {
         commands::sensitivity(&opts, control)?.output_set()
     })?;
@@ -402,10 +401,10 @@ fn bridge(
     from_: &Bound<'_, PyAny>,
     to: &Bound<'_, PyAny>,
     groups: Vec<(String, Vec<String>)>,
-    runs: usize,
-    seed: u64,
+    runs: &Bound<'_, PyAny>,
+    seed: &Bound<'_, PyAny>,
     orders: usize,
-    threads: Option<usize>,
+    threads: Option<&Bound<'_, PyAny>>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Tables> {
     let cmd = BridgeCommand {
@@ -413,13 +412,13 @@ fn bridge(
         to: scenario(to)?,
         groups,
         options: BridgeOptions {
-            runs,
-            seed,
+            runs: flag(runs, commands::parse_runs)? as usize,
+            seed: flag(seed, commands::parse_seed)?,
             orders,
             ..BridgeOptions::default()
         },
     };
-    let threads = self::threads(threads)?;
+    let threads = optional(threads, commands::parse_threads)?;
     let set = drive(py, threads, progress, |control| {
         commands::bridge(&cmd, control)?.output_set()
     })?;

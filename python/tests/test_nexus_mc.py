@@ -166,21 +166,28 @@ def test_a_bad_scenario_raises_scenario_error_naming_the_key(scenario, key):
 
 
 def test_bad_options_raise_size_error_with_the_command_lines_message(tmp_path):
+    # (Python arguments, the same flags) -> the binary's message, word for word.
     cases = [
-        (dict(runs=0), "the number of runs must be at least 1"),
-        (dict(threads=0), "at least 1 thread"),
-        (dict(sampler="halton"), "halton"),
-        (dict(quantiles="fast"), "fast"),
-        (dict(runs=10**13), "10"),
+        (dict(runs=0), ["-n", "0"]),
+        (dict(runs=-5), ["-n", "-5"]),
+        (dict(runs=10**13), ["-n", str(10**13)]),
+        (dict(runs=2.5), ["-n", "2.5"]),
+        (dict(seed=-1), ["--seed", "-1"]),
+        (dict(threads=0), ["--threads", "0"]),
+        (dict(threads=5000), ["--threads", "5000"]),
+        (dict(sampler="halton"), ["--sampler", "halton"]),
+        (dict(sampler="lhs", replicates=0), ["--sampler", "lhs", "--replicates", "0"]),
+        (dict(precision="p50"), ["--precision", "p50"]),
     ]
-    for kwargs, message in cases:
-        with pytest.raises(nexus_mc.SizeError, match=message):
+    for kwargs, flags in cases:
+        with pytest.raises(nexus_mc.SizeError) as caught:
             nexus_mc.run(**kwargs)
-    # The binary refuses the same runs with the same words.
-    done = subprocess.run([str(BIN), "run", "-n", "0", "--out", str(tmp_path / "x")],
-                          capture_output=True, text=True)
-    assert done.returncode == 2
-    assert "the number of runs must be at least 1" in done.stderr
+        done = subprocess.run([str(BIN), "run", *flags, "--out", str(tmp_path / "x")],
+                              capture_output=True, text=True)
+        assert done.returncode == 2, flags
+        assert str(caught.value) in done.stderr, (kwargs, str(caught.value), done.stderr)
+    with pytest.raises(nexus_mc.SizeError, match="unknown quantiles `fast`"):
+        nexus_mc.run(quantiles="fast")
     assert issubclass(nexus_mc.SizeError, ValueError)
     assert issubclass(nexus_mc.ScenarioError, ValueError)
 

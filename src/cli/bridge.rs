@@ -6,10 +6,10 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::jobs::{parse_runs, parse_seed, parse_threads};
 use super::OutputArgs;
 use nexus_mc::bridge::{Bridge, BridgeOptions, BridgeResult, Method};
 use nexus_mc::commands::{self, BridgeCommand};
+use nexus_mc::commands::{parse_runs, parse_seed, parse_threads};
 use nexus_mc::config::Scenario;
 use nexus_mc::error::Result;
 use nexus_mc::table::{significant, Table};

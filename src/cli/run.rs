@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 
-use super::jobs::{parse_runs, parse_seed, parse_threads};
 use super::OutputArgs;
 use nexus_mc::commands::{self, MergeOptions, RunOptions, RunResults};
+use nexus_mc::commands::{parse_replicates, parse_runs, parse_seed, parse_threads};
 use nexus_mc::config::Scenario;
 use nexus_mc::engine::{ClaimResult, QuantileMethod, Shard};
 use nexus_mc::error::{Error, Result};
@@ -151,17 +151,6 @@ impl QuantileChoice {
             QuantileChoice::Exact => Some(QuantileMethod::Exact),
             QuantileChoice::Sketch => Some(QuantileMethod::Sketch),
         }
-    }
-}
-
-fn parse_replicates(text: &str) -> std::result::Result<u64, String> {
-    let max = nexus_mc::engine::MAX_REPLICATES;
-    match text.trim().parse::<u64>() {
-        Ok(r) if (1..=max).contains(&r) => Ok(r),
-        _ => Err(format!(
-            "'{text}' is not a number of replicates: give a whole number from 1 to {max} \
-             (16 is usual; 1 means none)"
-        )),
     }
 }
 

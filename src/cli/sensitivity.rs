@@ -5,9 +5,9 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 
-use super::jobs::{parse_runs, parse_seed, parse_threads};
 use super::OutputArgs;
 use nexus_mc::commands::{self as sens_cmd, SensitivityOptions, SensitivityStudy};
+use nexus_mc::commands::{parse_runs, parse_seed, parse_threads};
 use nexus_mc::config::Scenario;
 use nexus_mc::error::Result;
 use nexus_mc::model::{Metric, Param};

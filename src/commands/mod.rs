@@ -27,11 +27,13 @@
 //! # Ok::<(), nexus_mc::Error>(())
 //! ```
 
+mod args;
 mod baseline;
 mod bridge;
 mod run;
 mod sensitivity;
 
+pub use args::{parse_replicates, parse_runs, parse_seed, parse_threads};
 pub use baseline::{baseline, BaselineOptions};
 pub use bridge::{bridge, BridgeCommand, BridgeResults};
 pub use run::{
