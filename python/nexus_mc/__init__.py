@@ -60,19 +60,27 @@ __all__ = [
 #: A shipped scenario's name, a path, TOML text, or a dict of TOML tables.
 Scenario = Union[str, "os.PathLike[str]", Mapping[str, Any]]
 
-# Columns read as text whatever they hold (a claim named "1.2" stays a name).
+# Columns read as text whatever they hold (a claim named "1.2" stays a
+# name), in every file and in the files whose rows hold a parameter's value
+# as it is written (a number, or a choice such as "grow").
 _TEXT_COLUMNS = (
     "metric", "claim", "op", "method", "parameter", "parameters", "output",
-    "step", "note", "reading", "statistic", "unit", "distribution",
+    "step", "note", "reading", "statistic",
 )
+_TEXT_COLUMNS_OF = {
+    "tornado.csv": ("input_p10", "input_p90"),
+    "switching_values.csv": ("median", "switching_value"),
+    "filter.csv": ("lo", "hi"),
+}
 
 
-def _frame(data: bytes) -> "pandas.DataFrame":
-    """A CSV file's bytes as a DataFrame: numbers exactly as written (they
-    round-trip), empty fields as missing, text columns as text."""
+def _frame(data: bytes, name: str = "") -> "pandas.DataFrame":
+    """CSV file ``name``'s bytes as a DataFrame: numbers exactly as written
+    (they round-trip), empty fields as missing, text columns as text."""
     import pandas as pd
 
     header = data.split(b"\n", 1)[0].decode().split(",")
+    text = _TEXT_COLUMNS + _TEXT_COLUMNS_OF.get(name, ())
     options: dict[str, Any] = {}
     if int(pd.__version__.split(".")[0]) < 3:
         # Older pandas parse the last digit of some numbers off by one ulp
@@ -82,7 +90,7 @@ def _frame(data: bytes) -> "pandas.DataFrame":
         io.BytesIO(data),
         keep_default_na=False,
         na_values=[""],
-        dtype={c: str for c in header if c in _TEXT_COLUMNS},
+        dtype={c: str for c in header if c in text},
         **options,
     )
 
@@ -112,7 +120,7 @@ class _Tables:
 
     def _table(self, name: str) -> "pandas.DataFrame | None":
         data = self._files.get(name)
-        return None if data is None else _frame(data)
+        return None if data is None else _frame(data, name)
 
     def write(self, directory: "str | os.PathLike[str]") -> None:
         """Writes the CSV files and manifest.json into ``directory``."""
@@ -221,7 +229,7 @@ class BaselineResult:
     @functools.cached_property
     def table(self) -> "pandas.DataFrame":
         """baseline.csv: every metric in every year."""
-        return _frame(self._data)
+        return _frame(self._data, "baseline.csv")
 
     def __str__(self) -> str:
         return self.text
@@ -249,6 +257,18 @@ class ValidateResult:
         return self.text
 
 
+def _plain(config: Any) -> Any:
+    """A scenario as the extension takes it: a mapping (any ``Mapping``,
+    nested) as plain dicts and lists, numpy scalars as Python numbers."""
+    if isinstance(config, Mapping):
+        return {key: _plain(value) for key, value in config.items()}
+    if isinstance(config, (list, tuple)):
+        return [_plain(value) for value in config]
+    if type(config).__module__ == "numpy" and hasattr(config, "item"):
+        return config.item()
+    return config
+
+
 def _progress(show: bool | None) -> Callable[[int, int], None] | None:
     """A callback drawing a progress bar, if ``show`` asks for one (or, when
     ``None``, if stderr is a terminal or this is a notebook) and tqdm is
@@ -267,7 +287,7 @@ def _progress(show: bool | None) -> Callable[[int, int], None] | None:
         nonlocal bar
         if total == 0:
             return
-        if bar is None or bar.total != total:
+        if bar is None or bar.total != total or done < bar.n:
             if bar is not None:
                 bar.close()
             bar = tqdm(total=total, unit="run", unit_scale=True, leave=False)
@@ -314,7 +334,7 @@ def run(
     ``.manifest``.
     """
     files, manifest = _native.run(
-        config, runs, seed, sampler, threads, quantiles, replicates, precision,
+        _plain(config), runs, seed, sampler, threads, quantiles, replicates, precision,
         _progress(progress),
     )
     return RunResult(files, manifest)
@@ -358,7 +378,7 @@ def sensitivity(
     ``.morris``, ``.filter``, ``.indices_by_year`` and ``.manifest``.
     """
     files, manifest = _native.sensitivity(
-        config, runs, seed, None if methods is None else list(methods), list(outputs),
+        _plain(config), runs, seed, None if methods is None else list(methods), list(outputs),
         replicates, confidence, permutations, trajectories, threads, _progress(progress),
     )
     return SensitivityResult(files, manifest)
@@ -391,7 +411,7 @@ def bridge(
     """
     group_list = [(name, list(params)) for name, params in (groups or {}).items()]
     files, manifest = _native.bridge(
-        from_, to, group_list, runs, seed, orders, threads, _progress(progress)
+        _plain(from_), _plain(to), group_list, runs, seed, orders, threads, _progress(progress)
     )
     return BridgeResult(files, manifest)
 
@@ -399,7 +419,7 @@ def bridge(
 def baseline(config: Scenario = "kpmg-point") -> BaselineResult:
     """The scenario at its point values through the model, against the
     plan's published table: ``nexus-mc baseline``."""
-    data, text = _native.baseline(config)
+    data, text = _native.baseline(_plain(config))
     return BaselineResult(data, text)
 
 
@@ -407,5 +427,5 @@ def validate(config: Scenario) -> ValidateResult:
     """Checks a scenario, as ``nexus-mc validate`` does: raises
     :class:`ScenarioError` naming the key if it is not valid, and otherwise
     returns its parameters' distributions and percentiles."""
-    text, rows = _native.validate(config)
+    text, rows = _native.validate(_plain(config))
     return ValidateResult(text, rows)

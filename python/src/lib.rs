@@ -121,7 +121,20 @@ fn drive<T: Send>(
                     }
                 });
             }
-            worker.join()
+            let joined = worker.join();
+            // The last of the progress, so that a bar ends at its total.
+            if let Some(show) = &progress {
+                Python::attach(|py| {
+                    let last = (
+                        count.total.load(Ordering::Relaxed),
+                        count.done.load(Ordering::Relaxed),
+                    );
+                    if let Err(e) = show.call1(py, last) {
+                        raised.get_or_insert(e);
+                    }
+                });
+            }
+            joined
         })
     });
     if let Some(e) = raised {
@@ -271,8 +284,17 @@ fn sampler(name: &str) -> PyResult<SamplerKind> {
 
 /// A Python value checked by the command line's parser of the same flag,
 /// given its text (`str(value)`): the same ranges and messages.
-fn flag<T>(value: &Bound<'_, PyAny>, parse: fn(&str) -> Result<T, String>) -> PyResult<T> {
+fn flag<T>(value: &Bound<'_, PyAny>, parse: impl Fn(&str) -> Result<T, String>) -> PyResult<T> {
     parse(&value.str()?.to_string()).map_err(SizeError::new_err)
+}
+
+/// A count (replicates, permutations, trajectories, orders): a whole
+/// number, at least 0; the command's own checks then apply its range.
+fn count(value: &Bound<'_, PyAny>, name: &str) -> PyResult<usize> {
+    flag(value, |text| {
+        text.parse::<usize>()
+            .map_err(|_| format!("{name}: `{text}` is not a whole number of at least 0"))
+    })
 }
 
 /// An optional flag, as [`flag`].
@@ -342,10 +364,10 @@ fn sensitivity(
     seed: &Bound<'_, PyAny>,
     methods: Option<Vec<String>>,
     outputs: Vec<String>,
-    replicates: usize,
+    replicates: &Bound<'_, PyAny>,
     confidence: f64,
-    permutations: usize,
-    trajectories: usize,
+    permutations: &Bound<'_, PyAny>,
+    trajectories: &Bound<'_, PyAny>,
     threads: Option<&Bound<'_, PyAny>>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Tables> {
@@ -379,10 +401,10 @@ fn sensitivity(
         outputs,
         runs: flag(runs, commands::parse_runs)?,
         seed: flag(seed, commands::parse_seed)?,
-        replicates,
+        replicates: count(replicates, "replicates")?,
         confidence,
-        permutations,
-        trajectories,
+        permutations: count(permutations, "permutations")?,
+        trajectories: count(trajectories, "trajectories")?,
         ..SensitivityOptions::new(self::scenario(scenario)?)
     };
     let threads = optional(threads, commands::parse_threads)?;
@@ -403,7 +425,7 @@ fn bridge(
     groups: Vec<(String, Vec<String>)>,
     runs: &Bound<'_, PyAny>,
     seed: &Bound<'_, PyAny>,
-    orders: usize,
+    orders: &Bound<'_, PyAny>,
     threads: Option<&Bound<'_, PyAny>>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Tables> {
@@ -414,7 +436,7 @@ fn bridge(
         options: BridgeOptions {
             runs: flag(runs, commands::parse_runs)? as usize,
             seed: flag(seed, commands::parse_seed)?,
-            orders,
+            orders: count(orders, "orders")?,
             ..BridgeOptions::default()
         },
     };

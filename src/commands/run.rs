@@ -156,6 +156,8 @@ pub fn run_with_samples(
             _ => {
                 let mut acc: Accumulator = match sink {
                     Some(sink) => engine.run_with_samples(control, sink)?,
+                    // A shard's state is merged later: it keeps every value.
+                    None if opts.shard.is_some() => engine.run_mergeable(control)?,
                     None => engine.run(control)?,
                 };
                 control.check()?;

@@ -217,7 +217,7 @@ impl Windows {
                 };
                 let mut sifted = WindowedColumn::default();
                 sifted.add(Supported::current(), &window, values);
-                let share = sifted.kept().len() as f64 / n as f64;
+                let share = sifted.held() as f64 / n as f64;
                 let share = (share * 1.1 + 0.01).min(1.0) * 1.25 / workers as f64;
                 (
                     window,
@@ -372,7 +372,7 @@ impl Accumulator {
     pub(crate) fn kept_values(&self) -> usize {
         let own = match &self.quantiles {
             Quantiles::Exact(columns) => columns.iter().map(Vec::len).sum(),
-            Quantiles::Windowed(_, columns) => columns.iter().map(|c| c.kept().len()).sum(),
+            Quantiles::Windowed(_, columns) => columns.iter().map(WindowedColumn::held).sum(),
             Quantiles::Sketch(_) => 0,
         };
         own + self
@@ -928,13 +928,12 @@ impl Accumulator {
         match &self.quantiles {
             Quantiles::Exact(columns) => columns[c].iter().for_each(|&x| h.add(x, 1)),
             Quantiles::Windowed(_, columns) => {
-                let kept = columns[c].kept();
-                assert_eq!(
-                    kept.len() as u64,
-                    self.runs,
-                    "a histogram column keeps every value"
-                );
-                kept.iter().for_each(|&x| h.add(x, 1));
+                let mut seen = 0;
+                columns[c].values().for_each(|(x, n)| {
+                    h.add(x, n);
+                    seen += n;
+                });
+                assert_eq!(seen, self.runs, "a histogram column keeps every value");
             }
             Quantiles::Sketch(s) => s[c].values().for_each(|(x, n)| h.add(x, n)),
         }

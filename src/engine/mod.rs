@@ -342,9 +342,19 @@ impl Engine {
 
     /// Evaluates this shard's chunks and returns what they accumulate, on
     /// the rayon pool it is called from; `control` may cancel it and hears
-    /// the shard's runs, then each chunk's as it finishes.
+    /// the shard's runs, then each chunk's as it finishes. A long exact run
+    /// keeps only the values its summary reads from (see [`Windows`]), so
+    /// its accumulator can be summarised but not merged or written to a
+    /// shard state: use [`Engine::run_mergeable`] for that.
     pub fn run(&self, control: &Control<'_>) -> Result<Accumulator, EngineError> {
-        self.run_inner(control, None)
+        self.run_inner(control, None, true)
+    }
+
+    /// As [`Engine::run`], with an accumulator that merges with other
+    /// shards' and can be written to a shard state (an exact run keeps
+    /// every value).
+    pub fn run_mergeable(&self, control: &Control<'_>) -> Result<Accumulator, EngineError> {
+        self.run_inner(control, None, false)
     }
 
     /// As [`Engine::run`], handing each chunk's inputs and key outputs to
@@ -354,7 +364,7 @@ impl Engine {
         control: &Control<'_>,
         sink: SampleSink<'_>,
     ) -> Result<Accumulator, EngineError> {
-        self.run_inner(control, Some(sink))
+        self.run_inner(control, Some(sink), false)
     }
 
     /// Evaluates chunks `chunks` of a whole (unsharded) run and returns
@@ -370,10 +380,13 @@ impl Engine {
         self.run_chunks(chunks.end - start, move |i| start + i, control, sink, None)
     }
 
+    /// Evaluates this shard's chunks; with `windowed`, a long exact run
+    /// keeps only the values around the ranks it reads.
     fn run_inner(
         &self,
         control: &Control<'_>,
         sink: Option<SampleSink<'_>>,
+        windowed: bool,
     ) -> Result<Accumulator, EngineError> {
         let Shard { index, count } = self.plan.shard;
         let chunk_of = move |i| index + i * count;
@@ -381,7 +394,8 @@ impl Engine {
         // twice) keeps only the values around the ranks it reads, unless a
         // rank falls outside them: then it runs again keeping every value.
         // Either way the summary is the same, to the bit.
-        if self.plan.quantiles == QuantileMethod::Exact
+        if windowed
+            && self.plan.quantiles == QuantileMethod::Exact
             && count == 1
             && sink.is_none()
             && self.plan.chunks() >= Self::WINDOWED_CHUNKS
@@ -794,11 +808,14 @@ mod tests {
             .run_windowed(&one_missing, &Control::default())
             .unwrap()
             .is_none());
+        // Windows that keep everything (but zeros, only counted) read what
+        // keeping every value reads, zeros included.
         let all = Windows::of(vec![RankWindow::everything(); COLUMNS]);
         let kept = engine.run_windowed(&all, &Control::default()).unwrap();
-        assert_eq!(
-            kept.map(|acc| acc.kept_values()),
-            Some(engine.plan.runs as usize * COLUMNS)
-        );
+        let kept = kept.expect("everything is covered");
+        let every = engine.run_chunks(engine.plan.chunks(), |i| i, &Control::default(), None, None);
+        let every = every.unwrap();
+        assert!(kept.kept_values() < every.kept_values());
+        assert_eq!(summary_text(&engine, kept), summary_text(&engine, every));
     }
 }

@@ -115,16 +115,20 @@ impl RankWindow {
 }
 
 /// A column's values seen through a [`RankWindow`]: every value counted by
-/// region, the values of the kept regions in full. Merges by adding counts
-/// and joining values; the order of values never matters.
+/// region, the values of the kept regions in full, but zeros, which are
+/// only counted, by sign (an output that is 0 in every run, as an
+/// investment's GDP after it ends, would otherwise be kept whole). Merges by
+/// adding counts and joining values; the order of values never matters.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct WindowedColumn {
     /// Values counted.
     count: u64,
     /// Per bound, the values counted at or above it.
     at_least: [u64; BOUNDS],
-    /// The values of the kept regions, in no particular order.
+    /// The values of the kept regions but zeros, in no particular order.
     kept: Vec<f64>,
+    /// The zeros of the kept regions: -0.0, then 0.0.
+    zeros: [u64; 2],
 }
 
 impl WindowedColumn {
@@ -148,7 +152,16 @@ impl WindowedColumn {
             &mut self.at_least,
             &mut self.kept[start..],
         );
-        self.kept.truncate(start + found);
+        // The zeros among the values just kept, counted and taken out.
+        let mut at = start;
+        for i in start..start + found {
+            let x = self.kept[i];
+            self.kept[at] = x;
+            let zero = x == 0.0;
+            self.zeros[usize::from(x.is_sign_positive())] += u64::from(zero);
+            at += usize::from(!zero);
+        }
+        self.kept.truncate(at);
         self.count += values.len() as u64;
     }
 
@@ -159,6 +172,8 @@ impl WindowedColumn {
             *a += b;
         }
         self.kept.extend_from_slice(&other.kept);
+        self.zeros[0] += other.zeros[0];
+        self.zeros[1] += other.zeros[1];
     }
 
     /// Per region, the values counted.
@@ -173,9 +188,18 @@ impl WindowedColumn {
         })
     }
 
-    /// The values kept (all of them when the window keeps everything).
-    pub(crate) fn kept(&self) -> &[f64] {
-        &self.kept
+    /// The values kept, with how many times each: every one but zeros
+    /// once, then -0.0 and 0.0 as many times as they were counted (every
+    /// value counted, when the window keeps everything).
+    pub(crate) fn values(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+        let zeros = [(-0.0, self.zeros[0]), (0.0, self.zeros[1])];
+        let kept = self.kept.iter().map(|&x| (x, 1));
+        kept.chain(zeros.into_iter().filter(|&(_, n)| n > 0))
+    }
+
+    /// How many values are held in memory (zeros are only counted).
+    pub(crate) fn held(&self) -> usize {
+        self.kept.len()
     }
 
     /// The values of 1-based `ranks` (ascending, at most the values
@@ -184,7 +208,40 @@ impl WindowedColumn {
     /// values.
     pub(crate) fn at_ranks(&mut self, ranks: &[u64]) -> Option<Vec<f64>> {
         let ranks = RankWindow::kept_ranks(&self.regions(), ranks)?;
-        Some(exact_at_ranks(&mut self.kept, &ranks))
+        // Among the kept values and their zeros, in order: the negative
+        // values, the -0.0s, the 0.0s, the positive values.
+        let [negative_zeros, zeros] = self.zeros;
+        let negative = match negative_zeros + zeros {
+            0 => 0,
+            _ => self.kept.iter().filter(|&&x| x < 0.0).count() as u64,
+        };
+        let (zero_from, zero_to) = (negative, negative + negative_zeros + zeros);
+        let nonzero: Vec<u64> = ranks
+            .iter()
+            .filter(|&&r| r <= zero_from || r > zero_to)
+            .map(|&r| {
+                if r <= zero_from {
+                    r
+                } else {
+                    r - (zero_to - zero_from)
+                }
+            })
+            .collect();
+        let selected = match nonzero.is_empty() {
+            true => Vec::new(),
+            false => exact_at_ranks(&mut self.kept, &nonzero),
+        };
+        let mut selected = selected.into_iter();
+        Some(
+            ranks
+                .iter()
+                .map(|&r| match r {
+                    r if r <= zero_from || r > zero_to => selected.next().expect("selected"),
+                    r if r <= zero_from + negative_zeros => -0.0,
+                    _ => 0.0,
+                })
+                .collect(),
+        )
     }
 }
 
@@ -210,6 +267,9 @@ fn sift_portable(
         for step in [8, 4, 2, 1] {
             region += step * usize::from(x >= padded[region + step - 1]);
         }
+        // A finite value never reaches the +inf padding; the clamp keeps an
+        // infinity in the last region, as the vector kernels count it.
+        let region = region.min(BOUNDS);
         counts[k % 2][region] += 1;
         out[found.min(last)] = x;
         found += region % 2;
@@ -314,7 +374,7 @@ mod tests {
         assert_eq!(got, want);
         // Three ranges of 2 x 426 of 20,000 pilot ranks: 12.8 % of the
         // values, exactly so for this evenly spread sample.
-        let kept = column.kept().len() as f64 / values.len() as f64;
+        let kept = column.held() as f64 / values.len() as f64;
         assert!((0.12..0.14).contains(&kept), "kept {kept}");
     }
 
@@ -339,18 +399,33 @@ mod tests {
         let all = sorted(&values);
         let mut column = windowed(&values, 10_000, &[0.4, 0.45, 0.5], 600, 1);
         // One range, pilot ranks 3,400..5,600 of the whole sample itself.
-        assert_eq!(column.kept().len(), 2_201);
+        assert_eq!(column.held(), 2_201);
         assert_eq!(
             column.at_ranks(&[3_400, 5_600]),
             Some(vec![all[3_399], all[5_599]])
         );
         let mut everything = WindowedColumn::default();
         everything.add(Supported::current(), &RankWindow::everything(), &values);
-        assert_eq!(everything.kept().len(), values.len());
+        assert_eq!(everything.held(), values.len());
         assert_eq!(
             everything.at_ranks(&[1, 10_000]),
             Some(vec![all[0], all[9_999]])
         );
+    }
+
+    #[test]
+    fn zeros_of_either_sign_are_counted_not_kept_and_read_in_order() {
+        // -3, -0.0 (x2), 0.0 (x3), 5: every rank, with a window keeping all.
+        let values = [0.0, -0.0, 5.0, 0.0, -3.0, -0.0, 0.0];
+        let mut column = WindowedColumn::default();
+        column.add(Supported::current(), &RankWindow::everything(), &values);
+        assert_eq!(column.held(), 2);
+        let got = column.at_ranks(&[1, 2, 3, 4, 5, 6, 7]).expect("covered");
+        let bits: Vec<u64> = got.iter().map(|x| x.to_bits()).collect();
+        let want: Vec<u64> = sorted(&values).iter().map(|x| x.to_bits()).collect();
+        assert_eq!(bits, want);
+        let counted: u64 = column.values().map(|(_, n)| n).sum();
+        assert_eq!(counted, 7);
     }
 
     /// Every build of the sifting kernel counts and keeps what the
@@ -386,7 +461,15 @@ mod tests {
         #[test]
         fn a_window_reads_what_a_sort_reads_or_nothing(
             values in prop::collection::vec(
-                prop_oneof![-1e3f64..1e3, Just(0.0), Just(-0.0), Just(1.0), -1e300f64..1e300],
+                prop_oneof![
+                    -1e3f64..1e3,
+                    Just(0.0),
+                    Just(-0.0),
+                    Just(0.0),
+                    Just(-0.0),
+                    Just(1.0),
+                    -1e300f64..1e300
+                ],
                 2..3_000,
             ),
             pilot in 1usize..500,

@@ -436,3 +436,56 @@ fn a_sample_that_is_not_iid_states_no_error_without_replicates() {
         "{replicated}"
     );
 }
+
+/// A long exact run in one process keeps only the values it reads; as a
+/// shard (even the only one, `0/1`) it keeps every value, so its state is
+/// written and merges to the one process's bytes.
+#[test]
+fn a_long_exact_run_as_its_only_shard_writes_a_state_that_merges_to_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = "140000";
+    let o = nexus(
+        &[
+            "run",
+            "-n",
+            runs,
+            "--quantiles",
+            "exact",
+            "--out",
+            "one",
+            "-q",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = nexus(
+        &[
+            "run",
+            "-n",
+            runs,
+            "--quantiles",
+            "exact",
+            "--shard",
+            "0/1",
+            "--out",
+            "s0",
+            "-q",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = nexus(&["merge", "s0", "--out", "merged", "-q"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in [
+        "bands.csv",
+        "claims.csv",
+        "histogram.csv",
+        "band_intervals.csv",
+    ] {
+        assert_eq!(
+            read(&dir.path().join("one"), f),
+            read(&dir.path().join("merged"), f),
+            "{f}"
+        );
+    }
+}
