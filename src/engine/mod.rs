@@ -343,7 +343,7 @@ impl Engine {
     /// Evaluates this shard's chunks and returns what they accumulate, on
     /// the rayon pool it is called from; `control` may cancel it and hears
     /// the shard's runs, then each chunk's as it finishes. A long exact run
-    /// keeps only the values its summary reads from (see [`Windows`]), so
+    /// keeps only the values its summary reads from (a pilot places them), so
     /// its accumulator can be summarised but not merged or written to a
     /// shard state: use [`Engine::run_mergeable`] for that.
     pub fn run(&self, control: &Control<'_>) -> Result<Accumulator, EngineError> {
