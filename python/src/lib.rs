@@ -162,11 +162,9 @@ fn tables(py: Python<'_>, set: OutputSet) -> Tables {
 /// holding `=` or a line break) or a `dict` of the TOML's tables.
 fn scenario(spec: &Bound<'_, PyAny>) -> PyResult<Scenario> {
     let loaded = if let Ok(dict) = spec.cast::<PyDict>() {
-        let mut text = String::new();
-        let table = toml_table(dict, "")?;
-        text.push_str(&toml::to_string(&table).map_err(|e| {
+        let text = toml::to_string(&toml_table(dict, "")?).map_err(|e| {
             ScenarioError::new_err(format!("<dict>: cannot be written as TOML: {e}"))
-        })?);
+        })?;
         return Scenario::from_toml(&text, "<dict>").map_err(without_lines);
     } else if let Ok(text) = spec.extract::<String>() {
         if text.contains('=') || text.contains('\n') {
@@ -466,21 +464,7 @@ fn baseline(py: Python<'_>, scenario: &Bound<'_, PyAny>) -> PyResult<(Py<PyBytes
 #[pyfunction]
 fn validate(scenario: &Bound<'_, PyAny>) -> PyResult<(String, Vec<[String; 6]>)> {
     let scenario = self::scenario(scenario)?;
-    let rows = scenario
-        .parameters
-        .iter()
-        .map(|spec| {
-            let [p5, p50, p95] = spec.percentiles();
-            [
-                spec.param.name().to_string(),
-                spec.describe(),
-                p5,
-                p50,
-                p95,
-                spec.unit.clone(),
-            ]
-        })
-        .collect();
+    let rows = commands::parameter_rows(&scenario);
     Ok((commands::describe(&scenario), rows))
 }
 

@@ -112,6 +112,28 @@ pub fn validate(files: &[String]) -> Vec<Result<Scenario, ConfigError>> {
     files.iter().map(|f| Scenario::load(f)).collect()
 }
 
+/// The columns of [`parameter_rows`].
+pub const PARAMETER_COLUMNS: [&str; 6] = ["parameter", "distribution", "P5", "P50", "P95", "unit"];
+
+/// Per parameter of `s`, as `validate` prints it: name, distribution, the
+/// P5, P50 and P95 of its marginal (as text, in its unit) and unit.
+pub fn parameter_rows(s: &Scenario) -> Vec<[String; 6]> {
+    s.parameters
+        .iter()
+        .map(|spec| {
+            let [p5, p50, p95] = spec.percentiles();
+            [
+                spec.param.name().to_string(),
+                spec.describe(),
+                p5,
+                p50,
+                p95,
+                spec.unit.clone(),
+            ]
+        })
+        .collect()
+}
+
 /// What `validate` prints of a valid scenario: its name, one line per
 /// parameter (family and the P5 / P50 / P95 of its marginal) and its rank
 /// correlations.
@@ -121,17 +143,9 @@ pub fn describe(s: &Scenario) -> String {
         .iter()
         .filter(|p| !p.distribution.is_fixed())
         .count();
-    let mut t = crate::table::Table::new(["parameter", "distribution", "P5", "P50", "P95", "unit"]);
-    for spec in &s.parameters {
-        let [p5, p50, p95] = spec.percentiles();
-        t.row([
-            spec.param.name().to_string(),
-            spec.describe(),
-            p5,
-            p50,
-            p95,
-            spec.unit.clone(),
-        ]);
+    let mut t = crate::table::Table::new(PARAMETER_COLUMNS);
+    for row in parameter_rows(s) {
+        t.row(row);
     }
     let correlations = match s.correlations.len() {
         0 => String::new(),

@@ -40,17 +40,6 @@ pub enum Method {
 }
 
 impl Method {
-    /// Every method but Shapley effects, which are added when the scenario
-    /// declares correlations.
-    const ALL: [Method; 6] = [
-        Method::Sobol,
-        Method::Tornado,
-        Method::Rank,
-        Method::Switching,
-        Method::Morris,
-        Method::Filter,
-    ];
-
     /// Every method, Shapley effects last.
     pub const EVERY: [Method; 7] = [
         Method::Sobol,
@@ -237,13 +226,12 @@ fn study(opts: &SensitivityOptions) -> SensitivityStudy {
     let scenario = &opts.scenario;
     let mut methods: Vec<Method> = match &opts.methods {
         Some(m) => m.clone(),
-        None => {
-            let mut all = Method::ALL.to_vec();
-            if !scenario.correlations.is_empty() {
-                all.push(Method::Shapley);
-            }
-            all
-        }
+        // Every method; Shapley effects only when the scenario declares
+        // correlations.
+        None => Method::EVERY
+            .into_iter()
+            .filter(|&m| m != Method::Shapley || !scenario.correlations.is_empty())
+            .collect(),
     };
     methods.sort();
     methods.dedup();
