@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::arch::{multiversion, Supported};
+use crate::arch::Supported;
 
 /// 64-bit words of an [`ExactSum`]: 1,074 bits below 1, 1,024 above, 64 of
 /// headroom for carries, and a sign.
@@ -261,53 +261,72 @@ impl ExactMoments {
 
 /// Lanes of [`shifted_sums`]: enough independent additions in flight to
 /// hide their latency (two AVX-512 registers a sum).
-const LANES: usize = 16;
+pub(crate) const MOMENT_LANES: usize = 16;
 
 /// The sums of `x - shift` and of `(x - shift)^2` over `values`, each in
-/// [`LANES`] interleaved lanes added up in a fixed order, so the result
-/// depends on the values and their order only.
+/// [`MOMENT_LANES`] interleaved lanes added up in a fixed order, so the
+/// result depends on the values and their order only.
 ///
-/// Runs compiled for the process's instruction set, with the same bits on
-/// every one: every lane adds in the same order either way.
+/// Whole blocks of lanes go through the process's instruction set (the
+/// kernels in `arch::x86_64`), with the same bits on every one: every lane
+/// adds in the same order either way.
 fn shifted_sums(values: &[f64], shift: f64) -> (f64, f64) {
     shifted_sums_on(Supported::current(), values, shift)
 }
 
-multiversion! {
-    /// [`shifted_sums`] compiled for `isa`.
-    fn shifted_sums_on(values: &[f64], shift: f64) -> (f64, f64) = shifted_sums_portable;
+/// [`shifted_sums`] on path `isa`.
+fn shifted_sums_on(isa: Supported, values: &[f64], shift: f64) -> (f64, f64) {
+    let (blocks, rest) = values.split_at(values.len() - values.len() % MOMENT_LANES);
+    let lanes = || shifted_lanes(blocks, shift);
+    #[cfg(target_arch = "x86_64")]
+    let (mut sums, mut squares) = {
+        use crate::arch::{x86_64, Isa};
+        match isa.isa() {
+            // SAFETY: `isa` is a path this processor runs.
+            Isa::Avx512 => unsafe { x86_64::avx512::shifted_lanes(blocks, shift) },
+            // SAFETY: as above.
+            Isa::Avx2 => unsafe { x86_64::avx2::shifted_lanes(blocks, shift) },
+            Isa::Portable => lanes(),
+        }
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let (mut sums, mut squares) = {
+        let _ = isa;
+        lanes()
+    };
+    for (k, &x) in rest.iter().enumerate() {
+        let d = x - shift;
+        sums[k] += d;
+        squares[k] += d * d;
+    }
+    (fold(sums), fold(squares))
 }
 
-#[inline(always)]
-fn shifted_sums_portable(values: &[f64], shift: f64) -> (f64, f64) {
+/// The lanes of [`shifted_sums`] over whole blocks of [`MOMENT_LANES`]
+/// values, unfolded: lane `k` adds the values at `k`, `k + 16`, ... in
+/// order (the portable copy of the kernels in `arch::x86_64`).
+fn shifted_lanes(blocks: &[f64], shift: f64) -> ([f64; MOMENT_LANES], [f64; MOMENT_LANES]) {
     // Two sweeps over the (cached) values: in one loop the compiler pairs
     // each lane's sum with its square instead of vectorising across lanes.
-    (
-        lane_sum(values, |x| x - shift),
-        lane_sum(values, |x| (x - shift) * (x - shift)),
-    )
-}
-
-/// The sum of `term(x)` over `values` in [`LANES`] interleaved lanes.
-#[inline(always)]
-fn lane_sum(values: &[f64], term: impl Fn(f64) -> f64) -> f64 {
-    let mut lanes = [0.0; LANES];
-    let mut blocks = values.chunks_exact(LANES);
-    for block in &mut blocks {
-        for k in 0..LANES {
-            lanes[k] += term(block[k]);
+    fn lane_sum(blocks: &[f64], term: impl Fn(f64) -> f64) -> [f64; MOMENT_LANES] {
+        let mut lanes = [0.0; MOMENT_LANES];
+        for block in blocks.chunks_exact(MOMENT_LANES) {
+            for k in 0..MOMENT_LANES {
+                lanes[k] += term(block[k]);
+            }
         }
+        lanes
     }
-    for (k, &x) in blocks.remainder().iter().enumerate() {
-        lanes[k] += term(x);
-    }
-    fold(lanes)
+    (
+        lane_sum(blocks, |x| x - shift),
+        lane_sum(blocks, |x| (x - shift) * (x - shift)),
+    )
 }
 
 /// Adds lanes pairwise, always in the same tree.
 #[inline(always)]
-fn fold(mut lanes: [f64; LANES]) -> f64 {
-    let mut width = LANES;
+fn fold(mut lanes: [f64; MOMENT_LANES]) -> f64 {
+    let mut width = MOMENT_LANES;
     while width > 1 {
         width /= 2;
         for k in 0..width {
@@ -332,7 +351,8 @@ mod tests {
             .collect();
         for len in [0, 1, 15, 16, 17, 256, 517] {
             let part = &values[..len];
-            let (ps, pq) = shifted_sums_portable(part, 1234.5);
+            let portable = Supported::new(crate::arch::Isa::Portable).expect("portable");
+            let (ps, pq) = shifted_sums_on(portable, part, 1234.5);
             for &isa in &paths {
                 let (s, q) = shifted_sums_on(isa, part, 1234.5);
                 assert_eq!(

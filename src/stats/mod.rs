@@ -18,6 +18,7 @@ mod quantile;
 mod sketch;
 mod window;
 
+pub(crate) use exact::MOMENT_LANES;
 pub use exact::{ExactMoments, ExactSum};
 pub use histogram::Histogram;
 pub use interval::{

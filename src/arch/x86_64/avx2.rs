@@ -10,7 +10,7 @@ use crate::distribution::beta_table::{
 use crate::engine::tile::{GROUP, TILE_STRIDE};
 use crate::engine::BAND_METRICS;
 use crate::model::{Outputs, YEARS};
-use crate::stats::SIFT_BOUNDS;
+use crate::stats::{MOMENT_LANES, SIFT_BOUNDS};
 
 /// Four lanes of a group of runs.
 const LANES: usize = 4;
@@ -83,7 +83,7 @@ pub(crate) fn beta_draws(
 ) -> usize {
     const HALF: i64 = 1 << 51;
     let intervals = POWER_INTERVALS + STEPS / 2 - SMOOTH_FIRST_STEP;
-    // Every lane's interval `i` is at most `intervals`, so the gathers below
+    // Every lane's interval `i` is at most `intervals`, so the loads below
     // read pairs i - 1 and i of a tail, within its nodes.
     assert!(nodes.lower.len() == intervals + 1 && nodes.upper.len() == intervals + 1);
     assert_eq!(bits.len(), out.len(), "a word per draw");
@@ -149,18 +149,10 @@ pub(crate) fn beta_draws(
         let below = _mm256_cmpeq_epi64(i, _mm256_setzero_si256());
         // Nodes i - 1 and i of each lane's tail, as (quantile, derivative).
         let left = _mm256_slli_epi64::<1>(_mm256_sub_epi64(max(i, ones), ones));
-        let in_lower = _mm256_castsi256_pd(_mm256_xor_si256(upper, int(-1)));
-        let in_upper = _mm256_castsi256_pd(upper);
-        let gather = |offset: i64| {
-            let at = _mm256_add_epi64(left, int(offset));
-            // SAFETY: each lane reads pair i - 1 or i of its own tail, in
-            // bounds by the assertion above; masked lanes read nothing.
-            unsafe {
-                let low = _mm256_mask_i64gather_pd::<8>(_mm256_setzero_pd(), lower, at, in_lower);
-                _mm256_mask_i64gather_pd::<8>(low, upper_nodes, at, in_upper)
-            }
-        };
-        let (q0, d0, q1, d1) = (gather(0), gather(1), gather(2), gather(3));
+        let upper_lanes = _mm256_movemask_pd(_mm256_castsi256_pd(upper));
+        // SAFETY: each lane reads pairs i - 1 and i of its own tail, in
+        // bounds by the assertion above.
+        let [q0, d0, q1, d1] = unsafe { node_pairs(lower, upper_nodes, upper_lanes, left) };
         // `interpolate`, in the same order of operations.
         let t = _mm256_mul_pd(_mm256_sub_pd(w, w0), inv_h);
         let t2 = _mm256_mul_pd(t, t);
@@ -190,6 +182,48 @@ pub(crate) fn beta_draws(
         unsafe { _mm256_storeu_pd(out.as_mut_ptr().add(k), x) };
     }
     whole
+}
+
+/// Nodes `i - 1` and `i` of each lane's tail (the upper tail's where bit
+/// `lane` of `upper` is set, the lower one's elsewhere) as four registers:
+/// the quantiles and derivatives at `i - 1`, then at `i`. `left` holds each
+/// lane's `2 (i - 1)`, the offset of its first value. One 32-byte load a lane
+/// and a transpose: eight gathers did the same at several times the cost.
+///
+/// # Safety
+/// Each lane's four values from `left` must be within its tail.
+#[target_feature(enable = "avx2")]
+unsafe fn node_pairs(
+    lower: *const f64,
+    upper_nodes: *const f64,
+    upper: i32,
+    left: __m256i,
+) -> [__m256d; 4] {
+    let mut at = [0_i64; LANES];
+    // SAFETY: writes the 4 lanes to `at`, which holds 4.
+    unsafe { _mm256_storeu_si256(at.as_mut_ptr().cast(), left) };
+    // Lane j's (q0, d0, q1, d1).
+    let rows: [__m256d; LANES] = std::array::from_fn(|lane| {
+        let tail = if upper >> lane & 1 == 1 {
+            upper_nodes
+        } else {
+            lower
+        };
+        // SAFETY: the caller's promise, for this lane.
+        unsafe { _mm256_loadu_pd(tail.add(at[lane] as usize)) }
+    });
+    // (q0, q0, q1, q1) of lanes 0, 1 and of lanes 2, 3; the same for the
+    // derivatives.
+    let q01 = _mm256_unpacklo_pd(rows[0], rows[1]);
+    let d01 = _mm256_unpackhi_pd(rows[0], rows[1]);
+    let q23 = _mm256_unpacklo_pd(rows[2], rows[3]);
+    let d23 = _mm256_unpackhi_pd(rows[2], rows[3]);
+    [
+        _mm256_permute2f128_pd::<0x20>(q01, q23),
+        _mm256_permute2f128_pd::<0x20>(d01, d23),
+        _mm256_permute2f128_pd::<0x31>(q01, q23),
+        _mm256_permute2f128_pd::<0x31>(d01, d23),
+    ]
 }
 
 /// The sifting of `stats::window` for whole groups of four values: per
@@ -257,4 +291,42 @@ pub(crate) fn sift(
         *total += lanes.iter().sum::<u64>();
     }
     (groups * LANES, found)
+}
+
+/// The moment lanes of `stats::exact` over whole blocks of 16 values: the
+/// sums of `x - shift` and of its square, four lanes a register (a
+/// subtraction, a multiplication and additions, never fused, so each lane
+/// rounds as the portable code's does).
+///
+/// # Panics
+/// If `blocks` is not a whole number of blocks of 16.
+#[target_feature(enable = "avx2")]
+pub(crate) fn shifted_lanes(
+    blocks: &[f64],
+    shift: f64,
+) -> ([f64; MOMENT_LANES], [f64; MOMENT_LANES]) {
+    const LANES: usize = 4;
+    const REGISTERS: usize = MOMENT_LANES / LANES;
+    assert!(blocks.len().is_multiple_of(MOMENT_LANES), "whole blocks");
+    let s = _mm256_set1_pd(shift);
+    let mut sums = [_mm256_setzero_pd(); REGISTERS];
+    let mut squares = [_mm256_setzero_pd(); REGISTERS];
+    for block in blocks.chunks_exact(MOMENT_LANES) {
+        for (r, (sum, square)) in sums.iter_mut().zip(&mut squares).enumerate() {
+            // SAFETY: reads block[r * 4 .. r * 4 + 4], within its 16.
+            let x = unsafe { _mm256_loadu_pd(block.as_ptr().add(r * LANES)) };
+            let d = _mm256_sub_pd(x, s);
+            *sum = _mm256_add_pd(*sum, d);
+            *square = _mm256_add_pd(*square, _mm256_mul_pd(d, d));
+        }
+    }
+    let mut out = ([0.0; MOMENT_LANES], [0.0; MOMENT_LANES]);
+    for r in 0..REGISTERS {
+        // SAFETY: writes out.k[r * 4 .. r * 4 + 4], within its 16.
+        unsafe {
+            _mm256_storeu_pd(out.0.as_mut_ptr().add(r * LANES), sums[r]);
+            _mm256_storeu_pd(out.1.as_mut_ptr().add(r * LANES), squares[r]);
+        }
+    }
+    out
 }

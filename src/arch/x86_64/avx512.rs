@@ -9,7 +9,7 @@ use crate::distribution::beta_table::{
 use crate::engine::tile::{GROUP, TILE_STRIDE};
 use crate::engine::BAND_METRICS;
 use crate::model::{Outputs, YEARS};
-use crate::stats::SIFT_BOUNDS;
+use crate::stats::{MOMENT_LANES, SIFT_BOUNDS};
 
 /// The tile writer of `engine::tile` for a full group of eight runs: their
 /// years in blocks of eight, each block transposed in registers (8 loads,
@@ -93,7 +93,7 @@ pub(crate) fn beta_draws(
 ) -> usize {
     const HALF: i64 = 1 << 51;
     let intervals = POWER_INTERVALS + STEPS / 2 - SMOOTH_FIRST_STEP;
-    // Every lane's interval `i` is at most `intervals`, so the gathers below
+    // Every lane's interval `i` is at most `intervals`, so the loads below
     // read pairs i - 1 and i of a tail, within its nodes.
     assert!(nodes.lower.len() == intervals + 1 && nodes.upper.len() == intervals + 1);
     assert_eq!(bits.len(), out.len(), "a word per draw");
@@ -154,16 +154,9 @@ pub(crate) fn beta_draws(
         let below = _mm512_cmpeq_epu64_mask(i, _mm512_setzero_si512());
         // Nodes i - 1 and i of each lane's tail, as (quantile, derivative).
         let left = _mm512_slli_epi64::<1>(_mm512_sub_epi64(_mm512_max_epu64(i, ones), ones));
-        let gather = |offset: i64| {
-            let at = _mm512_add_epi64(left, int(offset));
-            // SAFETY: each lane reads pair i - 1 or i of its own tail, in
-            // bounds by the assertion above; masked lanes read nothing.
-            unsafe {
-                let low = _mm512_mask_i64gather_pd::<8>(_mm512_setzero_pd(), !upper, at, lower);
-                _mm512_mask_i64gather_pd::<8>(low, upper, at, upper_nodes)
-            }
-        };
-        let (q0, d0, q1, d1) = (gather(0), gather(1), gather(2), gather(3));
+        // SAFETY: each lane reads pairs i - 1 and i of its own tail, in
+        // bounds by the assertion above.
+        let [q0, d0, q1, d1] = unsafe { node_pairs(lower, upper_nodes, upper, left) };
         // `interpolate`, in the same order of operations.
         let t = _mm512_mul_pd(_mm512_sub_pd(w, w0), inv_h);
         let t2 = _mm512_mul_pd(t, t);
@@ -193,6 +186,54 @@ pub(crate) fn beta_draws(
         unsafe { _mm512_storeu_pd(out.as_mut_ptr().add(k), x) };
     }
     whole
+}
+
+/// Nodes `i - 1` and `i` of each lane's tail (the upper tail's where
+/// `upper` has the lane's bit, the lower one's elsewhere) as four registers:
+/// the quantiles and derivatives at `i - 1`, then at `i`. `left` holds each
+/// lane's `2 (i - 1)`, the offset of its first value. One 32-byte load a lane
+/// and a transpose: eight gathers did the same at several times the cost.
+///
+/// # Safety
+/// Each lane's four values from `left` must be within its tail.
+#[target_feature(enable = "avx512f")]
+unsafe fn node_pairs(
+    lower: *const f64,
+    upper_nodes: *const f64,
+    upper: __mmask8,
+    left: __m512i,
+) -> [__m512d; 4] {
+    let mut at = [0_i64; 8];
+    // SAFETY: writes the 8 lanes to `at`, which holds 8.
+    unsafe { _mm512_storeu_si512(at.as_mut_ptr().cast(), left) };
+    let row = |lane: usize| {
+        let tail = if upper >> lane & 1 == 1 {
+            upper_nodes
+        } else {
+            lower
+        };
+        // SAFETY: the caller's promise, for this lane.
+        unsafe { _mm256_loadu_pd(tail.add(at[lane] as usize)) }
+    };
+    // Lane j's (q0, d0, q1, d1) in the low half, lane j + 4's in the high.
+    let rows: [__m512d; 4] = std::array::from_fn(|j| {
+        _mm512_insertf64x4::<1>(_mm512_castpd256_pd512(row(j)), row(j + 4))
+    });
+    // (q0, q0, q1, q1) of lanes 0, 1 | 4, 5, and of lanes 2, 3 | 6, 7; the
+    // same for the derivatives.
+    let q01 = _mm512_unpacklo_pd(rows[0], rows[1]);
+    let d01 = _mm512_unpackhi_pd(rows[0], rows[1]);
+    let q23 = _mm512_unpacklo_pd(rows[2], rows[3]);
+    let d23 = _mm512_unpackhi_pd(rows[2], rows[3]);
+    // Positions of a's (0..8) and b's (8..16) values, listed last to first.
+    let first = _mm512_set_epi64(13, 12, 5, 4, 9, 8, 1, 0);
+    let second = _mm512_set_epi64(15, 14, 7, 6, 11, 10, 3, 2);
+    [
+        _mm512_permutex2var_pd(q01, first, q23),
+        _mm512_permutex2var_pd(d01, first, d23),
+        _mm512_permutex2var_pd(q01, second, q23),
+        _mm512_permutex2var_pd(d01, second, d23),
+    ]
 }
 
 /// The sifting of `stats::window` for whole groups of eight values: per
@@ -238,4 +279,41 @@ pub(crate) fn sift(
         *total += _mm512_reduce_add_epi64(count) as u64;
     }
     (groups * LANES, found)
+}
+
+/// The moment lanes of `stats::exact` over whole blocks of 16 values: the
+/// sums of `x - shift` and of its square, lanes 0-7 and 8-15 each in a
+/// register (a subtraction, a multiplication and additions, never fused,
+/// so each lane rounds as the portable code's does).
+///
+/// # Panics
+/// If `blocks` is not a whole number of blocks of 16.
+#[target_feature(enable = "avx512f")]
+pub(crate) fn shifted_lanes(
+    blocks: &[f64],
+    shift: f64,
+) -> ([f64; MOMENT_LANES], [f64; MOMENT_LANES]) {
+    const LANES: usize = 8;
+    assert!(blocks.len().is_multiple_of(MOMENT_LANES), "whole blocks");
+    let s = _mm512_set1_pd(shift);
+    let mut sums = [_mm512_setzero_pd(); 2];
+    let mut squares = [_mm512_setzero_pd(); 2];
+    for block in blocks.chunks_exact(MOMENT_LANES) {
+        for (half, (sum, square)) in sums.iter_mut().zip(&mut squares).enumerate() {
+            // SAFETY: reads block[half * 8 .. half * 8 + 8], within its 16.
+            let x = unsafe { _mm512_loadu_pd(block.as_ptr().add(half * LANES)) };
+            let d = _mm512_sub_pd(x, s);
+            *sum = _mm512_add_pd(*sum, d);
+            *square = _mm512_add_pd(*square, _mm512_mul_pd(d, d));
+        }
+    }
+    let mut out = ([0.0; MOMENT_LANES], [0.0; MOMENT_LANES]);
+    for half in 0..2 {
+        // SAFETY: writes out.k[half * 8 .. half * 8 + 8], within its 16.
+        unsafe {
+            _mm512_storeu_pd(out.0.as_mut_ptr().add(half * LANES), sums[half]);
+            _mm512_storeu_pd(out.1.as_mut_ptr().add(half * LANES), squares[half]);
+        }
+    }
+    out
 }

@@ -3,7 +3,8 @@
 //! [`avx512`] eight. Each does the portable code's operations in the same
 //! order, so every path gives the same bits; the portable code stays beside
 //! the data it works on (the tile writer in `engine::tile`, the table
-//! draws in `distribution::beta_table`), which dispatches here.
+//! draws in `distribution::beta_table`, the moment lanes in `stats::exact`),
+//! which dispatches here.
 //!
 //! Every kernel is a safe `#[target_feature]` function: calling it needs
 //! `unsafe` and a [`Supported`](crate::arch::Supported) path that has the
