@@ -12,6 +12,8 @@ use super::quantile::exact_at_ranks;
 
 /// Bounds of a window: two a range kept, at most seven ranges.
 pub(crate) const BOUNDS: usize = 14;
+/// Values [`WindowedColumn::add`] sifts at a time (a tile column's runs).
+const SIFT_BATCH: usize = 512;
 
 /// Which values of a column to keep: those in a few ranges a pilot sample
 /// placed around the ranks to be read. A value's region is the number of
@@ -142,26 +144,30 @@ impl WindowedColumn {
 
     /// Counts `values` (not NaN) and keeps those `window` keeps.
     pub(crate) fn add(&mut self, isa: Supported, window: &RankWindow, values: &[f64]) {
-        let start = self.kept.len();
-        // Sifting writes every value, one slot past the last kept.
-        self.kept.resize(start + values.len() + 1, 0.0);
-        let found = sift(
-            isa,
-            values,
-            &window.bounds,
-            &mut self.at_least,
-            &mut self.kept[start..],
-        );
-        // The zeros among the values just kept, counted and taken out.
-        let mut at = start;
-        for i in start..start + found {
-            let x = self.kept[i];
-            self.kept[at] = x;
-            let zero = x == 0.0;
-            self.zeros[usize::from(x.is_sign_positive())] += u64::from(zero);
-            at += usize::from(!zero);
+        // Sifted into a buffer that stays in the nearest cache, and only
+        // the kept values copied on: writing every value into the column's
+        // own memory cost a fill and a pass over it for each batch.
+        let mut buffer = [0.0; SIFT_BATCH + 1];
+        let keeps_zero = window.bounds.iter().filter(|&&b| 0.0 >= b).count() % 2 == 1;
+        for batch in values.chunks(SIFT_BATCH) {
+            // Sifting writes every value, one slot past the last kept.
+            let out = &mut buffer[..batch.len() + 1];
+            let found = sift(isa, batch, &window.bounds, &mut self.at_least, out);
+            let mut at = found;
+            if keeps_zero {
+                // The zeros among the values just kept, counted and taken
+                // out.
+                at = 0;
+                for i in 0..found {
+                    let x = out[i];
+                    out[at] = x;
+                    let zero = x == 0.0;
+                    self.zeros[usize::from(x.is_sign_positive())] += u64::from(zero);
+                    at += usize::from(!zero);
+                }
+            }
+            self.kept.extend_from_slice(&out[..at]);
         }
-        self.kept.truncate(at);
         self.count += values.len() as u64;
     }
 
