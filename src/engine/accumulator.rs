@@ -191,8 +191,31 @@ impl Windows {
         let Quantiles::Exact(columns) = &mut pilot.quantiles else {
             panic!("a window's pilot keeps every value");
         };
+        let ranges = Windows::rank_ranges(n, smallest);
+        let windows: Vec<(RankWindow, usize)> = columns
+            .par_iter_mut()
+            .enumerate()
+            .map(|(c, values)| {
+                let window = if histogram_columns().contains(&c) {
+                    RankWindow::everything()
+                } else {
+                    RankWindow::from_pilot(values, &ranges)
+                };
+                let mut sifted = WindowedColumn::default();
+                sifted.add(Supported::current(), &window, values);
+                let room = Windows::room(sifted.held(), n, smallest, workers);
+                (window, room)
+            })
+            .collect();
+        Windows(windows.into())
+    }
+
+    /// Per band percentile `p`, the ranks around its rank `r` in a sample of
+    /// `n` runs that a window keeps for a sample of `smallest` runs: `r - m`
+    /// to `r + m`, with `m` as [`Windows::from_pilot`] says.
+    fn rank_ranges(n: u64, smallest: u64) -> Vec<(u64, u64)> {
         let s = (n as f64 / smallest as f64).sqrt();
-        let ranges: Vec<(u64, u64)> = Percentile::BANDS
+        Percentile::BANDS
             .iter()
             .map(|&p| {
                 let q = f64::from(p.0) / 100.0;
@@ -201,31 +224,15 @@ impl Windows {
                 let r = rank(p, n);
                 (r.saturating_sub(m + 1).max(1), (r + m + 1).min(n))
             })
-            .collect();
-        let histogram_columns: Vec<usize> = HISTOGRAMS
-            .iter()
-            .map(|&(metric, year, _)| column_of(metric, year))
-            .collect();
-        let windows: Vec<(RankWindow, usize)> = columns
-            .par_iter_mut()
-            .enumerate()
-            .map(|(c, values)| {
-                let window = if histogram_columns.contains(&c) {
-                    RankWindow::everything()
-                } else {
-                    RankWindow::from_pilot(values, &ranges)
-                };
-                let mut sifted = WindowedColumn::default();
-                sifted.add(Supported::current(), &window, values);
-                let share = sifted.held() as f64 / n as f64;
-                let share = (share * 1.1 + 0.01).min(1.0) * 1.25 / workers as f64;
-                (
-                    window,
-                    (smallest as f64 * share) as usize + CHUNK_RUNS as usize,
-                )
-            })
-            .collect();
-        Windows(windows.into())
+            .collect()
+    }
+
+    /// Room for the values one of `workers` accumulators keeps of `runs`
+    /// runs, where a window kept `held` of `n`.
+    fn room(held: usize, n: u64, runs: u64, workers: usize) -> usize {
+        let share = held as f64 / n as f64;
+        let share = (share * 1.1 + 0.01).min(1.0) * 1.25 / workers as f64;
+        (runs as f64 * share) as usize + CHUNK_RUNS as usize
     }
 }
 
@@ -334,6 +341,47 @@ impl Accumulator {
             .collect();
         acc.quantiles = Quantiles::Windowed(windows.clone(), columns);
         acc
+    }
+
+    /// Narrows the windows of this windowed accumulator of a run without
+    /// replicates, `runs` runs in all, to those its own runs place (many
+    /// more than the pilot's, so the windows are narrower) and counts its
+    /// columns through them; returns the windows, for the accumulators of
+    /// the run's other runs, `rest` of them, shared by `workers`. A column
+    /// keeps its window where its runs do not read one within it (a rank
+    /// outside the window, or a new range across a gap of the old).
+    ///
+    /// # Panics
+    /// If this accumulator is not windowed, or has replicates.
+    pub(crate) fn narrow_windows(&mut self, runs: u64, rest: u64, workers: usize) -> Windows {
+        assert!(self.replicates.is_empty(), "one sample");
+        let n = self.runs;
+        let Quantiles::Windowed(windows, columns) = &mut self.quantiles else {
+            panic!("narrowing a windowed accumulator");
+        };
+        let ranges = Windows::rank_ranges(n, runs);
+        let isa = Supported::current();
+        let narrowed: Vec<(RankWindow, usize)> = columns
+            .par_iter_mut()
+            .zip(windows.0.par_iter())
+            .enumerate()
+            .map(|(c, (column, (window, _)))| {
+                let narrowed = (!histogram_columns().contains(&c))
+                    .then(|| column.window_around(&ranges))
+                    .flatten()
+                    .and_then(|narrow| Some((column.narrowed(isa, window, &narrow)?, narrow)));
+                let window = match narrowed {
+                    Some((narrowed, narrow)) => {
+                        *column = narrowed;
+                        narrow
+                    }
+                    None => window.clone(),
+                };
+                (window, Windows::room(column.held(), n, rest, workers))
+            })
+            .collect();
+        *windows = Windows(narrowed.into());
+        windows.clone()
     }
 
     /// Whether every rank a summary reads falls among the values kept, for
@@ -990,6 +1038,11 @@ impl Ranks {
 }
 
 /// The column of (metric, year), which must be a band metric.
+/// The columns of [`HISTOGRAMS`], whose every value an exact run keeps.
+fn histogram_columns() -> [usize; HISTOGRAMS.len()] {
+    HISTOGRAMS.map(|(metric, year, _)| column_of(metric, year))
+}
+
 fn column_of(metric: Metric, year: i32) -> usize {
     let m = BAND_METRICS
         .iter()

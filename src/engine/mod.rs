@@ -427,7 +427,23 @@ impl Engine {
         control: &Control<'_>,
     ) -> Result<Option<Accumulator>, EngineError> {
         control.start(self.plan.runs);
-        let acc = self.run_chunks(self.plan.chunks(), |i| i, control, None, Some(windows))?;
+        let chunks = self.plan.chunks();
+        // Without replicates, the first quarter of the run places narrower
+        // windows for the rest (a quarter of the kept values, or fewer, in
+        // place of one pilot's wider windows throughout).
+        let first = match self.plan.replicates {
+            1 => chunks / Self::NARROWING_SHARE,
+            _ => chunks,
+        };
+        let mut acc = self.run_chunks(first, |i| i, control, None, Some(windows))?;
+        if first < chunks {
+            let rest_runs = self.plan.runs - acc.runs();
+            let workers = rayon::current_num_threads();
+            let narrow = acc.narrow_windows(self.plan.runs, rest_runs, workers);
+            let rest =
+                self.run_chunks(chunks - first, |i| first + i, control, None, Some(&narrow))?;
+            acc.merge(&rest);
+        }
         Ok(acc.windows_cover().then_some(acc))
     }
 
@@ -435,6 +451,11 @@ impl Engine {
     /// around the ranks it reads (see [`Windows`]): its pilot's runs are
     /// then at most a quarter of the run.
     const WINDOWED_CHUNKS: u64 = 4 * Refinement::PILOT_CHUNKS;
+
+    /// A windowed run without replicates narrows its windows after the
+    /// first `1 / NARROWING_SHARE` of its chunks (see
+    /// [`Accumulator::narrow_windows`]).
+    const NARROWING_SHARE: u64 = 4;
 
     /// Evaluates chunks `chunk_of(0) .. chunk_of(chunks - 1)`.
     fn run_chunks(
@@ -790,6 +811,26 @@ mod tests {
             let run = engine.run(&Control::default()).unwrap();
             assert!(run.kept_values() < runs as usize * COLUMNS / 2);
         }
+    }
+
+    /// A run without replicates narrows its windows after its first
+    /// quarter: from windows that keep everything, the rest of the run
+    /// keeps a fraction, and the summary is the same to the bit.
+    #[test]
+    fn the_first_quarter_narrows_the_windows_and_the_summary_stays_the_same() {
+        let engine = long_exact(SamplerKind::Mc, 1);
+        let runs = engine.plan.runs as usize;
+        let every = engine.run_chunks(engine.plan.chunks(), |i| i, &Control::default(), None, None);
+        let wide = Windows::of(vec![RankWindow::everything(); COLUMNS]);
+        let narrowed = engine.run_windowed(&wide, &Control::default()).unwrap();
+        let narrowed = narrowed.expect("windows from a quarter of the run cover every rank");
+        // A quarter of the runs kept whole, and a third or less of the rest.
+        let kept = narrowed.kept_values() as f64 / (runs * COLUMNS) as f64;
+        assert!(kept < 0.6, "kept {kept}");
+        assert_eq!(
+            summary_text(&engine, narrowed),
+            summary_text(&engine, every.unwrap())
+        );
     }
 
     #[test]

@@ -39,10 +39,22 @@ impl RankWindow {
     /// may be reordered.
     pub(crate) fn from_pilot(pilot: &mut [f64], ranges: &[(u64, u64)]) -> RankWindow {
         let n = pilot.len() as u64;
+        RankWindow::from_ranks(n, ranges, |ranks| Some(exact_at_ranks(pilot, ranks)))
+            .expect("a pilot has every rank")
+    }
+
+    /// [`RankWindow::from_pilot`] for a sample of `n` values whose values
+    /// at given ranks (ascending, distinct) `at_ranks` reads; `None` where
+    /// it cannot read one.
+    fn from_ranks(
+        n: u64,
+        ranges: &[(u64, u64)],
+        at_ranks: impl FnOnce(&[u64]) -> Option<Vec<f64>>,
+    ) -> Option<RankWindow> {
         let mut ranks: Vec<u64> = ranges.iter().flat_map(|&(l, h)| [l, h]).collect();
         ranks.sort_unstable();
         ranks.dedup();
-        let values = exact_at_ranks(pilot, &ranks);
+        let values = at_ranks(&ranks)?;
         let value_of = |r: u64| values[ranks.partition_point(|&s| s < r)];
         let kept: Vec<(f64, f64)> = ranges
             .iter()
@@ -56,7 +68,7 @@ impl RankWindow {
                 (lo, hi)
             })
             .collect();
-        RankWindow::around(&kept)
+        Some(RankWindow::around(&kept))
     }
 
     /// The window that keeps the values of the closed ranges `kept` (at
@@ -169,6 +181,69 @@ impl WindowedColumn {
             self.kept.extend_from_slice(&out[..at]);
         }
         self.count += values.len() as u64;
+    }
+
+    /// The window that keeps, of the values this column counted, those
+    /// from rank `lo` to rank `hi` of each of `ranges` (as
+    /// [`RankWindow::from_pilot`] does with a pilot's values); `None` if a
+    /// rank falls outside the kept regions. Reorders the kept values.
+    pub(crate) fn window_around(&mut self, ranges: &[(u64, u64)]) -> Option<RankWindow> {
+        RankWindow::from_ranks(self.count, ranges, |ranks| self.at_ranks(ranks))
+    }
+
+    /// This column, counted through `window`, as if counted through
+    /// `narrow` instead: the same values counted by `narrow`'s regions, and
+    /// only those `narrow` keeps held; `None` unless each of `narrow`'s
+    /// kept ranges lies within one of `window`'s, the only case in which
+    /// the counts are known.
+    pub(crate) fn narrowed(
+        &self,
+        isa: Supported,
+        window: &RankWindow,
+        narrow: &RankWindow,
+    ) -> Option<WindowedColumn> {
+        // Per kept range of `narrow`, the range of `window` that holds it.
+        let ranges = |w: &RankWindow| -> Vec<(f64, f64)> {
+            w.bounds
+                .chunks(2)
+                .map(|pair| (pair[0], pair[1]))
+                .filter(|&(lo, _)| lo < f64::INFINITY)
+                .collect()
+        };
+        let wide = ranges(window);
+        let holder: Vec<usize> = ranges(narrow)
+            .iter()
+            .map(|&(lo, hi)| wide.iter().position(|&(a, b)| a <= lo && hi <= b))
+            .collect::<Option<_>>()?;
+        // The kept values at or above each of `window`'s range ends, and
+        // at or above each of `narrow`'s bounds (those kept, too).
+        let mut above_ends = vec![0u64; wide.len()];
+        for &x in &self.kept {
+            for (count, &(_, end)) in above_ends.iter_mut().zip(&wide) {
+                *count += u64::from(x >= end);
+            }
+        }
+        let mut column = WindowedColumn::default();
+        column.add(isa, narrow, &self.kept);
+        let zeros = self.zeros[0] + self.zeros[1];
+        for (j, at_least) in column.at_least.iter_mut().enumerate() {
+            let Some(&k) = holder.get(j / 2) else {
+                // An unused bound, +inf: no finite value reaches it.
+                *at_least = 0;
+                continue;
+            };
+            // The values at or above bound b = those at or above the end
+            // of the range that holds it, and those from b to that end,
+            // every one of which `window` kept (zeros counted apart).
+            let (b, end) = (narrow.bounds[j], wide[k].1);
+            let zeros_from_b = if 0.0 >= b && 0.0 < end { zeros } else { 0 };
+            *at_least += self.at_least[2 * k + 1] - above_ends[k] + zeros_from_b;
+        }
+        column.count = self.count;
+        if narrow.bounds.iter().filter(|&&b| 0.0 >= b).count() % 2 == 1 {
+            column.zeros = self.zeros;
+        }
+        Some(column)
     }
 
     /// Adds another column seen through the same window.
@@ -432,6 +507,55 @@ mod tests {
         assert_eq!(bits, want);
         let counted: u64 = column.values().map(|(_, n)| n).sum();
         assert_eq!(counted, 7);
+    }
+
+    /// A column counted through a window and then narrowed is the column
+    /// counted through the narrower window from the start; a narrower
+    /// window that leaves the wider one's ranges is refused.
+    #[test]
+    fn a_narrowed_column_is_the_column_counted_through_the_narrow_window() {
+        let mut values = skewed(5_000);
+        for (i, x) in values.iter_mut().enumerate() {
+            *x = match i % 7 {
+                0 => 0.0,
+                1 => -0.0,
+                2 => -*x,
+                _ => *x,
+            };
+        }
+        let isa = Supported::current();
+        let wide = RankWindow::around(&[(-0.5, 0.4), (1.0, 2.5), (3.0, f64::INFINITY)]);
+        let mut counted = WindowedColumn::default();
+        counted.add(isa, &wide, &values);
+        let narrows = [
+            vec![(-0.2, 0.1), (1.5, 2.0), (4.0, f64::INFINITY)],
+            vec![(-0.5, -0.1), (0.2, 0.4)],
+            vec![(0.1, 0.3)],
+            vec![(-0.0, 0.0)],
+            vec![(1.0, 2.5), (3.0, 3.0)],
+        ];
+        for ranges in narrows {
+            let narrow = RankWindow::around(&ranges);
+            let got = counted.narrowed(isa, &wide, &narrow).expect("within");
+            let mut want = WindowedColumn::default();
+            want.add(isa, &narrow, &values);
+            assert_eq!(
+                (got.count, got.at_least, got.zeros),
+                (want.count, want.at_least, want.zeros),
+                "{ranges:?}"
+            );
+            let bits = |c: &WindowedColumn| -> Vec<u64> {
+                sorted(&c.kept).iter().map(|x| x.to_bits()).collect()
+            };
+            assert_eq!(bits(&got), bits(&want), "{ranges:?}");
+        }
+        for across in [vec![(0.3, 1.2)], vec![(-1.0, 0.0)], vec![(2.0, 3.5)]] {
+            let narrow = RankWindow::around(&across);
+            assert!(
+                counted.narrowed(isa, &wide, &narrow).is_none(),
+                "{across:?}"
+            );
+        }
     }
 
     /// Every build of the sifting kernel counts and keeps what the
