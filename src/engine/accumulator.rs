@@ -715,6 +715,28 @@ impl Accumulator {
         }
     }
 
+    /// [`Accumulator::merge`] with an accumulator that is no longer
+    /// needed: a windowed one's kept values change hands as they are
+    /// instead of being copied (copying them cost more in the system's
+    /// fresh pages than in the copy itself).
+    pub(crate) fn absorb(&mut self, mut other: Accumulator) {
+        let values: Option<Vec<Vec<Vec<f64>>>> = match &mut other.quantiles {
+            Quantiles::Windowed(_, columns) => Some(
+                columns
+                    .iter_mut()
+                    .map(WindowedColumn::take_values)
+                    .collect(),
+            ),
+            _ => None,
+        };
+        self.merge(&other);
+        if let (Some(values), Quantiles::Windowed(_, columns)) = (values, &mut self.quantiles) {
+            for (column, pieces) in columns.iter_mut().zip(values) {
+                column.adopt(pieces);
+            }
+        }
+    }
+
     /// Reserves room for `more` runs' kept values (exact quantiles), so
     /// that merging steps of a `--precision` run into this accumulator
     /// allocates each column once, as [`RunPlan`]'s memory estimate assumes.

@@ -442,7 +442,7 @@ impl Engine {
             let narrow = acc.narrow_windows(self.plan.runs, rest_runs, workers);
             let rest =
                 self.run_chunks(chunks - first, |i| first + i, control, None, Some(&narrow))?;
-            acc.merge(&rest);
+            acc.absorb(rest);
         }
         Ok(acc.windows_cover().then_some(acc))
     }
@@ -701,7 +701,7 @@ impl Engine {
 fn settle(pool: &Mutex<Vec<(u64, Accumulator)>>, totals: &mut [Option<Accumulator>]) {
     for (r, acc) in pool.lock().expect("no panic holds the lock").drain(..) {
         match &mut totals[r as usize] {
-            Some(total) => total.merge(&acc),
+            Some(total) => total.absorb(acc),
             slot => *slot = Some(acc),
         }
     }

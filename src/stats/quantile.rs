@@ -103,24 +103,53 @@ impl Parts {
 
 /// The values of 1-based `ranks` (ascending, each at most `values.len()`).
 fn select_ranks(isa: Supported, values: &mut [f64], ranks: &[u64]) -> Vec<f64> {
-    if values.len() <= SHORT {
-        return select_directly(values, ranks);
+    match select_by_parts(isa, &[values], ranks) {
+        Some(selected) => selected,
+        None => select_directly(values, ranks),
+    }
+}
+
+/// The values of 1-based `ranks` (ascending, each at most the values
+/// counted) among the values of every one of `pieces` taken together, as
+/// [`exact_quantiles`] finds them in one slice holding them all.
+pub(crate) fn exact_at_ranks_in(pieces: &[&[f64]], ranks: &[u64]) -> Vec<f64> {
+    let isa = Supported::current();
+    select_by_parts(isa, pieces, ranks)
+        .unwrap_or_else(|| select_directly(&mut pieces.concat(), ranks))
+}
+
+/// [`select_ranks`] over the values of `pieces` taken together, by a
+/// histogram of their range and a selection among the values of the parts
+/// that hold the ranks; `None` for the inputs a direct selection takes
+/// (short ones, and those the parts do not separate).
+fn select_by_parts(isa: Supported, pieces: &[&[f64]], ranks: &[u64]) -> Option<Vec<f64>> {
+    let len: usize = pieces.iter().map(|p| p.len()).sum();
+    if len <= SHORT {
+        return None;
     }
     // The parts span the range of a sample of the values (every value
     // outside it falls in the first or last part), or else all of them.
-    let sample = value_range_portable(values.iter().step_by(values.len() / SAMPLE));
+    let step = len / SAMPLE;
+    let sample = value_range_portable(pieces.iter().flat_map(|p| p.iter().step_by(step)));
     let (lo, hi) = if sample.0 < sample.1 {
         sample
     } else {
-        value_range(isa, values)
+        pieces
+            .iter()
+            .map(|p| value_range(isa, p))
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (a, b)| {
+                (lo.min(a), hi.max(b))
+            })
     };
     if lo == hi {
         // One value, perhaps as both zeros: a sort decides their order.
-        return select_directly(values, ranks);
+        return None;
     }
     let parts = Parts::new(lo, hi);
     let mut counts = vec![0u32; PARTS];
-    histogram(isa, values, parts, &mut counts);
+    for piece in pieces {
+        histogram(isa, piece, parts, &mut counts);
+    }
     // The part of each rank, and the ranks below it.
     let mut at: Vec<(usize, u64)> = Vec::with_capacity(ranks.len());
     let (mut part, mut below) = (0, 0u64);
@@ -133,9 +162,9 @@ fn select_ranks(isa: Supported, values: &mut [f64], ranks: &[u64]) -> Vec<f64> {
     }
     let mut wanted: Vec<usize> = at.iter().map(|&(p, _)| p).collect();
     wanted.dedup();
-    if wanted.iter().any(|&p| counts[p] as usize == values.len()) {
+    if wanted.iter().any(|&p| counts[p] as usize == len) {
         // The parts did not separate the values (a range of a few ulps).
-        return select_directly(values, ranks);
+        return None;
     }
     // The values of the wanted parts, gathered without a branch a value
     // (which of them falls in a wanted part is unpredictable), then sorted
@@ -144,7 +173,10 @@ fn select_ranks(isa: Supported, values: &mut [f64], ranks: &[u64]) -> Vec<f64> {
     wanted.iter().for_each(|&p| is_wanted[p] = true);
     let total: usize = wanted.iter().map(|&p| counts[p] as usize).sum();
     let mut gathered = vec![0.0; total + 1];
-    let found = gather(isa, values, parts, &is_wanted, &mut gathered);
+    let mut found = 0;
+    for piece in pieces {
+        found += gather(isa, piece, parts, &is_wanted, &mut gathered[found..]);
+    }
     debug_assert_eq!(found, total);
     gathered.truncate(total);
     let mut out = Vec::with_capacity(ranks.len());
@@ -166,7 +198,7 @@ fn select_ranks(isa: Supported, values: &mut [f64], ranks: &[u64]) -> Vec<f64> {
             .collect();
         out.extend(select_ranks(isa, &mut part, &part_ranks));
     }
-    out
+    Some(out)
 }
 
 /// Selection in place, each rank narrowing the next.
@@ -293,6 +325,27 @@ mod tests {
                     .collect();
                 assert_eq!(got, by_sorting(values, &ranks), "{isa:?}, input {k}");
             }
+        }
+        // The same values in pieces of unequal lengths (one empty) select
+        // the same, by parts or directly.
+        for (k, values) in inputs.iter().enumerate() {
+            let (a, rest) = values.split_at(n / 7);
+            let (b, c) = rest.split_at(n / 2);
+            let got: Vec<u64> = exact_at_ranks_in(&[a, &[], b, c], &ranks)
+                .iter()
+                .map(|x| x.to_bits())
+                .collect();
+            assert_eq!(got, by_sorting(values, &ranks), "in pieces, input {k}");
+            let short: Vec<u64> = exact_at_ranks_in(&[&a[..900], &c[..600]], &[1, 700, 1_500])
+                .iter()
+                .map(|x| x.to_bits())
+                .collect();
+            let both = [&a[..900], &c[..600]].concat();
+            assert_eq!(
+                short,
+                by_sorting(&both, &[1, 700, 1_500]),
+                "short, input {k}"
+            );
         }
     }
 

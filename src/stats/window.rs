@@ -8,7 +8,7 @@
 
 use crate::arch::{Isa, Supported};
 
-use super::quantile::exact_at_ranks;
+use super::quantile::{exact_at_ranks, exact_at_ranks_in};
 
 /// Bounds of a window: two a range kept, at most seven ranges.
 pub(crate) const BOUNDS: usize = 14;
@@ -139,8 +139,11 @@ pub(crate) struct WindowedColumn {
     count: u64,
     /// Per bound, the values counted at or above it.
     at_least: [u64; BOUNDS],
-    /// The values of the kept regions but zeros, in no particular order.
+    /// The values of the kept regions but zeros, in no particular order:
+    /// those this column took, then those of columns it took over
+    /// whole (see [`WindowedColumn::adopt`]), which are never copied.
     kept: Vec<f64>,
+    absorbed: Vec<Vec<f64>>,
     /// The zeros of the kept regions: -0.0, then 0.0.
     zeros: [u64; 2],
 }
@@ -218,13 +221,15 @@ impl WindowedColumn {
         // The kept values at or above each of `window`'s range ends, and
         // at or above each of `narrow`'s bounds (those kept, too).
         let mut above_ends = vec![0u64; wide.len()];
-        for &x in &self.kept {
-            for (count, &(_, end)) in above_ends.iter_mut().zip(&wide) {
-                *count += u64::from(x >= end);
-            }
-        }
         let mut column = WindowedColumn::default();
-        column.add(isa, narrow, &self.kept);
+        for piece in self.pieces() {
+            for &x in piece {
+                for (count, &(_, end)) in above_ends.iter_mut().zip(&wide) {
+                    *count += u64::from(x >= end);
+                }
+            }
+            column.add(isa, narrow, piece);
+        }
         let zeros = self.zeros[0] + self.zeros[1];
         for (j, at_least) in column.at_least.iter_mut().enumerate() {
             let Some(&k) = holder.get(j / 2) else {
@@ -252,9 +257,32 @@ impl WindowedColumn {
         for (a, b) in self.at_least.iter_mut().zip(other.at_least) {
             *a += b;
         }
-        self.kept.extend_from_slice(&other.kept);
+        other
+            .pieces()
+            .for_each(|piece| self.kept.extend_from_slice(piece));
         self.zeros[0] += other.zeros[0];
         self.zeros[1] += other.zeros[1];
+    }
+
+    /// Takes this column's kept values out, leaving its counts (for
+    /// [`WindowedColumn::adopt`] by another column it merges into).
+    pub(crate) fn take_values(&mut self) -> Vec<Vec<f64>> {
+        let mut pieces = std::mem::take(&mut self.absorbed);
+        pieces.push(std::mem::take(&mut self.kept));
+        pieces
+    }
+
+    /// Takes over kept values another column gave up (see
+    /// [`WindowedColumn::take_values`]) as they are, without copying them;
+    /// the other column's counts are merged apart.
+    pub(crate) fn adopt(&mut self, pieces: Vec<Vec<f64>>) {
+        self.absorbed
+            .extend(pieces.into_iter().filter(|piece| !piece.is_empty()));
+    }
+
+    /// The kept values, as the slices that hold them.
+    fn pieces(&self) -> impl Iterator<Item = &[f64]> {
+        std::iter::once(&self.kept[..]).chain(self.absorbed.iter().map(Vec::as_slice))
     }
 
     /// Per region, the values counted.
@@ -274,13 +302,13 @@ impl WindowedColumn {
     /// value counted, when the window keeps everything).
     pub(crate) fn values(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
         let zeros = [(-0.0, self.zeros[0]), (0.0, self.zeros[1])];
-        let kept = self.kept.iter().map(|&x| (x, 1));
+        let kept = self.pieces().flatten().map(|&x| (x, 1));
         kept.chain(zeros.into_iter().filter(|&(_, n)| n > 0))
     }
 
     /// How many values are held in memory (zeros are only counted).
     pub(crate) fn held(&self) -> usize {
-        self.kept.len()
+        self.pieces().map(<[f64]>::len).sum()
     }
 
     /// The values of 1-based `ranks` (ascending, at most the values
@@ -294,7 +322,7 @@ impl WindowedColumn {
         let [negative_zeros, zeros] = self.zeros;
         let negative = match negative_zeros + zeros {
             0 => 0,
-            _ => self.kept.iter().filter(|&&x| x < 0.0).count() as u64,
+            _ => self.pieces().flatten().filter(|&&x| x < 0.0).count() as u64,
         };
         let (zero_from, zero_to) = (negative, negative + negative_zeros + zeros);
         let nonzero: Vec<u64> = ranks
@@ -310,7 +338,10 @@ impl WindowedColumn {
             .collect();
         let selected = match nonzero.is_empty() {
             true => Vec::new(),
-            false => exact_at_ranks(&mut self.kept, &nonzero),
+            false => match self.absorbed.is_empty() {
+                true => exact_at_ranks(&mut self.kept, &nonzero),
+                false => exact_at_ranks_in(&self.pieces().collect::<Vec<_>>(), &nonzero),
+            },
         };
         let mut selected = selected.into_iter();
         Some(
@@ -507,6 +538,43 @@ mod tests {
         assert_eq!(bits, want);
         let counted: u64 = column.values().map(|(_, n)| n).sum();
         assert_eq!(counted, 7);
+    }
+
+    /// Columns that take other columns' values over (without copying
+    /// them) read what columns that copied them read, and narrow alike.
+    #[test]
+    fn adopted_values_read_as_merged_ones() {
+        let values = skewed(60_000);
+        let isa = Supported::current();
+        let window = RankWindow::around(&[(0.2, 0.9), (1.5, 2.5)]);
+        let parts: Vec<WindowedColumn> = values
+            .chunks(17_000)
+            .map(|piece| {
+                let mut column = WindowedColumn::default();
+                column.add(isa, &window, piece);
+                column
+            })
+            .collect();
+        let mut copied = WindowedColumn::default();
+        let mut adopted = WindowedColumn::default();
+        for part in parts {
+            copied.merge(&part);
+            let mut part = part;
+            let pieces = part.take_values();
+            adopted.merge(&part);
+            adopted.adopt(pieces);
+        }
+        assert_eq!(adopted.absorbed.len(), 4);
+        assert_eq!(adopted.held(), copied.held());
+        let ranks = [20_000, 30_000, 30_001, 45_000];
+        let read = adopted.at_ranks(&ranks).expect("covered");
+        assert_eq!(Some(read), copied.at_ranks(&ranks));
+        let narrow = RankWindow::around(&[(0.3, 0.5)]);
+        let (a, c) = (
+            adopted.narrowed(isa, &window, &narrow).expect("within"),
+            copied.narrowed(isa, &window, &narrow).expect("within"),
+        );
+        assert_eq!((a.at_least, a.held()), (c.at_least, c.held()));
     }
 
     /// A column counted through a window and then narrowed is the column
