@@ -2,6 +2,7 @@
 //! bits, whichever thread or shard asks.
 
 /// SplitMix64's finaliser: a bijective 64-bit mixer.
+#[inline(always)]
 pub(crate) fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -9,11 +10,13 @@ pub(crate) fn mix(mut z: u64) -> u64 {
 }
 
 /// A key derived from a parent key and a label (dimension, purpose, ...).
+#[inline(always)]
 pub(crate) fn derive(key: u64, label: u64) -> u64 {
     mix(key ^ mix(label.wrapping_add(0x9e37_79b9_7f4a_7c15)))
 }
 
 /// A uniform in [0, 1) with 53 random bits, from (key, index).
+#[inline(always)]
 pub fn unit(key: u64, index: u64) -> f64 {
     (derive(key, index) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
@@ -54,32 +57,83 @@ impl Permutation {
         self.n
     }
 
-    /// The image of `i < n`.
+    /// The image of `i < n`, one index at a time: the definition
+    /// [`Permutation::apply_all`] is tested against.
+    #[cfg(test)]
     pub(crate) fn apply(&self, i: u64) -> u64 {
         debug_assert!(i < self.n);
         self.walk(self.rounds(i))
     }
 
     /// The images of `first, first + 1, ..` into `out`, as
-    /// [`Permutation::apply`] gives them: four indices at a time, so that
-    /// their rounds, each a chain of multiplications, overlap.
+    /// [`Permutation::apply`] gives them, a span of indices at a time: one
+    /// pass of the network for each index of the span, then further passes
+    /// for those still outside `0..n` (cycle walking), until none is. Each
+    /// pass takes its indices eight at a time, every step of the network
+    /// across all eight (so that it vectorises where the caller is compiled
+    /// for wide registers), and only indices that need it.
+    #[inline(always)]
     pub(crate) fn apply_all(&self, first: u64, out: &mut [u64]) {
+        const LANES: usize = 8;
+        const SPAN: usize = 256;
         debug_assert!(first + out.len() as u64 <= self.n);
-        let done = (out.len() / 4 * 4) as u64;
-        let mut quads = out.chunks_exact_mut(4);
-        for (quad, i) in (&mut quads).zip((first..).step_by(4)) {
-            let x = [i, i + 1, i + 2, i + 3].map(|i| self.rounds(i));
-            for (y, x) in quad.iter_mut().zip(x) {
-                *y = self.walk(x);
+        for (span, start) in out.chunks_mut(SPAN).zip((first..).step_by(SPAN)) {
+            for (y, i) in span.iter_mut().zip(start..) {
+                *y = i;
             }
-        }
-        for (y, i) in quads.into_remainder().iter_mut().zip(first + done..) {
-            *y = self.apply(i);
+            // Positions in the span that take the next pass.
+            let mut pending = [0u16; SPAN];
+            for (k, p) in pending.iter_mut().enumerate() {
+                *p = k as u16;
+            }
+            let mut len = span.len();
+            while len > 0 {
+                for group in pending[..len].chunks(LANES) {
+                    let mut x = [0; LANES];
+                    for (x, &p) in x.iter_mut().zip(group) {
+                        *x = span[usize::from(p)];
+                    }
+                    let y = self.rounds_of(x);
+                    for (&p, y) in group.iter().zip(y) {
+                        span[usize::from(p)] = y;
+                    }
+                }
+                let mut outside = 0;
+                for i in 0..len {
+                    let p = pending[i];
+                    pending[outside] = p;
+                    outside += usize::from(span[usize::from(p)] >= self.n);
+                }
+                len = outside;
+            }
         }
     }
 
-    /// One pass of the Feistel network over the next power of four.
+    /// [`Permutation::rounds`] of each of `x`, step by step across them.
     #[inline(always)]
+    fn rounds_of<const N: usize>(&self, x: [u64; N]) -> [u64; N] {
+        let mask = (1u64 << self.half_bits) - 1;
+        let mut left = x;
+        let mut right = x;
+        for (l, r) in left.iter_mut().zip(&mut right) {
+            (*l, *r) = (*l >> self.half_bits, *r & mask);
+        }
+        for k in self.keys {
+            for (l, r) in left.iter_mut().zip(&mut right) {
+                let next = *l ^ (mix(*r ^ k) & mask);
+                *l = *r;
+                *r = next;
+            }
+        }
+        let mut y = left;
+        for (y, r) in y.iter_mut().zip(right) {
+            *y = (*y << self.half_bits) | r;
+        }
+        y
+    }
+
+    /// One pass of the Feistel network over the next power of four.
+    #[cfg(test)]
     fn rounds(&self, x: u64) -> u64 {
         let mask = (1u64 << self.half_bits) - 1;
         let (mut left, mut right) = (x >> self.half_bits, x & mask);
@@ -93,7 +147,7 @@ impl Permutation {
 
     /// `x`, the image of an index after one pass, walked on through further
     /// passes until it falls inside `0..n` (cycle walking).
-    #[inline(always)]
+    #[cfg(test)]
     fn walk(&self, mut x: u64) -> u64 {
         while x >= self.n {
             x = self.rounds(x);

@@ -39,7 +39,8 @@ pub enum Isa {
     Portable,
     /// x86-64 with AVX2 and FMA (Haswell, Zen and later).
     Avx2,
-    /// x86-64 with AVX-512 F and VL (and AVX2 and FMA).
+    /// x86-64 with AVX-512 F, VL and DQ (and AVX2 and FMA): every processor
+    /// with AVX-512 since 2017 but the Xeon Phi.
     Avx512,
 }
 
@@ -70,6 +71,7 @@ impl Isa {
                 Isa::Avx2.is_available()
                     && std::arch::is_x86_feature_detected!("avx512f")
                     && std::arch::is_x86_feature_detected!("avx512vl")
+                    && std::arch::is_x86_feature_detected!("avx512dq")
             }
             #[cfg(not(target_arch = "x86_64"))]
             Isa::Avx2 | Isa::Avx512 => false,
@@ -196,12 +198,12 @@ macro_rules! multiversion {
             #[cfg(target_arch = "x86_64")]
             match isa.isa() {
                 $crate::arch::Isa::Avx512 => {
-                    #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+                    #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx2,fma")]
                     fn avx512($($arg: $ty),*) $(-> $ret)? {
                         $body($($arg),*)
                     }
                     // SAFETY: a `Supported` is made only for a path the
-                    // processor runs, here AVX-512 F and VL, AVX2 and FMA.
+                    // processor runs, here AVX-512 F, VL and DQ, AVX2 and FMA.
                     return unsafe { avx512($($arg),*) };
                 }
                 $crate::arch::Isa::Avx2 => {

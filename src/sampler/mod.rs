@@ -24,6 +24,7 @@ use rayon::prelude::*;
 
 pub use sobol::ScrambledSobol;
 
+use crate::arch::{multiversion, Supported};
 use crate::config::Scenario;
 use crate::correlation::ImanConover;
 use crate::distribution::Distribution;
@@ -102,6 +103,33 @@ const LHS_LABEL: u64 = 2;
 const SOBOL_LABEL: u64 = 3;
 const CORRELATION_LABEL: u64 = 4;
 const REPLICATE_LABEL: u64 = 5;
+
+multiversion! {
+    /// The words of Latin hypercube draws `first ..` of one parameter, for
+    /// `quantiles_of_words`: the stratum the permutation gives each run, a
+    /// uniform place in it from `key`, as the top 52 bits of a word
+    /// (`scale` words a stratum). Compiled for the processor's path, so the
+    /// permutation's and the hash's multiplications vectorise.
+    fn lhs_words_on(
+        lhs: &hash::Permutation,
+        key: u64,
+        first: u64,
+        scale: f64,
+        words: &mut [u64],
+    ) = lhs_words;
+}
+
+#[inline(always)]
+fn lhs_words(lhs: &hash::Permutation, key: u64, first: u64, scale: f64, words: &mut [u64]) {
+    // Stratum `apply(i)`, a uniform place in it.
+    lhs.apply_all(first, words);
+    for (word, i) in words.iter_mut().zip(first..) {
+        let u = *word as f64 + hash::unit(key, i);
+        // In 0..=2^52, so the signed conversion (one instruction)
+        // truncates as the unsigned would.
+        *word = ((u * scale) as i64 as u64).min((1 << 52) - 1) << 12;
+    }
+}
 
 impl Sampler {
     /// A sampler for the scenario's non-fixed parameters over `runs` runs.
@@ -283,14 +311,7 @@ impl Sampler {
                     let column = column.as_slice_mut().expect("column-major");
                     for (part, first) in column.chunks_mut(WORDS).zip((start..).step_by(WORDS)) {
                         let words = &mut words[..part.len()];
-                        // Stratum `apply(i)`, a uniform place in it.
-                        lhs[d].apply_all(first, words);
-                        for (word, i) in words.iter_mut().zip(first..) {
-                            let u = *word as f64 + hash::unit(key, i);
-                            // In 0..=2^52, so the signed conversion (one
-                            // instruction) truncates as the unsigned would.
-                            *word = ((u * scale) as i64 as u64).min((1 << 52) - 1) << 12;
-                        }
+                        lhs_words_on(Supported::current(), &lhs[d], key, first, scale, words);
                         self.dists[d].quantiles_of_words(words, part);
                     }
                 }
