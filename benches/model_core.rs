@@ -1,4 +1,6 @@
-//! `model_core`: one evaluation of the full 2026..2050 model.
+//! `model_core`: one evaluation of the full 2026..2050 model, at the
+//! plan's point, at a variant that takes the costlier branches, and over
+//! the parameter sets of a chunk of the central scenario.
 //!
 //! Uses the scenario compiled into the crate, so `cargo bench` works from any
 //! directory.
@@ -8,6 +10,7 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use nexus_mc::config::Scenario;
 use nexus_mc::model::{Model, Outputs, Param};
+use nexus_mc::sampler::{Sampler, SamplerKind};
 
 fn model_core(c: &mut Criterion) {
     let scenario = Scenario::load("kpmg-point").expect("shipped scenario");
@@ -29,6 +32,32 @@ fn model_core(c: &mut Criterion) {
             b.iter(|| model.evaluate(black_box(&params), black_box(&mut out)))
         });
     }
+    // The parameter sets a chunk of the central scenario evaluates (its
+    // first 2,048 Monte Carlo draws), in turn: the model's cost over the
+    // branches those runs take (half of them let the effect expire after
+    // 2035), the figure `chunk` is best compared with.
+    let central = Scenario::load("central").expect("shipped scenario");
+    let model = Model::new(&central.schedules);
+    let sampler = Sampler::new(&central, SamplerKind::Mc, 42, 2_048).expect("sampler");
+    let block = sampler.block(0, 0, 2_048);
+    let sets: Vec<_> = block
+        .rows()
+        .into_iter()
+        .map(|row| {
+            sampler
+                .params()
+                .iter()
+                .zip(row)
+                .fold(central.point(), |set, (&p, &x)| set.with(p, x))
+        })
+        .collect();
+    let mut next = sets.iter().cycle();
+    group.bench_function("central_draws", |b| {
+        b.iter(|| {
+            let params = next.next().expect("endless");
+            model.evaluate(black_box(params), black_box(&mut out))
+        })
+    });
     group.finish();
 }
 
