@@ -1059,12 +1059,12 @@ impl Ranks {
     }
 }
 
-/// The column of (metric, year), which must be a band metric.
 /// The columns of [`HISTOGRAMS`], whose every value an exact run keeps.
 fn histogram_columns() -> [usize; HISTOGRAMS.len()] {
     HISTOGRAMS.map(|(metric, year, _)| column_of(metric, year))
 }
 
+/// The column of (metric, year), which must be a band metric.
 fn column_of(metric: Metric, year: i32) -> usize {
     let m = BAND_METRICS
         .iter()
