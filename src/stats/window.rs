@@ -94,6 +94,12 @@ impl RankWindow {
         RankWindow { bounds }
     }
 
+    /// Whether 0 (of either sign: bounds compare as numbers) falls in a
+    /// kept region.
+    fn keeps_zero(&self) -> bool {
+        self.bounds.iter().filter(|&&b| 0.0 >= b).count() % 2 == 1
+    }
+
     /// Where 1-based `ranks` (ascending) of a sample whose regions hold
     /// `counts` fall among its kept values; `None` if one falls in a region
     /// that is not kept.
@@ -163,7 +169,7 @@ impl WindowedColumn {
         // the kept values copied on: writing every value into the column's
         // own memory cost a fill and a pass over it for each batch.
         let mut buffer = [0.0; SIFT_BATCH + 1];
-        let keeps_zero = window.bounds.iter().filter(|&&b| 0.0 >= b).count() % 2 == 1;
+        let keeps_zero = window.keeps_zero();
         for batch in values.chunks(SIFT_BATCH) {
             // Sifting writes every value, one slot past the last kept.
             let out = &mut buffer[..batch.len() + 1];
@@ -245,7 +251,7 @@ impl WindowedColumn {
             *at_least += self.at_least[2 * k + 1] - above_ends[k] + zeros_from_b;
         }
         column.count = self.count;
-        if narrow.bounds.iter().filter(|&&b| 0.0 >= b).count() % 2 == 1 {
+        if narrow.keeps_zero() {
             column.zeros = self.zeros;
         }
         Some(column)
