@@ -12,6 +12,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use crate::assert_same_files;
 use crate::common::{assert_bad_input, read};
 use nexus_mc::arch::Isa;
 use sha2::{Digest, Sha256};
@@ -275,13 +276,11 @@ fn shards_on_different_paths_merge_to_the_same_bytes() {
         "{}",
         crate::common::stderr(&merged)
     );
-    for file in ["bands.csv", "claims.csv", "histogram.csv"] {
-        assert_eq!(
-            read(&dir.path().join("single"), file),
-            read(&dir.path().join("merged"), file),
-            "{file}"
-        );
-    }
+    assert_same_files(
+        &dir.path().join("single"),
+        &dir.path().join("merged"),
+        &["bands.csv", "claims.csv", "histogram.csv"],
+    );
 }
 
 /// A name that is no path, and a path the processor lacks, are refused

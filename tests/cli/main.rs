@@ -5,6 +5,20 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+use std::path::Path;
+
+/// Asserts that each of `files` has the same text in directories `a` and `b`.
+fn assert_same_files(a: &Path, b: &Path, files: &[&str]) {
+    for file in files {
+        assert!(
+            common::read(a, file) == common::read(b, file),
+            "{file} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
 mod batch_safety;
 mod cli;
 mod config_errors;

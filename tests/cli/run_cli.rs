@@ -3,6 +3,7 @@
 
 use std::process::Command;
 
+use crate::assert_same_files;
 use crate::common::{assert_bad_input, nexus, read, stderr};
 
 /// Thirteen chunks of 2,048 runs, the last partial.
@@ -370,18 +371,16 @@ fn a_replicated_run_in_shards_merges_to_its_bytes_and_says_where_a_shard_cannot_
         dir.path(),
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    for file in [
-        "bands.csv",
-        "claims.csv",
-        "band_intervals.csv",
-        "claim_intervals.csv",
-    ] {
-        assert_eq!(
-            read(&dir.path().join("whole"), file),
-            read(&dir.path().join("merged"), file),
-            "{file}"
-        );
-    }
+    assert_same_files(
+        &dir.path().join("whole"),
+        &dir.path().join("merged"),
+        &[
+            "bands.csv",
+            "claims.csv",
+            "band_intervals.csv",
+            "claim_intervals.csv",
+        ],
+    );
     // Shards of another replicate count are refused.
     let o = nexus(
         &[
@@ -476,16 +475,14 @@ fn a_long_exact_run_as_its_only_shard_writes_a_state_that_merges_to_the_same_byt
     assert!(o.status.success(), "{}", stderr(&o));
     let o = nexus(&["merge", "s0", "--out", "merged", "-q"], dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
-    for f in [
-        "bands.csv",
-        "claims.csv",
-        "histogram.csv",
-        "band_intervals.csv",
-    ] {
-        assert_eq!(
-            read(&dir.path().join("one"), f),
-            read(&dir.path().join("merged"), f),
-            "{f}"
-        );
-    }
+    assert_same_files(
+        &dir.path().join("one"),
+        &dir.path().join("merged"),
+        &[
+            "bands.csv",
+            "claims.csv",
+            "histogram.csv",
+            "band_intervals.csv",
+        ],
+    );
 }

@@ -1,6 +1,7 @@
 //! `nexus-mc sensitivity` as a user sees it: files, columns, determinism and
 //! bad flags.
 
+use crate::assert_same_files;
 use crate::common::{nexus, read, stderr};
 
 const SMALL: [&str; 4] = ["-n", "512", "--replicates", "16"];
@@ -95,18 +96,17 @@ fn the_same_seed_gives_the_same_files_on_1_and_3_threads() {
         let o = nexus(&args, dir.path());
         assert!(o.status.success(), "{}", stderr(&o));
     }
-    for file in [
-        "sobol.csv",
-        "tornado.csv",
-        "rank_correlation.csv",
-        "switching_values.csv",
-        "morris.csv",
-    ] {
-        assert!(
-            read(&dir.path().join("a"), file) == read(&dir.path().join("b"), file),
-            "{file}"
-        );
-    }
+    assert_same_files(
+        &dir.path().join("a"),
+        &dir.path().join("b"),
+        &[
+            "sobol.csv",
+            "tornado.csv",
+            "rank_correlation.csv",
+            "switching_values.csv",
+            "morris.csv",
+        ],
+    );
 }
 
 #[test]
