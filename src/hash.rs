@@ -67,42 +67,45 @@ impl Permutation {
 
     /// The images of `first, first + 1, ..` into `out`, as
     /// [`Permutation::apply`] gives them, a span of indices at a time: one
-    /// pass of the network for each index of the span, then further passes
-    /// for those still outside `0..n` (cycle walking), until none is. Each
-    /// pass takes its indices eight at a time, every step of the network
-    /// across all eight (so that it vectorises where the caller is compiled
-    /// for wide registers), and only indices that need it.
+    /// pass of the network over the span, then further passes for the
+    /// images still outside `0..n` (cycle walking), until none is. Every
+    /// pass reads and writes its values contiguously, eight at a time and
+    /// every step of the network across all eight (so that it vectorises
+    /// where the caller is compiled for wide registers); between passes the
+    /// images still outside are packed to the front, each with its place.
     #[inline(always)]
     pub(crate) fn apply_all(&self, first: u64, out: &mut [u64]) {
         const LANES: usize = 8;
         const SPAN: usize = 256;
         debug_assert!(first + out.len() as u64 <= self.n);
         for (span, start) in out.chunks_mut(SPAN).zip((first..).step_by(SPAN)) {
-            for (y, i) in span.iter_mut().zip(start..) {
-                *y = i;
+            for (y, from) in span.chunks_mut(LANES).zip((start..).step_by(LANES)) {
+                let x = std::array::from_fn(|j| from + j as u64);
+                y.copy_from_slice(&self.rounds_of::<LANES>(x)[..y.len()]);
             }
-            // Positions in the span that take the next pass.
-            let mut pending = [0u16; SPAN];
-            for (k, p) in pending.iter_mut().enumerate() {
-                *p = k as u16;
+            // The images still outside, packed, and their places in `span`.
+            let mut walking = [0u64; SPAN];
+            let mut places = [0u16; SPAN];
+            let mut len = 0;
+            for (k, &y) in span.iter().enumerate() {
+                walking[len] = y;
+                places[len] = k as u16;
+                len += usize::from(y >= self.n);
             }
-            let mut len = span.len();
             while len > 0 {
-                for group in pending[..len].chunks(LANES) {
-                    let mut x = [0; LANES];
-                    for (x, &p) in x.iter_mut().zip(group) {
-                        *x = span[usize::from(p)];
-                    }
-                    let y = self.rounds_of(x);
-                    for (&p, y) in group.iter().zip(y) {
-                        span[usize::from(p)] = y;
-                    }
+                // Whole groups: lanes past `len` hold leftovers, walked for
+                // nothing and never read.
+                for group in walking[..len.next_multiple_of(LANES)].chunks_exact_mut(LANES) {
+                    let x = (&*group).try_into().expect("eight lanes");
+                    group.copy_from_slice(&self.rounds_of::<LANES>(x));
                 }
                 let mut outside = 0;
                 for i in 0..len {
-                    let p = pending[i];
-                    pending[outside] = p;
-                    outside += usize::from(span[usize::from(p)] >= self.n);
+                    let (y, k) = (walking[i], places[i]);
+                    span[usize::from(k)] = y;
+                    walking[outside] = y;
+                    places[outside] = k;
+                    outside += usize::from(y >= self.n);
                 }
                 len = outside;
             }

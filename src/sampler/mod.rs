@@ -125,10 +125,20 @@ fn lhs_words(lhs: &hash::Permutation, key: u64, first: u64, scale: f64, words: &
     lhs.apply_all(first, words);
     for (word, i) in words.iter_mut().zip(first..) {
         let u = *word as f64 + hash::unit(key, i);
-        // In 0..=2^52, so the signed conversion (one instruction)
-        // truncates as the unsigned would.
-        *word = ((u * scale) as i64 as u64).min((1 << 52) - 1) << 12;
+        *word = whole_part(u * scale).min((1 << 52) - 1) << 12;
     }
+}
+
+/// `v as u64` for `v` in `0.0..=2^52`, in arithmetic that vectorises: the
+/// saturating conversion goes lane by lane with branches. Adding 2^52 rounds
+/// `v` to the nearest integer, held in the sum's low bits; one less if that
+/// rounded up.
+#[inline(always)]
+fn whole_part(v: f64) -> u64 {
+    const TWO_52: f64 = (1u64 << 52) as f64;
+    debug_assert!((0.0..=TWO_52).contains(&v));
+    let rounded = v + TWO_52;
+    rounded.to_bits() - TWO_52.to_bits() - u64::from(rounded - TWO_52 > v)
 }
 
 impl Sampler {
@@ -343,6 +353,38 @@ impl Sampler {
                 block.reborrow(),
                 hash::derive(hash::derive(self.seed, CORRELATION_LABEL), chunk),
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_parts_are_the_truncating_conversion() {
+        let two_52 = (1u64 << 52) as f64;
+        let mut values = vec![
+            0.0,
+            5e-324,
+            1e-300,
+            0.5,
+            1.0,
+            1.5,
+            2.5,
+            two_52 - 0.5,
+            two_52,
+        ];
+        // Every integer from 1 to 2^52 in steps of powers of two, each with
+        // its neighbours and its halves (ties round to even in the sum).
+        for b in 0..=52 {
+            let k = (1u64 << b) as f64;
+            values.extend([k.next_down(), k, k.next_up(), k - 0.5, k + 0.5]);
+        }
+        // Values spread over every magnitude.
+        values.extend((0..100_000).map(|i| two_52 * hash::unit(9, i).powi(8)));
+        for v in values.into_iter().filter(|v| (0.0..=two_52).contains(v)) {
+            assert_eq!(whole_part(v), v as u64, "{v:e}");
         }
     }
 }
