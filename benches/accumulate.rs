@@ -16,6 +16,27 @@ fn column() -> Vec<f64> {
         .collect()
 }
 
+/// `n` values of a bell around 1,000 (a sum of four uniforms, as an output
+/// that adds up several uncertain terms), in no order.
+fn bell(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| {
+            let i = i as f64;
+            let u = [
+                0.618_033_988_749_895,
+                0.414_213_562_373_095,
+                0.732_050_807_568_877,
+                0.236_067_977_499_79,
+            ]
+            .iter()
+            .enumerate()
+            .map(|(k, a)| (i * a + k as f64 * 0.1).fract())
+            .sum::<f64>();
+            1_000.0 + 300.0 * (u - 2.0)
+        })
+        .collect()
+}
+
 fn accumulate(c: &mut Criterion) {
     let values = column();
     let mut group = c.benchmark_group("accumulate");
@@ -23,6 +44,22 @@ fn accumulate(c: &mut Criterion) {
     let mut sketch = LogSketch::default();
     group.bench_function("sketch_insert", |b| {
         b.iter(|| sketch.insert_all(black_box(&values)))
+    });
+    // As the engine's sketches after their pilot: refined around the seven
+    // band percentiles (about 1 % of the values on each side of each), fed
+    // a bell-shaped output.
+    let bell = bell(1 << 15);
+    let mut sorted = bell.clone();
+    sorted.sort_by(f64::total_cmp);
+    let at = |q: f64| sorted[((q * sorted.len() as f64) as usize).min(sorted.len() - 1)];
+    let ranges: Vec<(f64, f64)> = [0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95]
+        .iter()
+        .map(|&q| (at(q - 0.01), at(q + 0.01)))
+        .collect();
+    let mut refined = LogSketch::refined(&ranges);
+    let mut tiles = bell.chunks_exact(512).cycle();
+    group.bench_function("sketch_insert_refined", |b| {
+        b.iter(|| refined.insert_all(black_box(tiles.next().expect("cycles"))))
     });
     let mut moments = ExactMoments::new(values[0]);
     group.bench_function("moments", |b| {
