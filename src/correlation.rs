@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 
 use ndarray::{Array2, ArrayViewMut2};
 
+use crate::arch::{multiversion, Supported};
 use crate::distribution::phi_inv;
 use crate::hash;
 
@@ -308,7 +309,14 @@ impl Sorter {
     /// Moves per key the insertion sort may make before handing over.
     const MOVES_PER_KEY: usize = 8;
 
+    /// Sorts `keys`, in code compiled for the processor's path (the
+    /// quantising pass vectorises).
     fn sort(&mut self, keys: &mut [u64]) {
+        sort_on(Supported::current(), self, keys);
+    }
+
+    #[inline(always)]
+    fn sort_portable(&mut self, keys: &mut [u64]) {
         let n = keys.len();
         let (lo, hi) = keys
             .iter()
@@ -366,6 +374,11 @@ impl Sorter {
         }
         keys.copy_from_slice(sorted);
     }
+}
+
+multiversion! {
+    /// [`Sorter::sort`] compiled for `isa`.
+    fn sort_on(sorter: &mut Sorter, keys: &mut [u64]) = Sorter::sort_portable;
 }
 
 /// An integer with the order of `f64::total_cmp`: sorting these is faster
@@ -427,7 +440,8 @@ mod tests {
     }
 
     /// The radix sort agrees with a general sort on smooth samples, on
-    /// bunched ones (where it hands over), with ties, and on tiny inputs.
+    /// bunched ones (where it hands over), with ties, and on tiny inputs,
+    /// on every path this processor runs.
     #[test]
     fn radix_sort_sorts_whatever_the_spread() {
         let mut sorter = Sorter::default();
@@ -444,12 +458,14 @@ mod tests {
             vec![2.5],
             vec![],
         ];
-        for (s, values) in samples.iter().enumerate() {
-            let mut keys: Vec<u64> = values.iter().map(|&x| ordered(x)).collect();
-            let mut expected = keys.clone();
-            expected.sort_unstable();
-            sorter.sort(&mut keys);
-            assert_eq!(keys, expected, "sample {s}");
+        for isa in crate::arch::testable("radix_sort_sorts_whatever_the_spread") {
+            for (s, values) in samples.iter().enumerate() {
+                let mut keys: Vec<u64> = values.iter().map(|&x| ordered(x)).collect();
+                let mut expected = keys.clone();
+                expected.sort_unstable();
+                sort_on(isa, &mut sorter, &mut keys);
+                assert_eq!(keys, expected, "sample {s} on {isa:?}");
+            }
         }
     }
 
