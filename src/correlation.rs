@@ -288,8 +288,14 @@ impl ImanConover {
         let mut t = vec![0.0; n];
         let row_mask = (n as u64).next_power_of_two() - 1;
         let mut sorter = Sorter::default();
+        // Filled in place rather than collected, so that the loops are
+        // compiled here, for the path.
+        let mut values = vec![0; n];
+        let mut order = vec![0; n];
         for (c, &col) in self.columns.iter().enumerate() {
-            let mut values: Vec<u64> = block.column(col).iter().map(|&x| ordered(x)).collect();
+            for (v, &x) in values.iter_mut().zip(block.column(col)) {
+                *v = ordered(x);
+            }
             sorter.sort(&mut values);
             // Target column c: t = sum over j of s_j mix[j, c], j ascending.
             t.fill(0.0);
@@ -301,11 +307,9 @@ impl ImanConover {
             // row: the score's order key, its last bits replaced by the row
             // number (scores that agree in all but those last 11 bits of
             // the mantissa, for a chunk of 2,048 rows, keep row order).
-            let mut order: Vec<u64> = t
-                .iter()
-                .enumerate()
-                .map(|(r, &t)| (ordered(t) & !row_mask) | r as u64)
-                .collect();
+            for ((o, &t), r) in order.iter_mut().zip(&t).zip(0..) {
+                *o = (ordered(t) & !row_mask) | r;
+            }
             sorter.sort(&mut order);
             let mut column = block.column_mut(col);
             for (&key, &value) in order.iter().zip(&values) {
