@@ -16,8 +16,9 @@ fn column() -> Vec<f64> {
         .collect()
 }
 
-/// `n` values of a bell around 1,000 (a sum of four uniforms, as an output
-/// that adds up several uncertain terms), in no order.
+/// `n` values of a bell around 1,000, as an output that adds up several
+/// uncertain terms: a sum of four Weyl sequences (equidistributed, not
+/// independent), so in a scrambled but regular order.
 fn bell(n: usize) -> Vec<f64> {
     (0..n)
         .map(|i| {

@@ -69,23 +69,24 @@ impl Permutation {
     /// [`Permutation::apply`] gives them, a span of indices at a time: one
     /// pass of the network over the span, then further passes for the
     /// images still outside `0..n` (cycle walking), until none is. Every
-    /// pass reads and writes its values contiguously, eight at a time and
-    /// every step of the network across all eight (so that it vectorises
-    /// where the caller is compiled for wide registers); between passes the
-    /// images still outside are packed to the front, each with its place.
+    /// pass reads and writes the values it walks contiguously, eight at a
+    /// time and every step of the network across all eight (so that it
+    /// vectorises where the caller is compiled for wide registers); between
+    /// passes each image is put back in its place, and those still outside
+    /// are packed to the front with their places.
     #[inline(always)]
     pub(crate) fn apply_all(&self, first: u64, out: &mut [u64]) {
         const LANES: usize = 8;
         const SPAN: usize = 256;
         debug_assert!(first + out.len() as u64 <= self.n);
+        // The images still outside, packed, and their places in the span.
+        let mut walking = [0u64; SPAN];
+        let mut places = [0u16; SPAN];
         for (span, start) in out.chunks_mut(SPAN).zip((first..).step_by(SPAN)) {
             for (y, from) in span.chunks_mut(LANES).zip((start..).step_by(LANES)) {
                 let x = std::array::from_fn(|j| from + j as u64);
                 y.copy_from_slice(&self.rounds_of::<LANES>(x)[..y.len()]);
             }
-            // The images still outside, packed, and their places in `span`.
-            let mut walking = [0u64; SPAN];
-            let mut places = [0u16; SPAN];
             let mut len = 0;
             for (k, &y) in span.iter().enumerate() {
                 walking[len] = y;

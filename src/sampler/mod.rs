@@ -129,10 +129,11 @@ fn lhs_words(lhs: &hash::Permutation, key: u64, first: u64, scale: f64, words: &
     }
 }
 
-/// `v as u64` for `v` in `0.0..=2^52`, in arithmetic that vectorises: the
-/// saturating conversion goes lane by lane with branches. Adding 2^52 rounds
-/// `v` to the nearest integer, held in the sum's low bits; one less if that
-/// rounded up.
+/// `v as u64` for `v` in `0.0..=2^52`, in arithmetic that vectorises (LLVM
+/// compiles the saturating conversion lane by lane, with branches). Adding
+/// 2^52 rounds `v` to the nearest integer `k`: the sum is `2^52 + k`, whose
+/// bits less those of 2^52 are `k` (at `k = 2^52` the carry into the
+/// exponent is worth 2^52 too); one less if that rounded up.
 #[inline(always)]
 fn whole_part(v: f64) -> u64 {
     const TWO_52: f64 = (1u64 << 52) as f64;
@@ -375,8 +376,8 @@ mod tests {
             two_52 - 0.5,
             two_52,
         ];
-        // Every integer from 1 to 2^52 in steps of powers of two, each with
-        // its neighbours and its halves (ties round to even in the sum).
+        // Every power of two up to 2^52, with its neighbours and the halves
+        // either side (ties round to even in the sum).
         for b in 0..=52 {
             let k = (1u64 << b) as f64;
             values.extend([k.next_down(), k, k.next_up(), k - 0.5, k + 0.5]);
