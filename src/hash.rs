@@ -21,14 +21,44 @@ pub fn unit(key: u64, index: u64) -> f64 {
     (derive(key, index) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
-/// Shuffles `items` in place (Fisher-Yates), every choice drawn from
-/// (key, position): the same key always gives the same order.
+/// Shuffles `items` (fewer than 2^32) in place (Fisher-Yates), every
+/// choice drawn from (key, position): the same key always gives the same
+/// order.
+///
+/// The choices of a block of positions are drawn first and then applied
+/// in order: drawing them is independent work that vectorises where the
+/// caller is compiled for wide registers, while the swaps stay serial.
+#[inline(always)]
 pub(crate) fn shuffle<T>(items: &mut [T], key: u64) {
-    for i in (1..items.len()).rev() {
-        // Lemire's multiply-shift: a uniform index in 0..=i.
-        let j = ((u128::from(derive(key, i as u64)) * (i as u128 + 1)) >> 64) as usize;
-        items.swap(i, j);
+    const BLOCK: usize = 256;
+    assert!(
+        items.len() as u64 <= u64::from(u32::MAX),
+        "fewer than 2^32 items"
+    );
+    let mut choices = [0u64; BLOCK];
+    let mut end = items.len();
+    while end > 1 {
+        let start = end.saturating_sub(BLOCK).max(1);
+        let choices = &mut choices[..end - start];
+        for (j, i) in choices.iter_mut().zip(start as u64..) {
+            *j = below(derive(key, i), i + 1);
+        }
+        for (i, &j) in (start..end).zip(choices.iter()).rev() {
+            items.swap(i, j as usize);
+        }
+        end = start;
     }
+}
+
+/// `(word * bound) >> 64` for a `bound` of at most 2^32, Lemire's
+/// multiply-shift (a uniform index below `bound` from a uniform word),
+/// from 32-bit halves, products that vector units have: with `word = hi
+/// 2^32 + lo`, it is `(hi * bound + (lo * bound >> 32)) >> 32`, the same
+/// as the 128-bit product's top half, and the sum stays below 2^64 since
+/// `lo * bound >> 32 < bound`.
+#[inline(always)]
+fn below(word: u64, bound: u64) -> u64 {
+    ((word >> 32) * bound + (((word & 0xffff_ffff) * bound) >> 32)) >> 32
 }
 
 /// A keyed pseudo-random permutation of `0..n` (cycle-walking Feistel network):
@@ -187,6 +217,52 @@ mod tests {
                 let one_by_one: Vec<u64> = (first..first + len).map(|i| p.apply(i)).collect();
                 assert_eq!(bulk, one_by_one, "n = {n}, from {first}");
             }
+        }
+    }
+
+    /// The split multiply-shift is the 128-bit one, at the edges of both
+    /// halves and of the bounds.
+    #[test]
+    fn below_is_the_top_half_of_the_128_bit_product() {
+        let words = [
+            0,
+            1,
+            u64::MAX,
+            1 << 32,
+            (1 << 32) - 1,
+            0x8000_0000_ffff_ffff,
+        ];
+        let words = words.into_iter().chain((0..1000).map(mix));
+        for word in words {
+            for bound in [
+                1,
+                2,
+                3,
+                255,
+                2048,
+                (1 << 31) + 1,
+                u64::from(u32::MAX),
+                1 << 32,
+            ] {
+                let wide = ((u128::from(word) * u128::from(bound)) >> 64) as u64;
+                assert_eq!(below(word, bound), wide, "{word:#x} below {bound}");
+            }
+        }
+    }
+
+    /// Blocks of drawn choices give the order of the plain Fisher-Yates,
+    /// one choice at a time from the top, across block edges.
+    #[test]
+    fn shuffle_is_the_plain_fisher_yates() {
+        for n in [0, 1, 2, 3, 255, 256, 257, 258, 513, 2048] {
+            let mut plain: Vec<usize> = (0..n).collect();
+            for i in (1..n).rev() {
+                let j = (u128::from(derive(5, i as u64)) * (i as u128 + 1)) >> 64;
+                plain.swap(i, j as usize);
+            }
+            let mut blocked: Vec<usize> = (0..n).collect();
+            shuffle(&mut blocked, 5);
+            assert_eq!(blocked, plain, "{n} items");
         }
     }
 
