@@ -217,9 +217,13 @@ impl ImanConover {
         })
     }
 
-    /// Reorders the correlated columns of `block` (runs x parameters) in place.
-    /// `key` makes the reordering reproducible. Compiled for the processor's
-    /// path: the loops over a column's runs vectorise.
+    /// Reorders the correlated columns of `block` (runs x parameters,
+    /// column-major, as the sampler's blocks are) in place. `key` makes the
+    /// reordering reproducible. Compiled for the processor's path: the loops
+    /// over a column's runs vectorise.
+    ///
+    /// # Panics
+    /// If a column of `block` is not contiguous.
     pub(crate) fn apply(&self, block: ArrayViewMut2<f64>, key: u64) {
         apply_on(Supported::current(), self, block, key);
     }
@@ -240,13 +244,14 @@ impl ImanConover {
                 &fresh
             }
         };
-        let s: Vec<Vec<f64>> = (0..k)
-            .map(|c| {
-                let mut column = scores.clone();
-                hash::shuffle(&mut column, hash::derive(key, c as u64));
-                column
-            })
-            .collect();
+        // A loop rather than a collect, so that the shuffles are compiled
+        // here, for the path (a collect's closure is compiled apart).
+        let mut s: Vec<Vec<f64>> = Vec::with_capacity(k);
+        for c in 0..k {
+            let mut column = scores.clone();
+            hash::shuffle(&mut column, hash::derive(key, c as u64));
+            s.push(column);
+        }
         // Whiten the scores' own sample correlation, then impose the target:
         // t = s (L Q^-1)^T, with Q the Cholesky factor of the scores'
         // correlation and L the target's. Plain loops in a fixed order (not
@@ -271,7 +276,8 @@ impl ImanConover {
         let mut values = vec![0; n];
         let mut order = vec![0; n];
         for (c, &col) in self.columns.iter().enumerate() {
-            for (v, &x) in values.iter_mut().zip(block.column(col)) {
+            let column = block.column_mut(col).into_slice().expect("column-major");
+            for (v, &x) in values.iter_mut().zip(column.iter()) {
                 *v = ordered(x);
             }
             sorter.sort(&mut values);
@@ -289,7 +295,6 @@ impl ImanConover {
                 *o = (ordered(t) & !row_mask) | r;
             }
             sorter.sort(&mut order);
-            let mut column = block.column_mut(col);
             for (&key, &value) in order.iter().zip(&values) {
                 column[(key & row_mask) as usize] = unordered(value);
             }
@@ -340,28 +345,33 @@ impl Sorter {
         );
         self.keys.clear();
         self.keys.extend_from_slice(keys);
+        self.spare_quanta.resize(n, 0);
+        self.spare_keys.resize(n, 0);
+        // Plain slices, so that the loops keep their pointers and lengths in
+        // registers (through `self`, every store might have moved a buffer,
+        // and they were reloaded each time).
+        let (mut quanta, mut sorted) = (&mut self.quanta[..], &mut self.keys[..]);
+        let (mut spare_quanta, mut spare_keys) =
+            (&mut self.spare_quanta[..], &mut self.spare_keys[..]);
         for digit in 0..2 {
             let shift = digit * Self::DIGIT_BITS;
             let digit_of = |q: u32| (q >> shift) as usize & (Self::DIGITS - 1);
             let mut starts = [0u32; Self::DIGITS + 1];
-            for &q in &self.quanta {
+            for &q in quanta.iter() {
                 starts[digit_of(q) + 1] += 1;
             }
             for d in 0..Self::DIGITS {
                 starts[d + 1] += starts[d];
             }
-            self.spare_quanta.resize(n, 0);
-            self.spare_keys.resize(n, 0);
-            for (&q, &k) in self.quanta.iter().zip(&self.keys) {
+            for (&q, &k) in quanta.iter().zip(sorted.iter()) {
                 let at = &mut starts[digit_of(q)];
-                self.spare_quanta[*at as usize] = q;
-                self.spare_keys[*at as usize] = k;
+                spare_quanta[*at as usize] = q;
+                spare_keys[*at as usize] = k;
                 *at += 1;
             }
-            std::mem::swap(&mut self.quanta, &mut self.spare_quanta);
-            std::mem::swap(&mut self.keys, &mut self.spare_keys);
+            std::mem::swap(&mut quanta, &mut spare_quanta);
+            std::mem::swap(&mut sorted, &mut spare_keys);
         }
-        let sorted = &mut self.keys;
         let mut budget = Self::MOVES_PER_KEY * n;
         for i in 1..n {
             let key = sorted[i];
@@ -397,10 +407,12 @@ fn score_products(s: &[Vec<f64>], n: usize) -> Array2<f64> {
     let pairs: Vec<(usize, usize)> = (0..k).flat_map(|i| (i..k).map(move |j| (i, j))).collect();
     let mut e = Array2::zeros((k, k));
     for pairs in pairs.chunks(4) {
-        let columns: Vec<(&[f64], &[f64])> = pairs
-            .iter()
-            .map(|&(i, j)| (&s[i][..n], &s[j][..n]))
-            .collect();
+        // Always four sums, a short last group padded with its first
+        // pair's (summed and dropped), so that the four stay in registers.
+        let columns: [(&[f64], &[f64]); 4] = std::array::from_fn(|m| {
+            let (i, j) = pairs.get(m).copied().unwrap_or(pairs[0]);
+            (&s[i][..n], &s[j][..n])
+        });
         let mut sums = [0.0; 4];
         for r in 0..n {
             for (sum, (a, b)) in sums.iter_mut().zip(&columns) {
