@@ -631,8 +631,10 @@ impl Engine {
         let Scratch {
             inputs,
             tile,
+            tile_at,
             group,
         } = scratch;
+        let tile = &mut tile[*tile_at..][..COLUMNS * TILE_STRIDE];
         let params = self.sampler.params();
         let mut inputs = inputs.slice_mut(s![..len, ..]);
         self.sampler.block_into(chunk, first_run, inputs.view_mut());
@@ -739,7 +741,12 @@ const BLOCK_PAD: usize = 8;
 /// tile of outputs (every entry is written before it is read).
 struct Scratch {
     inputs: Array2<f64>,
+    /// The tile, from `tile_at` on: at a cache line's start, so that each
+    /// group of eight runs a transpose stores and each eight values an
+    /// accumulator loads are one line, not two halves of two (an allocation
+    /// this large starts 16 bytes into a page).
     tile: Vec<f64>,
+    tile_at: usize,
     /// The outputs of a group of runs on their way into the tile.
     group: Vec<Outputs>,
 }
@@ -747,9 +754,12 @@ struct Scratch {
 impl Scratch {
     /// Buffers for a sampler of `params` uncertain parameters.
     fn new(params: usize) -> Scratch {
+        const LINE: usize = 64 / std::mem::size_of::<f64>();
+        let tile = vec![0.0; COLUMNS * TILE_STRIDE + LINE - 1];
         Scratch {
             inputs: Array2::zeros((CHUNK_RUNS as usize + BLOCK_PAD, params).f()),
-            tile: vec![0.0; COLUMNS * TILE_STRIDE],
+            tile_at: tile.as_ptr().align_offset(64).min(LINE - 1),
+            tile,
             group: vec![Outputs::default(); GROUP],
         }
     }
@@ -777,6 +787,17 @@ mod tests {
     /// Its summary, to the bit (`Debug` tells -0.0 from 0.0).
     fn summary_text(engine: &Engine, mut acc: Accumulator) -> String {
         format!("{:?}", acc.summary(engine.claims()))
+    }
+
+    /// The tile starts at a cache line and has every column's room.
+    #[test]
+    fn a_workers_tile_starts_at_a_cache_line() {
+        for params in [1, 20] {
+            let scratch = Scratch::new(params);
+            let tile = &scratch.tile[scratch.tile_at..];
+            assert_eq!(tile.as_ptr() as usize % 64, 0);
+            assert!(tile.len() >= COLUMNS * TILE_STRIDE);
+        }
     }
 
     #[test]
