@@ -28,6 +28,10 @@ pub fn unit(key: u64, index: u64) -> f64 {
 /// The choices of a block of positions are drawn first and then applied
 /// in order: drawing them is independent work that vectorises where the
 /// caller is compiled for wide registers, while the swaps stay serial.
+///
+/// # Panics
+/// With 2^32 items or more (the crate shuffles a chunk's runs or a
+/// scenario's parameters).
 #[inline(always)]
 pub(crate) fn shuffle<T>(items: &mut [T], key: u64) {
     const BLOCK: usize = 256;
