@@ -21,36 +21,40 @@ pub fn unit(key: u64, index: u64) -> f64 {
     (derive(key, index) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
-/// Shuffles `items` (fewer than 2^32) in place (Fisher-Yates), every
-/// choice drawn from (key, position): the same key always gives the same
-/// order.
+/// Shuffles `items` in place (Fisher-Yates), every choice drawn from
+/// (key, position): the same key always gives the same order.
 ///
 /// The choices of a block of positions are drawn first and then applied
 /// in order: drawing them is independent work that vectorises where the
 /// caller is compiled for wide registers, while the swaps stay serial.
-///
-/// # Panics
-/// With 2^32 items or more (the crate shuffles a chunk's runs or a
-/// scenario's parameters).
 #[inline(always)]
 pub(crate) fn shuffle<T>(items: &mut [T], key: u64) {
     const BLOCK: usize = 256;
-    assert!(
-        items.len() as u64 <= u64::from(u32::MAX),
-        "fewer than 2^32 items"
-    );
     let mut choices = [0u64; BLOCK];
     let mut end = items.len();
     while end > 1 {
         let start = end.saturating_sub(BLOCK).max(1);
         let choices = &mut choices[..end - start];
-        for (j, i) in choices.iter_mut().zip(start as u64..) {
-            *j = below(derive(key, i), i + 1);
+        // Every bound of the block, i + 1 <= end, within `below`'s range,
+        // or (beyond 2^32 items) the 128-bit product it equals.
+        if end as u64 <= 1 << 32 {
+            draw_choices(choices, key, start as u64, below);
+        } else {
+            draw_choices(choices, key, start as u64, top_of_product);
         }
         for (i, &j) in (start..end).zip(choices.iter()).rev() {
             items.swap(i, j as usize);
         }
         end = start;
+    }
+}
+
+/// The choice of each position `i` from `first` on: an index in `0..=i`
+/// drawn from (key, i) by `below`.
+#[inline(always)]
+fn draw_choices(choices: &mut [u64], key: u64, first: u64, below: impl Fn(u64, u64) -> u64) {
+    for (j, i) in choices.iter_mut().zip(first..) {
+        *j = below(derive(key, i), i + 1);
     }
 }
 
@@ -63,6 +67,12 @@ pub(crate) fn shuffle<T>(items: &mut [T], key: u64) {
 #[inline(always)]
 fn below(word: u64, bound: u64) -> u64 {
     ((word >> 32) * bound + (((word & 0xffff_ffff) * bound) >> 32)) >> 32
+}
+
+/// `(word * bound) >> 64` through the 128-bit product, for any bound.
+#[inline(always)]
+fn top_of_product(word: u64, bound: u64) -> u64 {
+    ((u128::from(word) * u128::from(bound)) >> 64) as u64
 }
 
 /// A keyed pseudo-random permutation of `0..n` (cycle-walking Feistel network):
@@ -248,7 +258,7 @@ mod tests {
                 u64::from(u32::MAX),
                 1 << 32,
             ] {
-                let wide = ((u128::from(word) * u128::from(bound)) >> 64) as u64;
+                let wide = top_of_product(word, bound);
                 assert_eq!(below(word, bound), wide, "{word:#x} below {bound}");
             }
         }
