@@ -743,8 +743,8 @@ struct Scratch {
     inputs: Array2<f64>,
     /// The tile, from `tile_at` on: at a cache line's start, so that each
     /// group of eight runs a transpose stores and each eight values an
-    /// accumulator loads are one line, not two halves of two (an allocation
-    /// this large starts 16 bytes into a page).
+    /// accumulator loads are one line, not two halves of two (glibc's
+    /// malloc starts an allocation this large 16 bytes into a page).
     tile: Vec<f64>,
     tile_at: usize,
     /// The outputs of a group of runs on their way into the tile.
