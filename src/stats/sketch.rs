@@ -243,9 +243,7 @@ impl LogSketch {
         let Some(&first) = values.first() else {
             return;
         };
-        let (lo, hi) = values
-            .iter()
-            .fold((first, first), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+        let (lo, hi) = range_of(values);
         self.count += values.len() as u64;
         self.min = self.min.min(lo);
         self.max = self.max.max(hi);
@@ -293,19 +291,21 @@ impl LogSketch {
         let zero = len_neg + len_pos;
         let mut inside = true;
         for ((slot, fine), &x) in slots.iter_mut().zip(fine.iter_mut()).zip(values) {
-            let magnitude = x.abs();
-            let tiny = magnitude < Self::MIN_MAGNITUDE;
-            let negative = x < 0.0;
+            let tiny = x.abs() < Self::MIN_MAGNITUDE;
+            // The coarse key and the sign come from the fine key, so only
+            // it and `tiny` are narrowed from 64-bit lanes to 32-bit ones.
+            let f = fine_key(x);
+            let negative = f & FINE_SIGN != 0;
             let (first, len, start) = if negative {
                 (first_neg, len_neg, 0)
             } else {
                 (first_pos, len_pos, len_neg)
             };
-            let i = key(magnitude).wrapping_sub(first);
+            let i = coarse_of_fine(f).wrapping_sub(first);
             inside &= tiny | (i < len);
             *slot = if tiny { zero } else { start.wrapping_add(i) };
             // Key 0 is in no window: zeros stay zeros.
-            *fine = if tiny { 0 } else { fine_key(x) };
+            *fine = if tiny { 0 } else { f };
         }
         // Refined ranges take their values over: one select a window, on
         // 32-bit keys, LANES values at a time with their slots held in
@@ -725,6 +725,40 @@ fn fine_key(x: f64) -> u32 {
     (x.to_bits() >> FINE_SHIFT) as u32
 }
 
+/// The coarse key of the magnitude of a value of fine key `f`: the same as
+/// [`key`] of it.
+#[inline(always)]
+fn coarse_of_fine(f: u32) -> u32 {
+    (f & !FINE_SIGN) >> (FINE_BITS - MANTISSA_BITS)
+}
+
+/// The least and the greatest of `values` (not empty, all finite), by
+/// comparisons, so that the result is defined for zeros of either sign
+/// (`f64::min` may return either).
+#[inline(always)]
+fn range_of(values: &[f64]) -> (f64, f64) {
+    (extreme(values, |x, m| x < m), extreme(values, |x, m| x > m))
+}
+
+/// A value of `values` that no other `beats`, taken over lanes so that the
+/// loop compiles to one comparison and one select a register of values.
+/// Among equals (zeros of either sign) the choice depends on the values
+/// alone, never on the instruction set.
+#[inline(always)]
+fn extreme(values: &[f64], beats: impl Fn(f64, f64) -> bool) -> f64 {
+    const LANES: usize = 8;
+    let pick = |m: f64, x: f64| if beats(x, m) { x } else { m };
+    let mut lanes = [values[0]; LANES];
+    let mut chunks = values.chunks_exact(LANES);
+    for chunk in &mut chunks {
+        for (m, &x) in lanes.iter_mut().zip(chunk) {
+            *m = pick(*m, x);
+        }
+    }
+    let rest = chunks.remainder().iter().copied();
+    lanes.into_iter().chain(rest).fold(values[0], pick)
+}
+
 /// The point of the bucket of magnitudes with key `key` (of the bits above
 /// `shift`) with the least worst-case relative error to any magnitude in
 /// it: `2 lo hi / (lo + hi)`.
@@ -884,6 +918,20 @@ mod tests {
             }
             assert_eq!(fast, portable, "{isa:?}");
         }
+        // Zeros of both signs: the least and greatest are the same zeros.
+        let zeros: Vec<f64> = (0..600).map(|i| [0.0, -0.0][i % 3 % 2]).collect();
+        let mut portable = LogSketch::default();
+        for part in zeros.chunks(70) {
+            portable.insert_all_portable(part);
+        }
+        for isa in crate::arch::testable("every_build_of_the_insert_counts_the_same") {
+            let mut fast = LogSketch::default();
+            for part in zeros.chunks(70) {
+                insert_all_on(isa, &mut fast, part);
+            }
+            let bits = |s: &LogSketch| (s.min.to_bits(), s.max.to_bits());
+            assert_eq!(bits(&fast), bits(&portable), "{isa:?}");
+        }
     }
 
     /// A damaged sketch read from a file is found by `check`.
@@ -979,6 +1027,58 @@ mod tests {
         hidden.low[refined] += 1;
         hidden.count += 1;
         assert!(hidden.check().is_err());
+    }
+
+    /// Finite values of every sign and magnitude, from raw bits, and the
+    /// edges of the counted range.
+    fn values_of_every_kind() -> Vec<f64> {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut bits = || {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let z = (state ^ (state >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z ^ (z >> 31)
+        };
+        let edges = [0.0, -0.0, LogSketch::MIN_MAGNITUDE, f64::MAX, 1.0, -1.0];
+        let mut values: Vec<f64> = edges.iter().flat_map(|&x| [x, -x]).collect();
+        values.extend(
+            (0..20_000)
+                .map(|_| f64::from_bits(bits()))
+                .filter(|x| x.is_finite()),
+        );
+        values
+    }
+
+    #[test]
+    fn the_coarse_key_follows_from_the_fine_key() {
+        for x in values_of_every_kind() {
+            let f = fine_key(x);
+            assert_eq!(coarse_of_fine(f), key(x.abs()), "x = {x:e}");
+            assert_eq!(f & FINE_SIGN != 0, x.is_sign_negative(), "x = {x:e}");
+        }
+    }
+
+    #[test]
+    fn the_range_is_the_least_and_greatest_value() {
+        let all = values_of_every_kind();
+        for len in (1..=40).chain([255, 256, 257]) {
+            for values in all.chunks_exact(len).take(50) {
+                let (lo, hi) = range_of(values);
+                let by_order = |keep: fn(f64, f64) -> bool| {
+                    values
+                        .iter()
+                        .copied()
+                        .reduce(|m, x| if keep(x, m) { x } else { m })
+                };
+                assert_eq!(Some(lo), by_order(|x, m| x < m), "{values:?}");
+                assert_eq!(Some(hi), by_order(|x, m| x > m), "{values:?}");
+                assert!(values.contains(&lo) && values.contains(&hi));
+            }
+        }
+        // Zeros of both signs: the pick is one of them, and the same one
+        // whichever build of the insert runs (see the test of every build).
+        let zeros = [0.0, -0.0, 0.0, -0.0, 0.0, 0.0, 0.0, 0.0, -0.0, 0.0];
+        let (lo, hi) = range_of(&zeros);
+        assert!(lo == 0.0 && hi == 0.0);
     }
 
     #[test]
