@@ -86,21 +86,30 @@ impl BetaTable {
     /// a draw of the unit beta from 64 random bits.
     #[inline]
     pub(crate) fn draw(&self, bits: u64) -> f64 {
-        const HALF: u64 = 1 << 51;
-        let k = bits >> 12;
-        let upper = k >= HALF;
-        // The distance to the nearer end, exact in both halves; no branch,
-        // since which half a draw falls in is a coin toss.
-        let from_end = if upper { 2 * HALF - 1 - k } else { k };
-        let w = (from_end as f64 + 0.5) * (1.0 / (1u64 << 52) as f64);
+        let (w, upper) = tail_probability(bits);
         self.tail_quantile(w, upper)
+    }
+
+    /// [`Self::draw`] by interpolation alone, for a table whose every
+    /// interval interpolates: NaN below the table.
+    #[inline(always)]
+    fn interpolated_draw(&self, bits: u64) -> f64 {
+        let (w, upper) = tail_probability(bits);
+        let tail = [&self.lower, &self.upper][usize::from(upper)];
+        let (i, w0, inv_h, h) = locate(w);
+        // Interval 0 is below the table: its lane reads interval 1 and
+        // comes back NaN.
+        let y = tail.interpolate(i.max(1) - 1, (w - w0) * inv_h, h);
+        mirrored(if i == 0 { f64::NAN } else { y }, upper)
     }
 
     /// `min + scale * self.draw(b)` for each word `b` of `bits`, into `out`
     /// (as long as `bits`): the same bits as one draw at a time. With AVX-512
     /// eight draws at a time, with AVX2 four, their nodes gathered from the
-    /// tables; draws below the table (one in 32,768) and tables with an
-    /// interval that failed the check go one at a time.
+    /// tables; elsewhere one at a time by interpolation alone, in a loop
+    /// whose loads of nodes overlap. Draws below the table (one in 32,768)
+    /// and tables with an interval that failed the check go through
+    /// [`Self::draw`].
     pub(crate) fn draw_into(&self, bits: &[u64], min: f64, scale: f64, out: &mut [f64]) {
         self.draw_into_on(Supported::current(), bits, min, scale, out);
     }
@@ -122,8 +131,9 @@ impl BetaTable {
         }
     }
 
-    /// The groups of [`Self::draw_into`] on `isa` (eight at a time with
-    /// AVX-512, four with AVX2, none elsewhere); how many draws they made.
+    /// The interpolated draws of [`Self::draw_into`] on `isa` (eight at a
+    /// time with AVX-512, four with AVX2, one at a time elsewhere); how
+    /// many draws they made, those below the table NaN.
     fn draw_groups_on(
         &self,
         isa: Supported,
@@ -144,14 +154,24 @@ impl BetaTable {
                 Isa::Avx512 => unsafe { avx512::beta_draws(&nodes, bits, min, scale, out) },
                 // SAFETY: as above.
                 Isa::Avx2 => unsafe { avx2::beta_draws(&nodes, bits, min, scale, out) },
-                Isa::Portable => 0,
+                Isa::Portable => self.interpolated_draws(bits, min, scale, out),
             }
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
-            let _ = (isa, bits, min, scale, out);
-            0
+            let _ = isa;
+            self.interpolated_draws(bits, min, scale, out)
         }
+    }
+
+    /// [`Self::draw_into`] by interpolation alone, one draw at a time, for
+    /// tables that interpolate everywhere; every draw made, those below the
+    /// table NaN.
+    fn interpolated_draws(&self, bits: &[u64], min: f64, scale: f64, out: &mut [f64]) -> usize {
+        for (x, &b) in out.iter_mut().zip(bits) {
+            *x = min + scale * self.interpolated_draw(b);
+        }
+        bits.len()
     }
 
     /// The quantile of `w` (in (0, 1/2]) measured from the upper end when
@@ -159,12 +179,7 @@ impl BetaTable {
     #[inline]
     pub(crate) fn tail_quantile(&self, w: f64, upper: bool) -> f64 {
         let tail = [&self.lower, &self.upper][usize::from(upper)];
-        let y = tail.invert(w);
-        if upper {
-            1.0 - y
-        } else {
-            y
-        }
+        mirrored(tail.invert(w), upper)
     }
 
     /// How many intervals use the exact inverse because the interpolation
@@ -299,6 +314,31 @@ fn locate(w: f64) -> (usize, f64, f64, f64) {
         (smooth_i, smooth_w0, STEPS as f64, 1.0 / STEPS as f64)
     } else {
         (power_i, power_w0, power_inv_h, power_h)
+    }
+}
+
+/// The probability `w` in (0, 1/2] measured from the nearer end that the
+/// top 52 bits `k` of `bits` give, `(k + 1/2) 2^-52`, and whether that end is
+/// the upper one.
+#[inline(always)]
+fn tail_probability(bits: u64) -> (f64, bool) {
+    const HALF: u64 = 1 << 51;
+    let k = bits >> 12;
+    let upper = k >= HALF;
+    // The distance to the nearer end, exact in both halves; no branch,
+    // since which half a draw falls in is a coin toss.
+    let from_end = if upper { 2 * HALF - 1 - k } else { k };
+    ((from_end as f64 + 0.5) * (1.0 / (1u64 << 52) as f64), upper)
+}
+
+/// The quantile `y` of a tail's table as a quantile of the beta: `1 - y`
+/// for the upper tail.
+#[inline(always)]
+fn mirrored(y: f64, upper: bool) -> f64 {
+    if upper {
+        1.0 - y
+    } else {
+        y
     }
 }
 
