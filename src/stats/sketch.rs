@@ -23,14 +23,18 @@
 //! so the counts of both signs, of zero and of the fine buckets share one
 //! array, and a batch of values is inserted in passes: one that computes
 //! every value's coarse slot and fine key without branches (and
-//! vectorises), one that applies every refined window to sixteen slots at
-//! a time in registers, one that only increments,
-//! and then the rare carries into the high words.
+//! vectorises), one that moves the values of refined buckets to their fine
+//! slots, one that only increments, and then the rare carries into the high
+//! words. With AVX-512 the second pass applies every refined window to
+//! sixteen slots at a time in registers (a compare and a masked add a
+//! window); elsewhere, where that costs several instructions a window, it
+//! looks each coarse slot up in a table of where its values go (as a
+//! gather, the lookup was slower with AVX-512).
 
 use serde::{Deserialize, Serialize};
 
 use super::quantile::{rank, Percentile};
-use crate::arch::{multiversion, Supported};
+use crate::arch::{multiversion, Isa, Supported};
 
 /// Mantissa bits kept in a coarse bucket index.
 pub(crate) const MANTISSA_BITS: u32 = 6;
@@ -48,9 +52,12 @@ const NEGATIVE: usize = 0;
 const POSITIVE: usize = 1;
 /// Values inserted per pass of [`LogSketch::insert_all`].
 const BATCH: usize = 256;
-/// Slots [`LogSketch::find_slots`] refines side by side: one AVX-512
-/// register of 32-bit slots.
+/// Slots [`LogSketch::refine_by_windows`] refines side by side: one
+/// AVX-512 register of 32-bit slots.
 const LANES: usize = 16;
+/// The flag of a [`Route`] entry that gives the first of a coarse bucket's
+/// fine slots rather than the coarse slot itself.
+const REFINED: u32 = 1 << 31;
 
 /// A quantile sketch: relative error at most [`LogSketch::RELATIVE_ERROR`]
 /// for values of magnitude at least [`LogSketch::MIN_MAGNITUDE`] (smaller
@@ -89,6 +96,23 @@ pub struct LogSketch {
     /// Refined ranges, disjoint and ascending by fine key, each a whole
     /// number of coarse buckets.
     windows: Vec<FineWindow>,
+    /// Where the values of each coarse slot are counted; derived from the
+    /// layout and the windows, so neither stored nor compared.
+    #[serde(skip)]
+    route: Route,
+}
+
+/// For each coarse slot and the zero slot, in slot order: the slot itself,
+/// or, with the [`REFINED`] flag, the first of its coarse bucket's fine
+/// slots. Empty in a sketch read from a file until its first insert.
+#[derive(Clone, Debug, Default)]
+struct Route(Vec<u32>);
+
+impl PartialEq for Route {
+    /// Always: a route follows from the fields that are compared.
+    fn eq(&self, _: &Route) -> bool {
+        true
+    }
 }
 
 /// A refined range: fine keys `first .. first + len` (sign bit included),
@@ -111,6 +135,7 @@ impl Default for LogSketch {
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
             windows: Vec::new(),
+            route: Route(vec![0]),
         }
     }
 }
@@ -234,11 +259,14 @@ impl LogSketch {
     /// Runs compiled for the process's instruction set (wide registers
     /// vectorise the search for slots), with the same counts on every one.
     pub fn insert_all(&mut self, values: &[f64]) {
-        insert_all_on(Supported::current(), self, values);
+        let isa = Supported::current();
+        let by_windows = isa.isa() == Isa::Avx512;
+        insert_all_on(isa, self, values, by_windows);
     }
 
+    /// [`Self::insert_all`], refining slots by windows or by the route.
     #[inline(always)]
-    fn insert_all_portable(&mut self, values: &[f64]) {
+    fn insert_all_portable(&mut self, values: &[f64], by_windows: bool) {
         debug_assert!(values.iter().all(|x| x.is_finite()));
         let Some(&first) = values.first() else {
             return;
@@ -255,6 +283,9 @@ impl LogSketch {
             self.add_at(self.slot(first), values.len() as u64);
             return;
         }
+        if !by_windows && self.route.0.len() != self.zero_slot() + 1 {
+            self.reroute();
+        }
         let mut slots = [0u32; BATCH];
         let mut fine = [0u32; BATCH];
         let mut carries = [0u32; BATCH];
@@ -263,6 +294,11 @@ impl LogSketch {
             let fine = &mut fine[..batch.len()];
             while !self.find_slots(batch, slots, fine) {
                 batch.iter().for_each(|&x| self.make_room(x));
+            }
+            if by_windows {
+                self.refine_by_windows(slots, fine);
+            } else {
+                self.refine_by_route(slots, fine);
             }
             // Carries wait until the increments are done, so the loop
             // holds the counts in registers and calls nothing.
@@ -282,8 +318,9 @@ impl LogSketch {
         }
     }
 
-    /// Writes the slot of each value, without branches; false if some value
-    /// has no bucket yet (its slot is then meaningless).
+    /// Writes the coarse slot and the fine key (0 for a zero) of each
+    /// value, without branches; false if some value has no coarse bucket yet
+    /// (its slot is then meaningless).
     #[inline(always)]
     fn find_slots(&self, values: &[f64], slots: &mut [u32], fine: &mut [u32]) -> bool {
         let [first_neg, first_pos] = self.first;
@@ -307,6 +344,14 @@ impl LogSketch {
             // Key 0 is in no window: zeros stay zeros.
             *fine = if tiny { 0 } else { f };
         }
+        inside
+    }
+
+    /// Moves the values of refined buckets from their coarse `slots` to the
+    /// fine slots of their `fine` keys, window by window.
+    #[inline(always)]
+    fn refine_by_windows(&self, slots: &mut [u32], fine: &[u32]) {
+        let zero = self.zero_slot() as u32;
         // Refined ranges take their values over: one select a window, on
         // 32-bit keys, LANES values at a time with their slots held in
         // registers across the windows, so each slot is stored once (a pass
@@ -336,7 +381,22 @@ impl LogSketch {
                 }
             }
         }
-        inside
+    }
+
+    /// As [`Self::refine_by_windows`], by the route: one lookup a value.
+    #[inline(always)]
+    fn refine_by_route(&self, slots: &mut [u32], fine: &[u32]) {
+        let route = &self.route.0[..];
+        for (slot, &f) in slots.iter_mut().zip(fine) {
+            // SAFETY: every coarse slot is at most the zero slot, the last of
+            // the route's entries (`insert_all_portable` builds the route
+            // for the layout, and `find_slots` found every slot inside it).
+            let entry = unsafe { *route.get_unchecked(*slot as usize) };
+            // Without a branch: the flag's sign spreads into a mask for the
+            // fine key's offset.
+            let refined = ((entry as i32) >> 31) as u32;
+            *slot = (entry & !REFINED) + (f & (FINE_PER_COARSE - 1) & refined);
+        }
     }
 
     /// The slot of `x`, which has a bucket.
@@ -434,12 +494,30 @@ impl LogSketch {
             low: vec![0; slots],
             high: Vec::new(),
             windows: self.windows.clone(),
+            route: Route::default(),
             ..*self
         };
         if self.count > 0 {
             grown.add_counts(self);
         }
         *self = grown;
+        self.reroute();
+    }
+
+    /// Builds the [`Route`] of the present layout and windows.
+    fn reroute(&mut self) {
+        let mut route = Vec::with_capacity(self.zero_slot() + 1);
+        for (side, sign) in [(NEGATIVE, FINE_SIGN), (POSITIVE, 0)] {
+            for k in (0..self.len[side]).map(|i| self.first[side] + i) {
+                route.push(match self.fine_slot(sign | (k * FINE_PER_COARSE)) {
+                    Some(at) => at as u32 | REFINED,
+                    None => self.key_slot(side, k) as u32,
+                });
+            }
+        }
+        // Key 0 is in no window: zeros stay zeros.
+        route.push(self.zero_slot() as u32);
+        self.route = Route(route);
     }
 
     /// Adds the counts of `other` into `self`, which has a bucket for each
@@ -770,7 +848,7 @@ fn representative(key: u32, shift: u32) -> f64 {
 
 multiversion! {
     /// [`LogSketch::insert_all`] compiled for `isa`.
-    fn insert_all_on(sketch: &mut LogSketch, values: &[f64]) = LogSketch::insert_all_portable;
+    fn insert_all_on(sketch: &mut LogSketch, values: &[f64], by_windows: bool) = LogSketch::insert_all_portable;
 }
 
 #[cfg(test)]
@@ -893,41 +971,55 @@ mod tests {
         assert_eq!(s.count(), 313);
     }
 
-    /// Every build of the insert counts as the portable one does.
+    /// Every build of the insert, refining by windows and by the route,
+    /// counts as the one-value-at-a-time slots say: on a refined sketch
+    /// that regrows on both sides as the values drift, and whose route is
+    /// lost halfway, as in a sketch read from a file.
     #[test]
     fn every_build_of_the_insert_counts_the_same() {
         let values: Vec<f64> = (0..5_000)
             .map(|i| {
                 let u = (i as f64 * 0.618_033_988_749_895).fract();
+                let x = (u * (8.0 + f64::from(i) / 200.0) - 4.0).exp();
                 match i % 7 {
                     0 => 0.0,
-                    1 => -(u * 40.0 - 20.0).exp(),
-                    _ => (u * 40.0 - 20.0).exp(),
+                    1 | 2 => -x,
+                    _ => x,
                 }
             })
             .collect();
-        let mut portable = LogSketch::default();
-        for part in values.chunks(300) {
-            portable.insert_all_portable(part);
+        let ranges = [(0.5, 3.0), (-40.0, -10.0), (100.0, 300.0), (1e-10, 1e-8)];
+        let mut expected = LogSketch::refined(&ranges);
+        for &x in &values {
+            expected.make_room(x);
+            expected.add_at(expected.slot(x), 1);
+            expected.count += 1;
+            (expected.min, expected.max) = (expected.min.min(x), expected.max.max(x));
         }
-        assert_eq!(portable.count(), 5_000);
+        assert!(expected.windows.len() >= 4, "{:?}", expected.windows);
         for isa in crate::arch::testable("every_build_of_the_insert_counts_the_same") {
-            let mut fast = LogSketch::default();
-            for part in values.chunks(300) {
-                insert_all_on(isa, &mut fast, part);
+            for by_windows in [true, false] {
+                let mut fast = LogSketch::refined(&ranges);
+                for (n, part) in values.chunks(300).enumerate() {
+                    if n == 8 {
+                        fast.route = Route::default();
+                    }
+                    insert_all_on(isa, &mut fast, part, by_windows);
+                }
+                // Not `assert_eq!`: the sketches are long to print.
+                assert!(fast == expected, "{isa:?}, by windows: {by_windows}");
             }
-            assert_eq!(fast, portable, "{isa:?}");
         }
         // Zeros of both signs: the least and greatest are the same zeros.
         let zeros: Vec<f64> = (0..600).map(|i| [0.0, -0.0][i % 3 % 2]).collect();
         let mut portable = LogSketch::default();
         for part in zeros.chunks(70) {
-            portable.insert_all_portable(part);
+            portable.insert_all_portable(part, false);
         }
         for isa in crate::arch::testable("every_build_of_the_insert_counts_the_same") {
             let mut fast = LogSketch::default();
             for part in zeros.chunks(70) {
-                insert_all_on(isa, &mut fast, part);
+                insert_all_on(isa, &mut fast, part, isa.isa() == Isa::Avx512);
             }
             let bits = |s: &LogSketch| (s.min.to_bits(), s.max.to_bits());
             assert_eq!(bits(&fast), bits(&portable), "{isa:?}");
