@@ -942,6 +942,36 @@ mod tests {
         assert!((median - 5.0).abs() <= 5.0 * LogSketch::RELATIVE_ERROR);
     }
 
+    /// Counts that wrap their low words in the batch loop, in batches that
+    /// hit the same slots many times (coarse and fine), carry once a wrap
+    /// on every path and either refinement.
+    #[test]
+    fn wrapping_counts_carry_once_in_busy_batches() {
+        // 1.0 in two of three values, 3.0 (refined) in one of six, and
+        // -1.0: 160,000 ones cross 2^16 twice, each time in a batch that
+        // has the one's slot about 170 times.
+        let pattern = [1.0, 3.0, 1.0, -1.0, 1.0, 1.0];
+        let values: Vec<f64> = pattern.iter().copied().cycle().take(240_000).collect();
+        for isa in crate::arch::testable("wrapping_counts_carry_once_in_busy_batches") {
+            for by_windows in [true, false] {
+                let mut s = LogSketch::refined(&[(2.9, 3.1)]);
+                for part in values.chunks(1_000) {
+                    insert_all_on(isa, &mut s, part, by_windows);
+                }
+                let counts: Vec<(f64, u64)> = s.values().collect();
+                let tally = |x: f64| values.iter().filter(|&&v| v == x).count() as u64;
+                let expected = [tally(-1.0), tally(1.0), tally(3.0)];
+                assert_eq!(expected, [40_000, 160_000, 40_000]);
+                assert_eq!(
+                    counts.iter().map(|&(_, c)| c).collect::<Vec<_>>(),
+                    expected,
+                    "{isa:?}, by windows: {by_windows}"
+                );
+                assert_eq!(s.check(), Ok(()));
+            }
+        }
+    }
+
     /// Zeros, constant batches and values below, above and between the
     /// buckets seen so far all land in the right place.
     #[test]
