@@ -15,7 +15,8 @@
 //!
 //! Bulk draws ([`BetaTable::draw_into`]) go eight at a time with AVX-512 and
 //! four with AVX2 (kernels in `arch::x86_64`), gathering each draw's nodes,
-//! with the same operations in the same order as one draw, so the same bits.
+//! and one at a time in an inlined loop elsewhere, with the same operations
+//! in the same order as one draw, so the same bits.
 //!
 //! When the table is built, the interpolant is evaluated at the midpoint of
 //! every interval, where the error of a cubic Hermite polynomial peaks, and

@@ -824,10 +824,10 @@ fn range_of(values: &[f64]) -> (f64, f64) {
 /// alone, never on the instruction set.
 #[inline(always)]
 fn extreme(values: &[f64], beats: impl Fn(f64, f64) -> bool) -> f64 {
-    const LANES: usize = 8;
+    const WIDTH: usize = 8;
     let pick = |m: f64, x: f64| if beats(x, m) { x } else { m };
-    let mut lanes = [values[0]; LANES];
-    let mut chunks = values.chunks_exact(LANES);
+    let mut lanes = [values[0]; WIDTH];
+    let mut chunks = values.chunks_exact(WIDTH);
     for chunk in &mut chunks {
         for (m, &x) in lanes.iter_mut().zip(chunk) {
             *m = pick(*m, x);
