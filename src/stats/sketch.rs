@@ -104,7 +104,9 @@ pub struct LogSketch {
 
 /// For each coarse slot and the zero slot, in slot order: the slot itself,
 /// or, with the [`REFINED`] flag, the first of its coarse bucket's fine
-/// slots. Empty in a sketch read from a file until its first insert.
+/// slots. Built by the first refinement by route after a change of layout
+/// (and so never on the AVX-512 path, which refines by windows); empty
+/// until then.
 #[derive(Clone, Debug, Default)]
 struct Route(Vec<u32>);
 
@@ -135,7 +137,7 @@ impl Default for LogSketch {
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
             windows: Vec::new(),
-            route: Route(vec![0]),
+            route: Route::default(),
         }
     }
 }
@@ -283,9 +285,6 @@ impl LogSketch {
             self.add_at(self.slot(first), values.len() as u64);
             return;
         }
-        if !by_windows && self.route.0.len() != self.zero_slot() + 1 {
-            self.reroute();
-        }
         let mut slots = [0u32; BATCH];
         let mut fine = [0u32; BATCH];
         let mut carries = [0u32; BATCH];
@@ -384,13 +383,19 @@ impl LogSketch {
     }
 
     /// As [`Self::refine_by_windows`], by the route: one lookup a value.
+    /// Builds the route first if the layout changed since it was built.
     #[inline(always)]
-    fn refine_by_route(&self, slots: &mut [u32], fine: &[u32]) {
+    fn refine_by_route(&mut self, slots: &mut [u32], fine: &[u32]) {
+        // A relayout empties the route, and a layout has at least the zero
+        // slot, so a route of the right length is the present layout's.
+        if self.route.0.len() != self.zero_slot() + 1 {
+            self.reroute();
+        }
         let route = &self.route.0[..];
         for (slot, &f) in slots.iter_mut().zip(fine) {
-            // SAFETY: every coarse slot is at most the zero slot, the last of
-            // the route's entries (`insert_all_portable` builds the route
-            // for the layout, and `find_slots` found every slot inside it).
+            // SAFETY: the route has an entry for every coarse slot and the
+            // zero slot (just checked), and `find_slots` found every slot
+            // among them.
             let entry = unsafe { *route.get_unchecked(*slot as usize) };
             // Without a branch: the flag's sign spreads into a mask for the
             // fine key's offset.
@@ -501,10 +506,10 @@ impl LogSketch {
             grown.add_counts(self);
         }
         *self = grown;
-        self.reroute();
     }
 
     /// Builds the [`Route`] of the present layout and windows.
+    #[cold]
     fn reroute(&mut self) {
         let mut route = Vec::with_capacity(self.zero_slot() + 1);
         for (side, sign) in [(NEGATIVE, FINE_SIGN), (POSITIVE, 0)] {
