@@ -260,6 +260,10 @@ impl LogSketch {
     ///
     /// Runs compiled for the process's instruction set (wide registers
     /// vectorise the search for slots), with the same counts on every one.
+    ///
+    /// # Panics
+    /// If the sketch was deserialized from data whose counts do not fit its
+    /// buckets.
     pub fn insert_all(&mut self, values: &[f64]) {
         let isa = Supported::current();
         let by_windows = isa.isa() == Isa::Avx512;
@@ -299,12 +303,21 @@ impl LogSketch {
             } else {
                 self.refine_by_route(slots, fine);
             }
+            // Checked once a batch (after any relayout) rather than at
+            // every increment.
+            assert!(
+                self.slots_fit(),
+                "a quantile sketch whose counts do not fit its layout"
+            );
             // Carries wait until the increments are done, so the loop
             // holds the counts in registers and calls nothing.
             let mut wrapped = 0;
             let low = &mut self.low[..];
             for &i in slots.iter() {
-                let c = &mut low[i as usize];
+                // SAFETY: `find_slots` gives a coarse slot or the zero
+                // slot, and a refinement a fine slot of a window: all are
+                // below `low.len()`, as `slots_fit` just checked.
+                let c = unsafe { low.get_unchecked_mut(i as usize) };
                 *c = c.wrapping_add(1);
                 if *c == 0 {
                     carries[wrapped] = i;
@@ -429,6 +442,23 @@ impl LogSketch {
     /// zero slot and the fine buckets.
     fn slots_for(&self, len: [u32; 2]) -> usize {
         (len[NEGATIVE] + len[POSITIVE] + 1) as usize + self.fine_slots()
+    }
+
+    /// Whether every slot of the layout, coarse, zero or fine (windows of
+    /// whole coarse buckets, as the route assumes), is an index of `low`
+    /// and of 32 bits, without overflow: true of every sketch made here,
+    /// false of some deserialized from damaged data.
+    fn slots_fit(&self) -> bool {
+        let [negative, positive] = self.len.map(u64::from);
+        let whole = |w: &FineWindow| (w.first | w.len).is_multiple_of(FINE_PER_COARSE);
+        let fine = self
+            .windows
+            .iter()
+            .map(|w| u64::from(w.base) + u64::from(w.len));
+        let slots = negative + positive + 1 + fine.max().unwrap_or(0);
+        self.windows.iter().all(whole)
+            && slots <= self.low.len() as u64
+            && self.low.len() <= u32::MAX as usize
     }
 
     /// Slots of the fine buckets: after the zero slot.
@@ -1076,6 +1106,32 @@ mod tests {
             .check()
             .unwrap_err()
             .contains("holds 4 values but says 5"));
+    }
+
+    /// The increments index the counts unchecked, so a sketch whose layout
+    /// does not fit its counts (as damaged data might deserialize to) must
+    /// refuse every insert before the first; intact ones take them.
+    #[test]
+    fn a_sketch_whose_counts_do_not_fit_refuses_inserts() {
+        let values = [1.0, 2.0, -4.0, 0.0, 1.5];
+        let refined = LogSketch::refined(&[(1.0, 2.0)]);
+        let mut short = LogSketch::default();
+        short.insert_all(&values);
+        short.low.pop();
+        let mut beyond = refined.clone();
+        beyond.windows[0].base += 1;
+        let mut partial = refined.clone();
+        partial.windows[0].len += 1;
+        partial.low.push(0);
+        for (what, damaged) in [("short", short), ("beyond", beyond), ("partial", partial)] {
+            assert!(!damaged.slots_fit(), "{what}");
+            let inserted = std::panic::catch_unwind(|| damaged.clone().insert_all(&values));
+            assert!(inserted.is_err(), "{what}: no panic");
+        }
+        let mut intact = refined;
+        assert!(intact.slots_fit());
+        intact.insert_all(&values);
+        assert_eq!(intact.count(), 5);
     }
 
     /// In a refined range every percentile is within the fine bound of the
