@@ -55,6 +55,9 @@ const BATCH: usize = 256;
 /// Slots [`LogSketch::refine_by_windows`] refines side by side: one
 /// AVX-512 register of 32-bit slots.
 const LANES: usize = 16;
+/// Windows [`LogSketch::refine_by_windows`] applies in one pass over the
+/// slots.
+const WINDOWS_AT_ONCE: usize = 16;
 /// The flag of a [`Route`] entry that gives the first of a coarse bucket's
 /// fine slots rather than the coarse slot itself.
 const REFINED: u32 = 1 << 31;
@@ -371,32 +374,39 @@ impl LogSketch {
     #[inline(always)]
     fn refine_by_windows(&self, slots: &mut [u32], fine: &[u32]) {
         let zero = self.zero_slot() as u32;
-        // Refined ranges take their values over: one select a window, on
-        // 32-bit keys, LANES values at a time with their slots held in
-        // registers across the windows, so each slot is stored once (a pass
-        // a window would reload slots just stored under a mask, which
-        // processors forward slowly).
-        let mut groups = slots.chunks_exact_mut(LANES);
-        let mut keys = fine.chunks_exact(LANES);
-        for (out, keys) in (&mut groups).zip(&mut keys) {
-            let mut group = [0; LANES];
-            group.copy_from_slice(out);
-            for w in &self.windows {
-                let start = zero + 1 + w.base;
-                for (slot, &k) in group.iter_mut().zip(keys) {
-                    let i = k.wrapping_sub(w.first);
-                    if i < w.len {
-                        *slot = start + i;
+        // Each window as its first key, its number of keys and what turns a
+        // key into its slot, so that each is one broadcast operand in the
+        // loop below; sketches have about seven windows.
+        for windows in self.windows.chunks(WINDOWS_AT_ONCE) {
+            let mut table = [(0, 0, 0); WINDOWS_AT_ONCE];
+            for (t, w) in table.iter_mut().zip(windows) {
+                *t = (w.first, w.len, (zero + 1 + w.base).wrapping_sub(w.first));
+            }
+            let table = &table[..windows.len()];
+            // Refined ranges take their values over: one select a window,
+            // on 32-bit keys, LANES values at a time with their slots held
+            // in registers across the windows, so each slot is stored once
+            // (a pass a window would reload slots just stored under a
+            // mask, which processors forward slowly).
+            let mut groups = slots.chunks_exact_mut(LANES);
+            let mut keys = fine.chunks_exact(LANES);
+            for (out, keys) in (&mut groups).zip(&mut keys) {
+                let mut group = [0; LANES];
+                group.copy_from_slice(out);
+                for &(first, len, to_slot) in table {
+                    for (slot, &k) in group.iter_mut().zip(keys) {
+                        if k.wrapping_sub(first) < len {
+                            *slot = k.wrapping_add(to_slot);
+                        }
                     }
                 }
+                out.copy_from_slice(&group);
             }
-            out.copy_from_slice(&group);
-        }
-        for (slot, &k) in groups.into_remainder().iter_mut().zip(keys.remainder()) {
-            for w in &self.windows {
-                let i = k.wrapping_sub(w.first);
-                if i < w.len {
-                    *slot = zero + 1 + w.base + i;
+            for (slot, &k) in groups.into_remainder().iter_mut().zip(keys.remainder()) {
+                for &(first, len, to_slot) in table {
+                    if k.wrapping_sub(first) < len {
+                        *slot = k.wrapping_add(to_slot);
+                    }
                 }
             }
         }
@@ -1060,26 +1070,43 @@ mod tests {
                 }
             })
             .collect();
-        let ranges = [(0.5, 3.0), (-40.0, -10.0), (100.0, 300.0), (1e-10, 1e-8)];
-        let mut expected = LogSketch::refined(&ranges);
-        for &x in &values {
-            expected.make_room(x);
-            expected.add_at(expected.slot(x), 1);
-            expected.count += 1;
-            (expected.min, expected.max) = (expected.min.min(x), expected.max.max(x));
-        }
-        assert!(expected.windows.len() >= 4, "{:?}", expected.windows);
-        for isa in crate::arch::testable("every_build_of_the_insert_counts_the_same") {
-            for by_windows in [true, false] {
-                let mut fast = LogSketch::refined(&ranges);
-                for (n, part) in values.chunks(300).enumerate() {
-                    if n == 8 {
-                        fast.route = Route::default();
-                    }
-                    insert_all_on(isa, &mut fast, part, by_windows);
+        let few = vec![(0.5, 3.0), (-40.0, -10.0), (100.0, 300.0), (1e-10, 1e-8)];
+        // More windows than one pass of `refine_by_windows` takes.
+        let many: Vec<(f64, f64)> = (0..2 * WINDOWS_AT_ONCE)
+            .map(|j| {
+                let x = (j as f64 - 4.0).exp();
+                if j % 2 == 0 {
+                    (x, 1.03 * x)
+                } else {
+                    (-1.03 * x, -x)
                 }
-                // Not `assert_eq!`: the sketches are long to print.
-                assert!(fast == expected, "{isa:?}, by windows: {by_windows}");
+            })
+            .collect();
+        for (ranges, windows) in [(few, 4), (many, 2 * WINDOWS_AT_ONCE)] {
+            let mut expected = LogSketch::refined(&ranges);
+            for &x in &values {
+                expected.make_room(x);
+                expected.add_at(expected.slot(x), 1);
+                expected.count += 1;
+                (expected.min, expected.max) = (expected.min.min(x), expected.max.max(x));
+            }
+            assert_eq!(expected.windows.len(), windows, "{:?}", expected.windows);
+            for isa in crate::arch::testable("every_build_of_the_insert_counts_the_same") {
+                for by_windows in [true, false] {
+                    let mut fast = LogSketch::refined(&ranges);
+                    for (n, part) in values.chunks(300).enumerate() {
+                        if n == 8 {
+                            fast.route = Route::default();
+                        }
+                        insert_all_on(isa, &mut fast, part, by_windows);
+                    }
+                    // Not `assert_eq!`: the sketches are long to print.
+                    let windows = ranges.len();
+                    assert!(
+                        fast == expected,
+                        "{isa:?}, by windows: {by_windows}, {windows} ranges"
+                    );
+                }
             }
         }
         // Zeros of both signs: the least and greatest are the same zeros.
