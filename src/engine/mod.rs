@@ -409,8 +409,7 @@ impl Engine {
             )?;
             let smallest = self.plan.runs / self.plan.replicates;
             let workers = rayon::current_num_threads();
-            let windows = Windows::from_pilot(&pilot, smallest, workers);
-            drop(pilot);
+            let windows = Windows::from_pilot(pilot, smallest, workers);
             if let Some(acc) = self.run_windowed(&windows, control)? {
                 return Ok(acc);
             }
@@ -818,7 +817,7 @@ mod tests {
                     None,
                 )
                 .unwrap();
-            let windows = Windows::from_pilot(&pilot, runs / replicates, 2);
+            let windows = Windows::from_pilot(pilot, runs / replicates, 2);
             let windowed = engine.run_windowed(&windows, &Control::default()).unwrap();
             let windowed = windowed.expect("the pilot's windows cover every rank");
             let kept = windowed.kept_values() as f64 / (runs as usize * COLUMNS) as f64;
