@@ -637,18 +637,32 @@ mod tests {
     #[test]
     fn sifting_agrees_across_builds() {
         let paths = crate::arch::testable("sifting_agrees_across_builds");
-        let values = skewed(777);
-        let window = RankWindow::around(&[(0.5, 0.9), (-0.0, 0.1), (2.0, 3.0)]);
-        for len in [0, 1, 255, 256, 257, 777] {
+        let mut values = skewed(2_500);
+        // Infinities count in the last region.
+        values[300] = f64::INFINITY;
+        values[301] = f64::NEG_INFINITY;
+        let few = RankWindow::around(&[(0.5, 0.9), (-0.0, 0.1), (2.0, 3.0)]);
+        // Seven ranges: all fourteen bounds finite.
+        let ranges: Vec<(f64, f64)> = (0..7)
+            .map(|i| (0.3 * i as f64, 0.3 * i as f64 + 0.1))
+            .collect();
+        let seven = RankWindow::around(&ranges);
+        assert!(seven.bounds.iter().all(|b| b.is_finite()));
+        // Lengths across the kernels' flushes: 15 groups of 8 fill a
+        // nibble, 17 of those a byte (2,040 values).
+        for (window, len) in [0, 1, 119, 120, 121, 255, 256, 257, 777, 2_039, 2_040, 2_500]
+            .into_iter()
+            .flat_map(|len| [(&few, len), (&seven, len)])
+        {
             let mut want = WindowedColumn::default();
             want.add(
                 Supported::new(crate::arch::Isa::Portable).expect("portable"),
-                &window,
+                window,
                 &values[..len],
             );
             for &isa in &paths {
                 let mut got = WindowedColumn::default();
-                got.add(isa, &window, &values[..len]);
+                got.add(isa, window, &values[..len]);
                 assert_eq!(
                     (got.at_least, &got.kept),
                     (want.at_least, &want.kept),
