@@ -179,24 +179,42 @@ fn select_by_parts(isa: Supported, pieces: &[&[f64]], ranks: &[u64]) -> Option<V
     }
     debug_assert_eq!(found, total);
     gathered.truncate(total);
+    // Each wanted part's values as one run of them, in their order: one
+    // stable pass that moves every value to the end of its part's run so
+    // far (a filter of the gathered values for each part took a pass a
+    // part).
+    let ends: Vec<usize> = wanted
+        .iter()
+        .scan(0, |end, &p| {
+            *end += counts[p] as usize;
+            Some(*end)
+        })
+        .collect();
+    let mut by_part = if wanted.len() == 1 {
+        gathered
+    } else {
+        let mut run_of = vec![0; PARTS];
+        wanted.iter().enumerate().for_each(|(i, &p)| run_of[p] = i);
+        let mut next: Vec<usize> = std::iter::once(0).chain(ends.iter().copied()).collect();
+        let mut sorted = vec![0.0; total];
+        for &x in &gathered {
+            let run = run_of[parts.of(x)];
+            sorted[next[run]] = x;
+            next[run] += 1;
+        }
+        sorted
+    };
     let mut out = Vec::with_capacity(ranks.len());
-    for &p in &wanted {
-        let mut part: Vec<f64> = if wanted.len() == 1 {
-            std::mem::take(&mut gathered)
-        } else {
-            gathered
-                .iter()
-                .copied()
-                .filter(|&x| parts.of(x) == p)
-                .collect()
-        };
+    let mut start = 0;
+    for (&p, &end) in wanted.iter().zip(&ends) {
         let part_ranks: Vec<u64> = ranks
             .iter()
             .zip(&at)
             .filter(|(_, &(q, _))| q == p)
             .map(|(&r, &(_, below))| r - below)
             .collect();
-        out.extend(select_ranks(isa, &mut part, &part_ranks));
+        out.extend(select_ranks(isa, &mut by_part[start..end], &part_ranks));
+        start = end;
     }
     Some(out)
 }
