@@ -648,8 +648,8 @@ mod tests {
             .collect();
         let seven = RankWindow::around(&ranges);
         assert!(seven.bounds.iter().all(|b| b.is_finite()));
-        // Lengths across the kernels' flushes: 15 groups of 8 fill a
-        // nibble, 17 of those a byte (2,040 values).
+        // Lengths on both sides of whole groups of lanes and of a sifting
+        // batch (512 values), up to several batches.
         for (window, len) in [0, 1, 119, 120, 121, 255, 256, 257, 777, 2_039, 2_040, 2_500]
             .into_iter()
             .flat_map(|len| [(&few, len), (&seven, len)])
