@@ -115,8 +115,8 @@ impl Refinement {
     /// values of ranks `r - m` and `r + m` around its rank `r`, with
     /// `m = Z sqrt(p (1 - p) P) (1 + sqrt(P / runs))` for a pilot of `P`
     /// runs (the spread of the pilot's quantile plus that of the run's).
-    pub(crate) fn from_pilot(pilot: &Accumulator, runs: u64) -> Refinement {
-        let pilot = &pilot.pooled();
+    pub(crate) fn from_pilot(pilot: Accumulator, runs: u64) -> Refinement {
+        let pilot = &pilot.into_pooled();
         let Quantiles::Sketch(sketches) = &pilot.quantiles else {
             panic!("a pilot keeps sketches");
         };

@@ -295,7 +295,7 @@ impl Engine {
             // The pilot: the run's first chunks, the same in every shard.
             let pilot_chunks = plan.chunks().min(Refinement::PILOT_CHUNKS);
             let pilot = engine.run_chunks(pilot_chunks, |i| i, &Control::default(), None, None)?;
-            engine.refinement = Some(Refinement::from_pilot(&pilot, plan.runs));
+            engine.refinement = Some(Refinement::from_pilot(pilot, plan.runs));
         }
         Ok(engine)
     }
