@@ -402,6 +402,9 @@ impl LogSketch {
                 }
                 out.copy_from_slice(&group);
             }
+            // The same select for the last values, one at a time: written
+            // out again, since through a shared closure LLVM compiled the
+            // loop above with gathers and scatters instead of broadcasts.
             for (slot, &k) in groups.into_remainder().iter_mut().zip(keys.remainder()) {
                 for &(first, len, to_slot) in table {
                     if k.wrapping_sub(first) < len {
