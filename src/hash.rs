@@ -1,6 +1,8 @@
 //! Counter-based randomness: the same (key, index) always gives the same
 //! bits, whichever thread or shard asks.
 
+use crate::arch::Isa;
+
 /// SplitMix64's finaliser: a bijective 64-bit mixer.
 #[inline(always)]
 pub(crate) fn mix(mut z: u64) -> u64 {
@@ -19,6 +21,17 @@ pub(crate) fn derive(key: u64, label: u64) -> u64 {
 #[inline(always)]
 pub fn unit(key: u64, index: u64) -> f64 {
     (derive(key, index) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// `v as f64` for `v < 2^52`, in arithmetic that vectorises (LLVM converts
+/// 64-bit integers one at a time before AVX-512, and with more instructions
+/// than this on it, not knowing that `v` is small): the double
+/// `2^52 + v` has `v` for its fraction bits, and taking 2^52 away is exact.
+#[inline(always)]
+pub(crate) fn small_as_f64(v: u64) -> f64 {
+    const TWO_52: f64 = (1u64 << 52) as f64;
+    debug_assert!(v < 1 << 52);
+    f64::from_bits(TWO_52.to_bits() | v) - TWO_52
 }
 
 /// Shuffles `items` in place (Fisher-Yates), every choice drawn from
@@ -76,23 +89,64 @@ fn top_of_product(word: u64, bound: u64) -> u64 {
 }
 
 /// A keyed pseudo-random permutation of `0..n` (cycle-walking Feistel network):
-/// O(1) memory, any index on demand.
+/// any index on demand, from at most 512 KiB of tables.
 #[derive(Clone, Debug)]
 pub struct Permutation {
     n: u64,
     half_bits: u32,
     keys: [u64; 4],
+    /// Each round's function of the right half, `mix(right ^ key) & mask`,
+    /// tabulated: round `k`'s value at `right` is entry `k << half_bits |
+    /// right`. Empty above [`TABLE_BITS`] half bits (more than 2^32
+    /// indices), where the rounds compute it.
+    table: Vec<u16>,
 }
+
+/// How [`Permutation::apply_all`]'s rounds get their function's values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Rounds {
+    /// Computed, two 64-bit multiplications a value: the faster where
+    /// vector units multiply 64-bit lanes (AVX-512).
+    Computed,
+    /// Read from the permutation's table: the faster where vector units
+    /// make a 64-bit product of three 32-bit ones (AVX2, SSE2).
+    Tabulated,
+}
+
+impl Rounds {
+    /// The faster for the path `isa`.
+    pub(crate) fn for_isa(isa: Isa) -> Rounds {
+        if isa == Isa::Avx512 {
+            Rounds::Computed
+        } else {
+            Rounds::Tabulated
+        }
+    }
+}
+
+/// The widest halves whose round functions are tabulated: 4 x 2^16 entries
+/// of 16 bits, 512 KiB, for permutations of up to 2^32 indices.
+const TABLE_BITS: u32 = 16;
 
 impl Permutation {
     /// A permutation of `0..n`, `n >= 1`, chosen by `key`.
     pub(crate) fn new(n: u64, key: u64) -> Self {
         let bits = 64 - (n.max(2) - 1).leading_zeros();
         let half_bits = bits.div_ceil(2).max(1);
+        let keys: [u64; 4] = std::array::from_fn(|r| derive(key, r as u64));
+        let mask = (1u64 << half_bits) - 1;
+        let table = if half_bits <= TABLE_BITS {
+            keys.iter()
+                .flat_map(|&k| (0..=mask).map(move |right| (mix(right ^ k) & mask) as u16))
+                .collect()
+        } else {
+            Vec::new()
+        };
         Permutation {
             n,
             half_bits,
-            keys: std::array::from_fn(|r| derive(key, r as u64)),
+            keys,
+            table,
         }
     }
 
@@ -118,8 +172,30 @@ impl Permutation {
     /// vectorises where the caller is compiled for wide registers); between
     /// passes each image is put back in its place, and those still outside
     /// are packed to the front with their places.
+    ///
+    /// `by` says how the rounds get their function's values: computed, or
+    /// read from the table (computed where there is none); the images are
+    /// the same.
     #[inline(always)]
-    pub(crate) fn apply_all(&self, first: u64, out: &mut [u64]) {
+    pub(crate) fn apply_all(&self, first: u64, out: &mut [u64], by: Rounds) {
+        let mask = (1u64 << self.half_bits) - 1;
+        if by == Rounds::Tabulated && !self.table.is_empty() {
+            let table = &self.table[..4 << self.half_bits];
+            self.walk_all(first, out, |k, right| {
+                let at = (k << self.half_bits) | (right & mask) as usize;
+                // SAFETY: `k < 4` and `right & mask < 2^half_bits`, so `at`
+                // is below `4 << half_bits`, the length of `table`.
+                u64::from(unsafe { *table.get_unchecked(at) })
+            });
+        } else {
+            self.walk_all(first, out, |k, right| mix(right ^ self.keys[k]) & mask);
+        }
+    }
+
+    /// [`Permutation::apply_all`] with `round(k, right)` as round `k`'s
+    /// function.
+    #[inline(always)]
+    fn walk_all(&self, first: u64, out: &mut [u64], round: impl Fn(usize, u64) -> u64) {
         const LANES: usize = 8;
         const SPAN: usize = 256;
         debug_assert!(first + out.len() as u64 <= self.n);
@@ -129,7 +205,7 @@ impl Permutation {
         for (span, start) in out.chunks_mut(SPAN).zip((first..).step_by(SPAN)) {
             for (y, from) in span.chunks_mut(LANES).zip((start..).step_by(LANES)) {
                 let x = std::array::from_fn(|j| from + j as u64);
-                y.copy_from_slice(&self.rounds_of::<LANES>(x)[..y.len()]);
+                y.copy_from_slice(&self.network::<LANES>(x, &round)[..y.len()]);
             }
             let mut len = 0;
             for (k, &y) in span.iter().enumerate() {
@@ -142,7 +218,7 @@ impl Permutation {
                 // nothing and never read.
                 for group in walking[..len.next_multiple_of(LANES)].chunks_exact_mut(LANES) {
                     let x = (&*group).try_into().expect("eight lanes");
-                    group.copy_from_slice(&self.rounds_of::<LANES>(x));
+                    group.copy_from_slice(&self.network::<LANES>(x, &round));
                 }
                 let mut outside = 0;
                 for i in 0..len {
@@ -157,18 +233,19 @@ impl Permutation {
         }
     }
 
-    /// [`Permutation::rounds`] of each of `x`, step by step across them.
+    /// The four rounds of the network on each of `x`, step by step across
+    /// them, with `round(k, right)` as round `k`'s function.
     #[inline(always)]
-    fn rounds_of<const N: usize>(&self, x: [u64; N]) -> [u64; N] {
+    fn network<const N: usize>(&self, x: [u64; N], round: impl Fn(usize, u64) -> u64) -> [u64; N] {
         let mask = (1u64 << self.half_bits) - 1;
         let mut left = x;
         let mut right = x;
         for (l, r) in left.iter_mut().zip(&mut right) {
             (*l, *r) = (*l >> self.half_bits, *r & mask);
         }
-        for k in self.keys {
+        for k in 0..self.keys.len() {
             for (l, r) in left.iter_mut().zip(&mut right) {
-                let next = *l ^ (mix(*r ^ k) & mask);
+                let next = *l ^ round(k, *r);
                 *l = *r;
                 *r = next;
             }
@@ -221,15 +298,21 @@ mod tests {
         }
     }
 
+    /// Both ways to the rounds give the images of the definition, which
+    /// computes them; above 2^32 indices there is no table, and asking for
+    /// it computes them too.
     #[test]
     fn images_in_bulk_are_images_one_by_one() {
-        for n in [1u64, 3, 7, 100, 4097, 1_000_000] {
+        for n in [1u64, 3, 7, 100, 4097, 1_000_000, 2_000_000, (1 << 33) + 5] {
             let p = Permutation::new(n, 9);
+            assert_eq!(p.table.is_empty(), n > 1 << 32, "n = {n}");
             for (first, len) in [(0, n.min(11)), (n / 3, (n - n / 3).min(258))] {
-                let mut bulk = vec![0; len as usize];
-                p.apply_all(first, &mut bulk);
                 let one_by_one: Vec<u64> = (first..first + len).map(|i| p.apply(i)).collect();
-                assert_eq!(bulk, one_by_one, "n = {n}, from {first}");
+                for by in [Rounds::Computed, Rounds::Tabulated] {
+                    let mut bulk = vec![0; len as usize];
+                    p.apply_all(first, &mut bulk, by);
+                    assert_eq!(bulk, one_by_one, "n = {n}, from {first}, {by:?}");
+                }
             }
         }
     }
@@ -277,6 +360,15 @@ mod tests {
             let mut blocked: Vec<usize> = (0..n).collect();
             shuffle(&mut blocked, 5);
             assert_eq!(blocked, plain, "{n} items");
+        }
+    }
+
+    /// The conversion through 2^52 is the language's, at the edges.
+    #[test]
+    fn small_integers_convert_exactly() {
+        let edges = [0, 1, 2, (1 << 26) - 1, 1 << 26, (1 << 52) - 1];
+        for v in edges.into_iter().chain((0..1000).map(|i| mix(i) >> 12)) {
+            assert_eq!(small_as_f64(v).to_bits(), (v as f64).to_bits(), "{v}");
         }
     }
 
