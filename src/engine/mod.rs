@@ -638,9 +638,10 @@ impl Engine {
         let mut inputs = inputs.slice_mut(s![..len, ..]);
         self.sampler.block_into(chunk, first_run, inputs.view_mut());
         let mut outputs = keep_samples.then(|| Array2::zeros((len, SAMPLE_OUTPUTS.len())));
-        let mut set = self.base;
-        // Each parameter's column as a plain slice: a run's inputs are then
-        // one load from each.
+        // A group's parameter sets: the scenario's point values, with the
+        // uncertain ones overwritten for each group.
+        let mut sets = [self.base; GROUP];
+        // Each parameter's column as a plain slice.
         let mut columns = [&[][..]; Param::COUNT];
         for (column, input) in columns.iter_mut().zip(inputs.columns()) {
             *column = input.to_slice().expect("column-major");
@@ -650,12 +651,17 @@ impl Engine {
             let rows = TILE.min(len - tile_start);
             for group_start in (0..rows).step_by(GROUP) {
                 let outs = &mut group[..GROUP.min(rows - group_start)];
-                for (k, out) in outs.iter_mut().enumerate() {
-                    let run = tile_start + group_start + k;
-                    for (&p, column) in params.iter().zip(columns) {
-                        set[p] = column[run];
+                let first = tile_start + group_start;
+                let sets = &mut sets[..outs.len()];
+                // Column by column, so that reads run along each column.
+                for (&p, column) in params.iter().zip(columns) {
+                    for (set, &x) in sets.iter_mut().zip(&column[first..][..outs.len()]) {
+                        set[p] = x;
                     }
-                    self.model.evaluate(&set, out);
+                }
+                for (k, (out, set)) in outs.iter_mut().zip(&*sets).enumerate() {
+                    let run = first + k;
+                    self.model.evaluate(set, out);
                     for (hits, claim) in acc.hits_mut().iter_mut().zip(&self.claims) {
                         *hits += u64::from(claim.holds(out));
                     }
