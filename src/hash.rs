@@ -1,7 +1,7 @@
 //! Counter-based randomness: the same (key, index) always gives the same
 //! bits, whichever thread or shard asks.
 
-use crate::arch::Isa;
+use crate::arch::{Isa, Supported};
 
 /// SplitMix64's finaliser: a bijective 64-bit mixer.
 #[inline(always)]
@@ -97,12 +97,12 @@ pub struct Permutation {
     keys: [u64; 4],
     /// Each round's function of the right half, `mix(right ^ key) & mask`,
     /// tabulated: round `k`'s value at `right` is entry `k << half_bits |
-    /// right`. Empty above [`TABLE_BITS`] half bits (more than 2^32
-    /// indices), where the rounds compute it.
+    /// right`. Empty where the rounds compute it: if so asked, and above
+    /// [`TABLE_BITS`] half bits (more than 2^32 indices).
     table: Vec<u16>,
 }
 
-/// How [`Permutation::apply_all`]'s rounds get their function's values.
+/// How a [`Permutation`]'s rounds get their function's values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Rounds {
     /// Computed, two 64-bit multiplications a value: the faster where
@@ -114,9 +114,9 @@ pub(crate) enum Rounds {
 }
 
 impl Rounds {
-    /// The faster for the path `isa`.
-    pub(crate) fn for_isa(isa: Isa) -> Rounds {
-        if isa == Isa::Avx512 {
+    /// The faster on the path this process runs.
+    pub(crate) fn current() -> Rounds {
+        if Supported::current().isa() == Isa::Avx512 {
             Rounds::Computed
         } else {
             Rounds::Tabulated
@@ -129,13 +129,15 @@ impl Rounds {
 const TABLE_BITS: u32 = 16;
 
 impl Permutation {
-    /// A permutation of `0..n`, `n >= 1`, chosen by `key`.
-    pub(crate) fn new(n: u64, key: u64) -> Self {
+    /// A permutation of `0..n`, `n >= 1`, chosen by `key`, whose rounds
+    /// get their function's values `by` computing them or from a table
+    /// (the same permutation either way).
+    pub(crate) fn new(n: u64, key: u64, by: Rounds) -> Self {
         let bits = 64 - (n.max(2) - 1).leading_zeros();
         let half_bits = bits.div_ceil(2).max(1);
         let keys: [u64; 4] = std::array::from_fn(|r| derive(key, r as u64));
         let mask = (1u64 << half_bits) - 1;
-        let table = if half_bits <= TABLE_BITS {
+        let table = if by == Rounds::Tabulated && half_bits <= TABLE_BITS {
             keys.iter()
                 .flat_map(|&k| (0..=mask).map(move |right| (mix(right ^ k) & mask) as u16))
                 .collect()
@@ -172,14 +174,10 @@ impl Permutation {
     /// vectorises where the caller is compiled for wide registers); between
     /// passes each image is put back in its place, and those still outside
     /// are packed to the front with their places.
-    ///
-    /// `by` says how the rounds get their function's values: computed, or
-    /// read from the table (computed where there is none); the images are
-    /// the same.
     #[inline(always)]
-    pub(crate) fn apply_all(&self, first: u64, out: &mut [u64], by: Rounds) {
+    pub(crate) fn apply_all(&self, first: u64, out: &mut [u64]) {
         let mask = (1u64 << self.half_bits) - 1;
-        if by == Rounds::Tabulated && !self.table.is_empty() {
+        if !self.table.is_empty() {
             let table = &self.table[..4 << self.half_bits];
             self.walk_all(first, out, |k, right| {
                 let at = (k << self.half_bits) | (right & mask) as usize;
@@ -288,7 +286,7 @@ mod tests {
     #[test]
     fn permutation_is_a_bijection_for_awkward_sizes() {
         for n in [1u64, 2, 3, 7, 100, 1000, 4097] {
-            let p = Permutation::new(n, 42);
+            let p = Permutation::new(n, 42, Rounds::Computed);
             let mut seen = vec![false; n as usize];
             for i in 0..n {
                 let j = p.apply(i) as usize;
@@ -300,17 +298,18 @@ mod tests {
 
     /// Both ways to the rounds give the images of the definition, which
     /// computes them; above 2^32 indices there is no table, and asking for
-    /// it computes them too.
+    /// one computes them too.
     #[test]
     fn images_in_bulk_are_images_one_by_one() {
         for n in [1u64, 3, 7, 100, 4097, 1_000_000, 2_000_000, (1 << 33) + 5] {
-            let p = Permutation::new(n, 9);
-            assert_eq!(p.table.is_empty(), n > 1 << 32, "n = {n}");
-            for (first, len) in [(0, n.min(11)), (n / 3, (n - n / 3).min(258))] {
-                let one_by_one: Vec<u64> = (first..first + len).map(|i| p.apply(i)).collect();
-                for by in [Rounds::Computed, Rounds::Tabulated] {
+            for by in [Rounds::Computed, Rounds::Tabulated] {
+                let p = Permutation::new(n, 9, by);
+                let tabulated = by == Rounds::Tabulated && n <= 1 << 32;
+                assert_eq!(p.table.is_empty(), !tabulated, "n = {n}, {by:?}");
+                for (first, len) in [(0, n.min(11)), (n / 3, (n - n / 3).min(258))] {
                     let mut bulk = vec![0; len as usize];
-                    p.apply_all(first, &mut bulk, by);
+                    p.apply_all(first, &mut bulk);
+                    let one_by_one: Vec<u64> = (first..first + len).map(|i| p.apply(i)).collect();
                     assert_eq!(bulk, one_by_one, "n = {n}, from {first}, {by:?}");
                 }
             }

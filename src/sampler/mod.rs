@@ -109,11 +109,9 @@ multiversion! {
     /// `quantiles_of_words`: the stratum the permutation gives each run, a
     /// uniform place in it from `key`, as the top 52 bits of a word
     /// (`scale` words a stratum). Compiled for the processor's path, so the
-    /// permutation's and the hash's multiplications vectorise; `by` is the
-    /// path's faster way to the permutation's rounds.
+    /// permutation's and the hash's multiplications vectorise.
     fn lhs_words_on(
         lhs: &hash::Permutation,
-        by: hash::Rounds,
         key: u64,
         first: u64,
         scale: f64,
@@ -122,17 +120,10 @@ multiversion! {
 }
 
 #[inline(always)]
-fn lhs_words(
-    lhs: &hash::Permutation,
-    by: hash::Rounds,
-    key: u64,
-    first: u64,
-    scale: f64,
-    words: &mut [u64],
-) {
+fn lhs_words(lhs: &hash::Permutation, key: u64, first: u64, scale: f64, words: &mut [u64]) {
     // Stratum `apply(i)` (below the run count, so below 2^52), a uniform
     // place in it.
-    lhs.apply_all(first, words, by);
+    lhs.apply_all(first, words);
     for (word, i) in words.iter_mut().zip(first..) {
         let u = hash::small_as_f64(*word) + hash::unit(key, i);
         *word = whole_part(u * scale).min((1 << 52) - 1) << 12;
@@ -185,6 +176,7 @@ impl Sampler {
                     hash::Permutation::new(
                         runs,
                         hash::derive(hash::derive(seed, LHS_LABEL), d as u64),
+                        hash::Rounds::current(),
                     )
                 })
                 .collect(),
@@ -311,11 +303,12 @@ impl Sampler {
                 // this chunk alone, its runs counted from 0.
                 let chunk_lhs: Vec<hash::Permutation>;
                 let (lhs, seed, start) = if self.replicates > 1 {
+                    let by = hash::Rounds::current();
                     let key = hash::derive(hash::derive(self.seed, REPLICATE_LABEL), chunk);
                     chunk_lhs = (0..self.params.len())
                         .map(|d| {
                             let k = hash::derive(hash::derive(key, LHS_LABEL), d as u64);
-                            hash::Permutation::new(block.nrows() as u64, k)
+                            hash::Permutation::new(block.nrows() as u64, k, by)
                         })
                         .collect();
                     (chunk_lhs.as_slice(), key, 0)
@@ -327,14 +320,12 @@ impl Sampler {
                 let strata = lhs.first().map_or(1, hash::Permutation::len) as f64;
                 let scale = (1u64 << 52) as f64 / strata;
                 let mut words = [0u64; WORDS];
-                let isa = Supported::current();
-                let by = hash::Rounds::for_isa(isa.isa());
                 for (d, mut column) in block.columns_mut().into_iter().enumerate() {
                     let key = hash::derive(seed, (LHS_LABEL << 32) | d as u64);
                     let column = column.as_slice_mut().expect("column-major");
                     for (part, first) in column.chunks_mut(WORDS).zip((start..).step_by(WORDS)) {
                         let words = &mut words[..part.len()];
-                        lhs_words_on(isa, &lhs[d], by, key, first, scale, words);
+                        lhs_words_on(Supported::current(), &lhs[d], key, first, scale, words);
                         self.dists[d].quantiles_of_words(words, part);
                     }
                 }
