@@ -89,7 +89,8 @@ fn top_of_product(word: u64, bound: u64) -> u64 {
 }
 
 /// A keyed pseudo-random permutation of `0..n` (cycle-walking Feistel network):
-/// any index on demand, from at most 512 KiB of tables.
+/// any index on demand, from four keys and, where its rounds read their
+/// function from a table, at most 512 KiB.
 #[derive(Clone, Debug)]
 pub struct Permutation {
     n: u64,
@@ -97,7 +98,7 @@ pub struct Permutation {
     keys: [u64; 4],
     /// Each round's function of the right half, `mix(right ^ key) & mask`,
     /// tabulated: round `k`'s value at `right` is entry `k << half_bits |
-    /// right`. Empty where the rounds compute it: if so asked, and above
+    /// right`. Empty where the rounds compute it: if so asked, or above
     /// [`TABLE_BITS`] half bits (more than 2^32 indices).
     table: Vec<u16>,
 }
@@ -109,7 +110,8 @@ pub(crate) enum Rounds {
     /// vector units multiply 64-bit lanes (AVX-512).
     Computed,
     /// Read from the permutation's table: the faster where vector units
-    /// make a 64-bit product of three 32-bit ones (AVX2, SSE2).
+    /// make a 64-bit product of three 32-bit ones (AVX2, SSE2), and taken on
+    /// the portable path of other processors too (not measured there).
     Tabulated,
 }
 
@@ -170,10 +172,11 @@ impl Permutation {
     /// pass of the network over the span, then further passes for the
     /// images still outside `0..n` (cycle walking), until none is. Every
     /// pass reads and writes the values it walks contiguously, eight at a
-    /// time and every step of the network across all eight (so that it
-    /// vectorises where the caller is compiled for wide registers); between
-    /// passes each image is put back in its place, and those still outside
-    /// are packed to the front with their places.
+    /// time and every step of the network across all eight (so that
+    /// computed rounds vectorise where the caller is compiled for wide
+    /// registers); between passes each image is put back in its place, and
+    /// those still outside are packed to the front with their places. The
+    /// rounds read the table where the permutation has one.
     #[inline(always)]
     pub(crate) fn apply_all(&self, first: u64, out: &mut [u64]) {
         let mask = (1u64 << self.half_bits) - 1;
@@ -182,7 +185,9 @@ impl Permutation {
             self.walk_all(first, out, |k, right| {
                 let at = (k << self.half_bits) | (right & mask) as usize;
                 // SAFETY: `k < 4` and `right & mask < 2^half_bits`, so `at`
-                // is below `4 << half_bits`, the length of `table`.
+                // is below `4 << half_bits`, the length of `table`. (The
+                // mask is needed: in lanes that pad a group past the span,
+                // `right` can exceed it after the first round.)
                 u64::from(unsafe { *table.get_unchecked(at) })
             });
         } else {
@@ -301,7 +306,12 @@ mod tests {
     /// one computes them too.
     #[test]
     fn images_in_bulk_are_images_one_by_one() {
-        for n in [1u64, 3, 7, 100, 4097, 1_000_000, 2_000_000, (1 << 33) + 5] {
+        let sizes = [1u64, 3, 7, 100, 4097, 1_000_000, 2_000_000];
+        // The largest table (half bits 16), and the first size without one.
+        for n in sizes
+            .into_iter()
+            .chain([1 << 32, (1 << 32) + 1, (1 << 33) + 5])
+        {
             for by in [Rounds::Computed, Rounds::Tabulated] {
                 let p = Permutation::new(n, 9, by);
                 let tabulated = by == Rounds::Tabulated && n <= 1 << 32;

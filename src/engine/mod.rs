@@ -640,7 +640,7 @@ impl Engine {
         let mut outputs = keep_samples.then(|| Array2::zeros((len, SAMPLE_OUTPUTS.len())));
         // A group's parameter sets: the scenario's point values, with the
         // uncertain ones overwritten for each group.
-        let mut sets = [self.base; GROUP];
+        let mut group_sets = [self.base; GROUP];
         // Each parameter's column as a plain slice.
         let mut columns = [&[][..]; Param::COUNT];
         for (column, input) in columns.iter_mut().zip(inputs.columns()) {
@@ -652,7 +652,7 @@ impl Engine {
             for group_start in (0..rows).step_by(GROUP) {
                 let outs = &mut group[..GROUP.min(rows - group_start)];
                 let first = tile_start + group_start;
-                let sets = &mut sets[..outs.len()];
+                let sets = &mut group_sets[..outs.len()];
                 // Column by column, so that reads run along each column.
                 for (&p, column) in params.iter().zip(columns) {
                     for (set, &x) in sets.iter_mut().zip(&column[first..][..outs.len()]) {

@@ -156,6 +156,14 @@ impl Sampler {
         if runs == 0 {
             return Err("the number of runs must be at least 1".into());
         }
+        // Beyond it, strata would not all convert to doubles exactly.
+        if runs > crate::limits::MAX_RUNS {
+            return Err(format!(
+                "{runs} runs: at most {} are supported",
+                crate::limits::MAX_RUNS
+            )
+            .into());
+        }
         if kind == SamplerKind::Sobol {
             if runs > u64::from(u32::MAX) {
                 return Err(

@@ -315,6 +315,20 @@ fn latin_hypercube_puts_one_run_in_every_stratum_even_across_chunks() {
     }
 }
 
+/// A run count past the engine's limit is refused by the sampler too (a
+/// Latin hypercube's strata would no longer convert to doubles exactly),
+/// and the limit itself is taken.
+#[test]
+fn samplers_refuse_more_runs_than_the_limit() {
+    let s = two_uniforms("");
+    let limit = nexus_mc::limits::MAX_RUNS;
+    for kind in [SamplerKind::Mc, SamplerKind::Lhs] {
+        let refused = Sampler::new(&s, kind, 7, limit + 1).unwrap_err();
+        assert!(refused.to_string().contains("at most"), "{kind}: {refused}");
+        assert!(Sampler::new(&s, kind, 7, limit).is_ok(), "{kind}");
+    }
+}
+
 /// L2-star discrepancy of points in [0, 1]^2 (Warnock's formula).
 fn l2_star_discrepancy(points: &[(f64, f64)]) -> f64 {
     let n = points.len() as f64;
