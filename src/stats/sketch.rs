@@ -1104,10 +1104,10 @@ mod tests {
                         insert_all_on(isa, &mut fast, part, by_windows);
                     }
                     // Not `assert_eq!`: the sketches are long to print.
-                    let windows = ranges.len();
                     assert!(
                         fast == expected,
-                        "{isa:?}, by windows: {by_windows}, {windows} ranges"
+                        "{isa:?}, by windows: {by_windows}, {} ranges",
+                        ranges.len()
                     );
                 }
             }
