@@ -168,7 +168,7 @@ impl Permutation {
     }
 
     /// The images of `first, first + 1, ..` into `out`, as
-    /// [`Permutation::apply`] gives them, a span of indices at a time: one
+    /// `Permutation::apply` (the tests' definition) gives them, a span of indices at a time: one
     /// pass of the network over the span, then further passes for the
     /// images still outside `0..n` (cycle walking), until none is. Every
     /// pass reads and writes the values it walks contiguously, eight at a

@@ -165,7 +165,7 @@ fn exact<G: Game + ?Sized>(game: &G, all: Subset, tick: &(dyn Fn(u64) + Sync)) -
     }
 }
 
-/// One order's batch and its players' marginals [row][player][output]: row
+/// One order's batch and its players' marginals `[row][player][output]`: row
 /// 0 on the whole sample, row 1 + b on the sample without batch b.
 type OrderMarginals = (usize, Vec<Vec<Vec<f64>>>);
 

@@ -99,7 +99,7 @@ pub struct SensitivityOptions {
     pub seed: u64,
     /// Independent scrambles behind the Sobol intervals.
     pub replicates: usize,
-    /// Coverage of the intervals, 0.5 to 0.9999 ([`limits::CONFIDENCE`](crate::limits::CONFIDENCE)).
+    /// Coverage of the intervals, 0.5 to 0.9999 ([`crate::limits::CONFIDENCE`]).
     pub confidence: f64,
     /// Permutations for Shapley effects.
     pub permutations: usize,

@@ -112,7 +112,7 @@ pub struct Model {
     public: [f64; YEARS],
     enabling: [f64; YEARS],
     /// Prefix sums of public investment, padded so that any drug-line window
-    /// is a plain slice: `cum_public[PAD + i]` = sum of public[v] for v < i,
+    /// is a plain slice: `cum_public[PAD + i]` = sum of `public[v]` for v < i,
     /// 0 for i <= 0 (built once, so evaluating never allocates).
     cum_public: Vec<f64>,
     /// w_p: the public part of total investment per public euro, by phase.
