@@ -46,7 +46,7 @@ use crate::model::{Metric, Model, Outputs, Param, ParamSet};
 use crate::sampler::Sampler;
 use crate::table::number;
 use accumulator::Windows;
-use tile::{write_group, GROUP, TILE, TILE_STRIDE};
+use tile::{prefetch_rows, write_group, GROUP, TILE, TILE_STRIDE};
 
 impl RunPlan {
     /// Memory this shard needs on `threads` threads, in bytes (an upper
@@ -653,6 +653,7 @@ impl Engine {
                 let outs = &mut group[..GROUP.min(rows - group_start)];
                 let first = tile_start + group_start;
                 let sets = &mut group_sets[..outs.len()];
+                prefetch_rows(self.model.isa(), tile, group_start);
                 // Column by column, so that reads run along each column.
                 for (&p, column) in params.iter().zip(columns) {
                     for (set, &x) in sets.iter_mut().zip(&column[first..][..outs.len()]) {

@@ -3,7 +3,9 @@
 //! one sweep. Runs are evaluated in groups of [`GROUP`] and their outputs
 //! written into the tile a group at a time: as 8 x 8 transposes with
 //! AVX-512 and 4 x 4 ones with AVX2 (kernels in `arch::x86_64`), so that a
-//! store writes a column's values of several runs at once.
+//! store writes a column's values of several runs at once. The lines a
+//! group will fill are asked for before its runs are evaluated
+//! ([`prefetch_rows`]).
 
 use super::accumulator::BAND_METRICS;
 #[cfg(target_arch = "x86_64")]
@@ -40,6 +42,31 @@ pub(crate) fn write_group(isa: Supported, outs: &[Outputs], tile: &mut [f64], r0
     #[cfg(not(target_arch = "x86_64"))]
     let _ = isa;
     write_runs(outs, tile, r0, done..YEARS);
+}
+
+/// Asks the processor to bring into its first-level cache the tile lines of
+/// rows `r0 .. r0 + GROUP` in every column, on the paths whose
+/// [`write_group`] transposes: called before a group's runs are evaluated,
+/// so that the lines arrive while the model computes. Each column's rows of
+/// a group fill one cache line (the tile starts at a line and `TILE_STRIDE`
+/// is a whole number of lines), and the tile is larger than a first-level
+/// cache, so without this the transposed stores wait on the outer caches.
+/// A hint only: it changes no value. (A prefetch for writing, `prefetchw`,
+/// was no faster, and needs a processor feature the baseline lacks.)
+#[inline]
+pub(crate) fn prefetch_rows(isa: Supported, tile: &[f64], r0: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if isa.isa() != Isa::Portable {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let from_r0 = tile.get(r0..).unwrap_or_default();
+        for line in from_r0.iter().step_by(TILE_STRIDE) {
+            // SAFETY: `line` is inside `tile`, and a prefetch neither
+            // faults nor changes memory.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(line).cast()) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (isa, tile, r0);
 }
 
 /// Writes years `years` of every band metric of `outs`, value by value.
