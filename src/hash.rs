@@ -168,10 +168,10 @@ impl Permutation {
     }
 
     /// The images of `first, first + 1, ..` into `out`, as
-    /// `Permutation::apply` (the tests' definition) gives them, a span of indices at a time: one
-    /// pass of the network over the span, then further passes for the
-    /// images still outside `0..n` (cycle walking), until none is. Every
-    /// pass reads and writes the values it walks contiguously, eight at a
+    /// `Permutation::apply` (the tests' definition) gives them, a span of
+    /// indices at a time: one pass of the network over the span, then
+    /// further passes for the images still outside `0..n` (cycle walking),
+    /// until none is. Every pass reads and writes the values it walks contiguously, eight at a
     /// time and every step of the network across all eight (so that
     /// computed rounds vectorise where the caller is compiled for wide
     /// registers); between passes each image is put back in its place, and

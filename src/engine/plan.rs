@@ -46,7 +46,9 @@ impl QuantileMethod {
     }
 
     /// Bound on the relative error of a reported quantile, whatever the
-    /// pilot found (a run's [`Summary::quantile_error`](crate::engine::Summary::quantile_error) is usually smaller).
+    /// pilot found (a run's
+    /// [`Summary::quantile_error`](crate::engine::Summary::quantile_error)
+    /// is usually smaller).
     pub(crate) fn relative_error(self) -> f64 {
         match self {
             QuantileMethod::Exact => 0.0,
