@@ -171,12 +171,13 @@ impl Permutation {
     /// `Permutation::apply` (the tests' definition) gives them, a span of
     /// indices at a time: one pass of the network over the span, then
     /// further passes for the images still outside `0..n` (cycle walking),
-    /// until none is. Every pass reads and writes the values it walks contiguously, eight at a
-    /// time and every step of the network across all eight (so that
-    /// computed rounds vectorise where the caller is compiled for wide
-    /// registers); between passes each image is put back in its place, and
-    /// those still outside are packed to the front with their places. The
-    /// rounds read the table where the permutation has one.
+    /// until none is. Every pass reads and writes the values it walks
+    /// contiguously, eight at a time and every step of the network across
+    /// all eight (so that computed rounds vectorise where the caller is
+    /// compiled for wide registers); between passes each image is put back
+    /// in its place, and those still outside are packed to the front with
+    /// their places. The rounds read the table where the permutation has
+    /// one.
     #[inline(always)]
     pub(crate) fn apply_all(&self, first: u64, out: &mut [u64]) {
         let mask = (1u64 << self.half_bits) - 1;
