@@ -1,6 +1,8 @@
 //! The same bytes on every instruction set: pinned SHA-256 of `bands.csv`
 //! and `claims.csv` for every shipped scenario and sampler, on every path
-//! this processor runs (`NEXUS_MC_ISA`), and the refusals of the variable.
+//! this processor runs (`NEXUS_MC_ISA`), and the refusals of the variable;
+//! and the same on an emulated processor without AVX-512 (QEMU's user-mode
+//! emulator), where the engine must choose `avx2` by itself.
 //!
 //! The pins are value-stability checks in the manner of rand_distr's: they
 //! fail when any path, on any machine, changes a byte. The Monte Carlo pins
@@ -280,6 +282,100 @@ fn shards_on_different_paths_merge_to_the_same_bytes() {
         &dir.path().join("single"),
         &dir.path().join("merged"),
         &["bands.csv", "claims.csv", "histogram.csv"],
+    );
+}
+
+/// The emulated processor: QEMU's `max` model (AVX2 and FMA; AVX-512
+/// removed, should an emulator one day offer it).
+const EMULATED_CPU: &str = "max,-avx512f";
+
+/// `nexus-mc args` in `cwd` under QEMU's user-mode emulator with processor
+/// `EMULATED_CPU`, with `NEXUS_MC_ISA` set to `isa` or unset; `None` if the
+/// emulator is not installed (a failure in CI, which must install it).
+fn nexus_emulated(isa: Option<&str>, args: &[&str], cwd: &Path) -> Option<Output> {
+    let mut command = Command::new("qemu-x86_64");
+    command
+        .args(["-cpu", EMULATED_CPU, env!("CARGO_BIN_EXE_nexus-mc")])
+        .args(args)
+        .env_remove("NEXUS_MC_ISA")
+        .current_dir(cwd);
+    if let Some(isa) = isa {
+        command.env("NEXUS_MC_ISA", isa);
+    }
+    match command.output() {
+        Ok(o) => Some(o),
+        Err(e) => {
+            let in_ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+            assert!(
+                !in_ci,
+                "qemu-x86_64 is missing in CI ({e}); .ci/run must install it \
+                 (apt-get install qemu-user)"
+            );
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped: qemu-x86_64 is not installed ({e}); apt-get install qemu-user \
+                 to run the emulated processor's check"
+            );
+            None
+        }
+    }
+}
+
+/// On a processor without AVX-512 (emulated, since the test machines may
+/// all have it), the engine chooses `avx2` by itself, every pinned output
+/// set comes out byte for byte, and forcing `avx512` is refused with exit 2.
+/// `cfg(target_arch)`: the emulator runs x86-64 binaries.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn an_emulated_processor_without_avx512_chooses_avx2_and_gives_the_pinned_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(refused) = nexus_emulated(Some("avx512"), &["validate", "central"], dir.path()) else {
+        return;
+    };
+    assert_bad_input(&refused, "does not have avx512");
+    let mut wrong = Vec::new();
+    for &(scenario, sampler, bands, claims) in GOLDEN {
+        let out = dir.path().join(format!("{scenario}-{sampler}"));
+        let o = nexus_emulated(
+            None,
+            &[
+                "run",
+                "--config",
+                scenario,
+                "--sampler",
+                sampler,
+                "-n",
+                RUNS,
+                "--seed",
+                SEED,
+                "--quantiles",
+                "sketch",
+                "--quiet",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            dir.path(),
+        )
+        .expect("the emulator ran a moment ago");
+        assert!(o.status.success(), "{}", crate::common::stderr(&o));
+        let manifest: serde_json::Value =
+            serde_json::from_str(&read(&out, "manifest.json")).unwrap();
+        assert_eq!(manifest["isa"], "avx2", "the path chosen without AVX-512");
+        let got = (
+            sha256(&out.join("bands.csv")),
+            sha256(&out.join("claims.csv")),
+        );
+        if (got.0.as_str(), got.1.as_str()) != (bands, claims) {
+            wrong.push(format!(
+                "    ({scenario:?}, {sampler:?}, {:?}, {:?})",
+                got.0, got.1
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "outputs on the emulated processor differ from the pins:\n{}",
+        wrong.join("\n")
     );
 }
 
