@@ -57,6 +57,7 @@
 //! | [`report`] | SVG charts and the self-contained report.html |
 //! | [`arch`] | instruction sets: the AVX-512, AVX2 and portable builds of the hot loops, chosen at run time |
 //! | [`table`] | plain-text tables and number formatting |
+//! | `math` | `exp`, `log`, `pow`, `sin` and the like, the same bits on every processor and system |
 //! | [`error`] | the error type and exit codes |
 //! | [`limits`] | size ceilings and the memory check run before any allocation |
 
@@ -76,6 +77,7 @@ pub mod error;
 mod hash;
 mod input;
 pub mod limits;
+mod math;
 pub mod model;
 pub mod output;
 pub mod precision;
