@@ -328,12 +328,13 @@ impl Sampler {
                 let strata = lhs.first().map_or(1, hash::Permutation::len) as f64;
                 let scale = (1u64 << 52) as f64 / strata;
                 let mut words = [0u64; WORDS];
+                let isa = Supported::current();
                 for (d, mut column) in block.columns_mut().into_iter().enumerate() {
                     let key = hash::derive(seed, (LHS_LABEL << 32) | d as u64);
                     let column = column.as_slice_mut().expect("column-major");
                     for (part, first) in column.chunks_mut(WORDS).zip((start..).step_by(WORDS)) {
                         let words = &mut words[..part.len()];
-                        lhs_words_on(Supported::current(), &lhs[d], key, first, scale, words);
+                        lhs_words_on(isa, &lhs[d], key, first, scale, words);
                         self.dists[d].quantiles_of_words(words, part);
                     }
                 }

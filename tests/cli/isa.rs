@@ -326,11 +326,14 @@ fn shards_on_different_paths_merge_to_the_same_bytes() {
     );
 }
 
-/// Emulated processors and the path each must choose: QEMU's `max` model
-/// without AVX-512 (AVX2 and FMA; avx512f removed, should an emulator one
-/// day offer it), and a Nehalem (SSE4.2: neither AVX2 nor FMA, so glibc's
-/// other maths functions too).
-const EMULATED: [(&str, &str); 2] = [("max,-avx512f", "avx2"), ("Nehalem", "portable")];
+/// Emulated processors, the path each must choose and the next path up,
+/// which it lacks: QEMU's `max` model without AVX-512 (AVX2 and FMA;
+/// avx512f removed, should an emulator one day offer it), and a Nehalem
+/// (SSE4.2: neither AVX2 nor FMA, so glibc's other maths functions too).
+const EMULATED: [(&str, &str, &str); 2] = [
+    ("max,-avx512f", "avx2", "avx512"),
+    ("Nehalem", "portable", "avx2"),
+];
 
 /// `nexus-mc args` in `cwd` under QEMU's user-mode emulator as processor
 /// `cpu`, with `NEXUS_MC_ISA` set to `isa` or unset; `None` if the
@@ -373,8 +376,7 @@ fn nexus_emulated(cpu: &str, isa: Option<&str>, args: &[&str], cwd: &Path) -> Op
 fn emulated_processors_choose_their_path_and_give_the_pinned_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let mut wrong = Vec::new();
-    for (cpu, isa) in EMULATED {
-        let lacking = if isa == "avx2" { "avx512" } else { "avx2" };
+    for (cpu, isa, lacking) in EMULATED {
         let Some(refused) =
             nexus_emulated(cpu, Some(lacking), &["validate", "central"], dir.path())
         else {
