@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: running the binary and reading
 //! what it wrote.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -30,4 +31,21 @@ pub fn assert_bad_input(o: &Output, expect: &str) {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains(expect), "expected `{expect}` in: {err}");
     assert!(!err.contains("panicked"), "{err}");
+}
+
+/// Reports a check skipped because `tool` is not installed, and says how to
+/// install it (`install`). In CI (`CI` set, and not to `false`) it panics
+/// instead: `.ci/run` installs every tool the tests use, and a check skipped
+/// there would check nothing.
+pub fn missing_tool(tool: &str, install: &str) {
+    let in_ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+    assert!(
+        !in_ci,
+        "{tool} is missing in CI; .ci/run must install it ({install})"
+    );
+    // Past the test harness's capture of `eprintln!`, so that the skip shows.
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped: {tool} is not installed ({install} to run this check)"
+    );
 }
