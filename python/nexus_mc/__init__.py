@@ -285,8 +285,6 @@ def _progress(show: bool | None) -> Callable[[int, int], None] | None:
 
     def update(total: int, done: int) -> None:
         nonlocal bar
-        if total == 0:
-            return
         if bar is None or bar.total != total or done < bar.n:
             if bar is not None:
                 bar.close()

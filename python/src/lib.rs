@@ -72,7 +72,8 @@ const POLL: Duration = Duration::from_millis(50);
 
 /// Runs `job` on its own thread with the GIL released, while this (the
 /// calling) thread checks for signals every [`POLL`] and hands progress to
-/// `progress(total, done)`. Ctrl-C (or an exception from `progress`) sets
+/// `progress(total, done)` once the job has announced its total (never with
+/// a total of 0). Ctrl-C (or an exception from `progress`) sets
 /// the job's cancel flag; the job stops within about a second, writing
 /// nothing, and the signal's exception is raised.
 fn drive<T: Send>(
@@ -103,17 +104,14 @@ fn drive<T: Send>(
                     if raised.is_some() {
                         return;
                     }
+                    // Nothing to show until the job has announced its work
+                    // (its setup may take longer than a poll).
+                    let total = count.total.load(Ordering::Relaxed);
                     let shown = match &progress {
-                        Some(show) => show
-                            .call1(
-                                py,
-                                (
-                                    count.total.load(Ordering::Relaxed),
-                                    count.done.load(Ordering::Relaxed),
-                                ),
-                            )
+                        Some(show) if total > 0 => show
+                            .call1(py, (total, count.done.load(Ordering::Relaxed)))
                             .map(drop),
-                        None => Ok(()),
+                        _ => Ok(()),
                     };
                     if let Err(e) = py.check_signals().and(shown) {
                         cancel.store(true, Ordering::Relaxed);
@@ -123,12 +121,10 @@ fn drive<T: Send>(
             }
             let joined = worker.join();
             // The last of the progress, so that a bar ends at its total.
-            if let Some(show) = &progress {
+            let total = count.total.load(Ordering::Relaxed);
+            if let Some(show) = progress.as_ref().filter(|_| total > 0) {
                 Python::attach(|py| {
-                    let last = (
-                        count.total.load(Ordering::Relaxed),
-                        count.done.load(Ordering::Relaxed),
-                    );
+                    let last = (total, count.done.load(Ordering::Relaxed));
                     if let Err(e) = show.call1(py, last) {
                         raised.get_or_insert(e);
                     }

@@ -228,6 +228,14 @@ def test_a_progress_bar_runs_and_a_failing_one_stops_the_run():
     shown = nexus_mc.run(runs=100_000, progress=True)
     quiet = nexus_mc.run(runs=100_000, progress=False)
     assert shown.csv("bands.csv") == quiet.csv("bands.csv")
+    # A callback hears of the run's whole work from its first call (never a
+    # total of 0 while the run sets up) and last of all that it is done.
+    seen = []
+    nexus_mc._native.run(
+        "central", 300_000, 42, "mc", None, "sketch", None, None, lambda t, d: seen.append((t, d))
+    )
+    assert seen and all(total == 300_000 for total, _ in seen), seen
+    assert seen[-1] == (300_000, 300_000)
     # A progress callback that raises cancels the run with its exception.
     calls = []
 
@@ -239,7 +247,7 @@ def test_a_progress_bar_runs_and_a_failing_one_stops_the_run():
     with pytest.raises(ZeroDivisionError, match="the bar broke"):
         nexus_mc._native.run("central", 10**10, 42, "mc", None, "sketch", None, None, broken)
     assert time.monotonic() - started < 5
-    assert calls and calls[0][0] == 10**10
+    assert calls and all(total == 10**10 for total, _ in calls), calls
 
 
 def test_ctrl_c_raises_keyboard_interrupt_within_two_seconds():
