@@ -121,9 +121,14 @@ const GOLDEN: &[(&str, &str, &str, &str)] = &[
 
 /// `nexus-mc args` in `cwd` with `NEXUS_MC_ISA` set to `isa`.
 fn nexus_on(isa: &str, args: &[&str], cwd: &Path) -> Output {
+    nexus_with(&[("NEXUS_MC_ISA", isa)], args, cwd)
+}
+
+/// `nexus-mc args` in `cwd` with the environment variables `vars` set.
+fn nexus_with(vars: &[(&str, &str)], args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_nexus-mc"))
         .args(args)
-        .env("NEXUS_MC_ISA", isa)
+        .envs(vars.iter().copied())
         .current_dir(cwd)
         .output()
         .expect("binary runs")
@@ -244,14 +249,12 @@ fn every_path_gives_the_pinned_bytes() {
 #[test]
 fn glibc_maths_for_processors_without_fma_changes_no_byte() {
     let dir = tempfile::tempdir().unwrap();
+    let no_fma = [
+        ("NEXUS_MC_ISA", "portable"),
+        ("GLIBC_TUNABLES", "glibc.cpu.hwcaps=-FMA,-AVX2"),
+    ];
     let wrong = pinned_mismatches("no-fma", "portable", dir.path(), |args| {
-        Command::new(env!("CARGO_BIN_EXE_nexus-mc"))
-            .args(args)
-            .env("NEXUS_MC_ISA", "portable")
-            .env("GLIBC_TUNABLES", "glibc.cpu.hwcaps=-FMA,-AVX2")
-            .current_dir(dir.path())
-            .output()
-            .expect("binary runs")
+        nexus_with(&no_fma, args, dir.path())
     });
     assert!(
         wrong.is_empty(),
